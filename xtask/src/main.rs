@@ -1,0 +1,133 @@
+//! Project automation, run as `cargo xtask <command>`.
+//!
+//! * `cargo xtask test` — every check CI runs, in order, stopping at the first failure:
+//!   formatting, clippy (warnings denied), the whole test suite (unit, integration,
+//!   property, fuzz-seed replay, doc tests and the tidy checks in `src/tidy.rs`), the
+//!   `no_std` build of `ws-frame`, and rustdoc with warnings denied.
+//! * `cargo xtask bench [ARGS]` — the criterion benchmarks of the `benches` crate,
+//!   which measure this project and its peers in the same run. `ARGS` go to criterion
+//!   (for example a filter such as `unmask`).
+//! * `cargo xtask fuzz TARGET [SECONDS]` — a nightly `cargo fuzz` run of one target.
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+#[cfg(test)]
+mod tidy;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("test") => test(),
+        Some("bench") => bench(&args[1..]),
+        Some("fuzz") => fuzz(&args[1..]),
+        _ => {
+            eprintln!("usage: cargo xtask <test | bench [CRITERION ARGS] | fuzz TARGET [SECONDS]>");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The project root (the parent of this crate's folder).
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the root")
+        .to_path_buf()
+}
+
+fn cargo() -> Command {
+    let mut cmd = Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.current_dir(root());
+    cmd
+}
+
+/// Runs one step, echoing it and failing with its name if it fails.
+fn step(name: &str, mut cmd: Command) -> Result<(), String> {
+    eprintln!("\n==> {name}");
+    let started = Instant::now();
+    let status = cmd
+        .status()
+        .map_err(|e| format!("{name}: could not start: {e}"))?;
+    if !status.success() {
+        return Err(format!("step failed: {name} ({status})"));
+    }
+    eprintln!("==> {name}: ok in {:.1}s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn test() -> Result<(), String> {
+    let mut fmt = cargo();
+    fmt.args(["fmt", "--all", "--", "--check"]);
+    step("cargo fmt --check", fmt)?;
+
+    let mut clippy = cargo();
+    clippy.args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]);
+    step("cargo clippy -D warnings", clippy)?;
+
+    let mut tests = cargo();
+    tests.args(["test", "--workspace"]);
+    step("cargo test --workspace", tests)?;
+
+    let mut no_std = cargo();
+    no_std.args([
+        "build",
+        "--release",
+        "--manifest-path",
+        "ws-frame/no-std-check/Cargo.toml",
+    ]);
+    // A separate target dir: the check crate has its own workspace and profile.
+    no_std.env("CARGO_TARGET_DIR", root().join("target/no-std-check"));
+    step("ws-frame no_std build", no_std)?;
+
+    let mut doc = cargo();
+    doc.args(["doc", "--workspace", "--no-deps"]);
+    doc.env("RUSTDOCFLAGS", "-D warnings");
+    step("cargo doc -D warnings", doc)?;
+
+    eprintln!("\nxtask test: all steps passed");
+    Ok(())
+}
+
+fn bench(args: &[String]) -> Result<(), String> {
+    let mut bench = cargo();
+    bench.args(["bench", "--package", "ws-benches"]);
+    if !args.is_empty() {
+        bench.arg("--").args(args);
+    }
+    step("cargo bench", bench)
+}
+
+fn fuzz(args: &[String]) -> Result<(), String> {
+    let target = args
+        .first()
+        .ok_or("usage: cargo xtask fuzz TARGET [SECONDS]")?;
+    let seconds = args.get(1).map(String::as_str).unwrap_or("60");
+    let mut fuzz = Command::new("cargo");
+    fuzz.current_dir(root().join("fuzz")).args([
+        "+nightly",
+        "fuzz",
+        "run",
+        target,
+        "--",
+        &format!("-max_total_time={seconds}"),
+    ]);
+    step(&format!("cargo fuzz run {target}"), fuzz)
+        .map_err(|e| format!("{e}\n(needs `cargo install cargo-fuzz` and the nightly toolchain)"))
+}
