@@ -1,0 +1,106 @@
+//! Why a server refuses an upgrade request, and the one place that maps each reason to
+//! its HTTP status and response.
+
+use crate::status::{error_response, StatusCode};
+
+/// A rejected upgrade request. [`status`](Self::status) and
+/// [`response`](Self::response) give what the server writes before closing.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServerError {
+    /// The head did not end within the byte limit.
+    #[error("request head larger than {0} bytes")]
+    HeadTooLarge(usize),
+    /// More header fields than the limit.
+    #[error("more than {0} header fields")]
+    TooManyHeaders(usize),
+    /// Not a well-formed HTTP/1.x request head.
+    #[error("malformed request: {0}")]
+    Malformed(String),
+    /// The method is not GET.
+    #[error("method {0} is not GET")]
+    MethodNotAllowed(String),
+    /// HTTP/1.0: RFC 6455 needs HTTP/1.1 or later.
+    #[error("HTTP/1.{0} request; HTTP/1.1 or later is required")]
+    HttpVersion(u8),
+    /// The request target is not origin-form (or absolute-form with an http(s)/ws(s)
+    /// scheme).
+    #[error("invalid request target")]
+    InvalidTarget,
+    /// No `Host` field.
+    #[error("missing Host")]
+    MissingHost,
+    /// More than one `Host` field.
+    #[error("more than one Host")]
+    DuplicateHost,
+    /// A `Host` value that is not `host[:port]`.
+    #[error("malformed Host")]
+    InvalidHost,
+    /// A field that must appear once appears more than once.
+    #[error("header {0} repeated")]
+    DuplicateHeader(&'static str),
+    /// `Upgrade` does not list `websocket`.
+    #[error("Upgrade does not list websocket")]
+    NotWebSocketUpgrade,
+    /// `Connection` does not list `upgrade`.
+    #[error("Connection does not list upgrade")]
+    MissingConnectionUpgrade,
+    /// `Sec-WebSocket-Version` is missing or not 13.
+    #[error("unsupported WebSocket version")]
+    UnsupportedVersion,
+    /// `Sec-WebSocket-Key` is missing.
+    #[error("missing Sec-WebSocket-Key")]
+    MissingKey,
+    /// `Sec-WebSocket-Key` does not base64-decode to 16 bytes.
+    #[error("invalid Sec-WebSocket-Key")]
+    InvalidKey,
+    /// `Sec-WebSocket-Protocol` is not a comma list of tokens.
+    #[error("malformed Sec-WebSocket-Protocol")]
+    InvalidProtocolHeader,
+    /// `Sec-WebSocket-Extensions` does not follow RFC 6455 section 9.1.
+    #[error("malformed Sec-WebSocket-Extensions")]
+    InvalidExtensionHeader,
+    /// The server's origin policy refused the `Origin`.
+    #[error("origin not allowed")]
+    OriginRejected,
+}
+
+impl ServerError {
+    /// The HTTP status answering this rejection.
+    pub const fn status(&self) -> StatusCode {
+        match self {
+            ServerError::HeadTooLarge(_) | ServerError::TooManyHeaders(_) => {
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE
+            }
+            ServerError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            ServerError::UnsupportedVersion => StatusCode::UPGRADE_REQUIRED,
+            ServerError::OriginRejected => StatusCode::FORBIDDEN,
+            ServerError::Malformed(_)
+            | ServerError::HttpVersion(_)
+            | ServerError::InvalidTarget
+            | ServerError::MissingHost
+            | ServerError::DuplicateHost
+            | ServerError::InvalidHost
+            | ServerError::DuplicateHeader(_)
+            | ServerError::NotWebSocketUpgrade
+            | ServerError::MissingConnectionUpgrade
+            | ServerError::MissingKey
+            | ServerError::InvalidKey
+            | ServerError::InvalidProtocolHeader
+            | ServerError::InvalidExtensionHeader => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    /// The complete response to write before closing the connection. A 426 carries
+    /// `Sec-WebSocket-Version: 13` (RFC 6455 section 4.4); a 405 carries `Allow: GET`.
+    pub fn response(&self) -> Vec<u8> {
+        let extra: &[(&str, &str)] = match self {
+            ServerError::UnsupportedVersion => {
+                &[("Upgrade", "websocket"), ("Sec-WebSocket-Version", "13")]
+            }
+            ServerError::MethodNotAllowed(_) => &[("Allow", "GET")],
+            _ => &[],
+        };
+        error_response(self.status(), extra)
+    }
+}
