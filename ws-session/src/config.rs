@@ -123,7 +123,7 @@ impl DeflateConfig {
     }
 }
 
-/// Everything a `Session` needs to know besides its role.
+/// Everything a [`Session`](crate::Session) needs to know besides its role.
 ///
 /// Public fields with Tomcat's defaults ([`Default`]) and builder-style `with_*`
 /// setters. Byte sizes are bytes, durations are [`Duration`]s.
@@ -170,7 +170,7 @@ pub struct SessionConfig {
     /// drains. Default 64 KiB.
     pub outbound_high_water_mark: usize,
     /// Our addition: hard bound on queued outbound bytes; a data send or ping that
-    /// would go beyond it fails with `SendError::QueueFull`
+    /// would go beyond it fails with [`SendError::QueueFull`](crate::SendError::QueueFull)
     /// (nothing is queued). Automatic pongs and close frames are exempt (they are
     /// bounded by coalescing). Default 64 MiB + 64 KiB, so one message of
     /// `max_message_size` fits.
@@ -295,24 +295,6 @@ impl SessionConfig {
     pub fn with_deflate(mut self, deflate: Option<DeflateConfig>) -> Self {
         self.deflate = deflate;
         self
-    }
-
-    /// The buffer size for a message type (`text == true` for text).
-    pub(crate) fn buffer_size(&self, text: bool) -> usize {
-        if text {
-            self.text_buffer_size
-        } else {
-            self.binary_buffer_size
-        }
-    }
-
-    /// The delivery mode for a message type.
-    pub(crate) fn delivery(&self, text: bool) -> Delivery {
-        if text {
-            self.text_delivery
-        } else {
-            self.binary_delivery
-        }
     }
 }
 

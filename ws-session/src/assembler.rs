@@ -1,0 +1,275 @@
+//! Assembly of incoming data frames into messages or parts: limits, UTF-8 validation,
+//! whole/partial delivery and inflation.
+//!
+//! Invariants: buffers grow only by bytes actually received (or inflated), never by a
+//! length the peer announces; a message's size is checked against its limit from the
+//! frame header before any of its payload is buffered (uncompressed messages) or after
+//! each bounded inflate step (compressed ones); text is validated as it arrives.
+
+use std::collections::VecDeque;
+
+use bytes::BytesMut;
+use ws_frame::{apply_mask, FrameHeader, OpCode, Utf8Validator};
+
+use crate::config::{Delivery, SessionConfig};
+use crate::deflate::Inflater;
+use crate::event::{Event, Message, MessageKind};
+use crate::ProtocolError;
+
+/// The message being received.
+struct InMessage {
+    text: bool,
+    compressed: bool,
+    partial: bool,
+    fragments: u32,
+    /// Payload bytes received on the wire so far (compressed size if compressed).
+    wire_len: u64,
+    /// Plain (inflated) bytes so far.
+    len: u64,
+    /// The plain-size limit for this message.
+    limit: u64,
+    /// Largest part handed out in partial mode.
+    part_size: usize,
+    utf8: Utf8Validator,
+}
+
+/// Where plain bytes go: the whole message, or the current part.
+struct Sink {
+    msg: Option<InMessage>,
+    buf: BytesMut,
+}
+
+impl Sink {
+    /// Appends plain bytes (unmasking them in place when `mask` is given, with the
+    /// frame offset of `data[0]`), validating text and cutting parts.
+    fn append(
+        &mut self,
+        mut data: &[u8],
+        mask: Option<([u8; 4], usize)>,
+        events: &mut VecDeque<Event>,
+    ) -> Result<(), ProtocolError> {
+        let Some(msg) = self.msg.as_mut() else {
+            return Ok(());
+        };
+        let mut offset = mask.map_or(0, |(_, o)| o);
+        while !data.is_empty() {
+            let room = if msg.partial {
+                msg.part_size - self.buf.len()
+            } else {
+                data.len()
+            };
+            let take = room.min(data.len());
+            let start = self.buf.len();
+            self.buf.extend_from_slice(&data[..take]);
+            if let Some((key, _)) = mask {
+                apply_mask(&mut self.buf[start..], key, offset);
+            }
+            if msg.text && msg.utf8.feed(&self.buf[start..]).is_err() {
+                return Err(ProtocolError::InvalidUtf8);
+            }
+            msg.len += take as u64;
+            offset += take;
+            data = &data[take..];
+            if msg.partial && self.buf.len() >= msg.part_size {
+                Self::emit_part(msg, &mut self.buf, false, events);
+            }
+        }
+        Ok(())
+    }
+
+    /// Hands out the buffered part (text: up to the last complete character).
+    fn emit_part(msg: &InMessage, buf: &mut BytesMut, last: bool, events: &mut VecDeque<Event>) {
+        let keep = if msg.text { msg.utf8.pending() } else { 0 };
+        let n = buf.len() - keep;
+        if n == 0 && !last {
+            return;
+        }
+        let kind = if msg.text {
+            MessageKind::Text
+        } else {
+            MessageKind::Binary
+        };
+        events.push_back(Event::Part {
+            kind,
+            data: buf.split_to(n).freeze(),
+            last,
+        });
+    }
+}
+
+/// Assembles data frames; see the module docs.
+pub(crate) struct Assembler {
+    text_delivery: Delivery,
+    binary_delivery: Delivery,
+    text_buffer_size: usize,
+    binary_buffer_size: usize,
+    max_message_size: u64,
+    max_fragments: u32,
+    inflater: Option<Inflater>,
+    /// Unmasked compressed input, reused.
+    scratch: Vec<u8>,
+    sink: Sink,
+}
+
+impl Assembler {
+    pub(crate) fn new(config: &SessionConfig, inflater: Option<Inflater>) -> Assembler {
+        Assembler {
+            text_delivery: config.text_delivery,
+            binary_delivery: config.binary_delivery,
+            text_buffer_size: config.text_buffer_size.max(4),
+            binary_buffer_size: config.binary_buffer_size.max(1),
+            max_message_size: config.max_message_size,
+            max_fragments: config.max_fragments.max(1),
+            inflater,
+            scratch: Vec::new(),
+            sink: Sink {
+                msg: None,
+                buf: BytesMut::new(),
+            },
+        }
+    }
+
+    /// Checks a data frame header against the message state and the limits, before
+    /// any of its payload is buffered. `compressed` is the RSV1 bit (already checked to
+    /// be allowed).
+    pub(crate) fn start_frame(&mut self, header: &FrameHeader) -> Result<(), ProtocolError> {
+        match (header.opcode, self.sink.msg.as_mut()) {
+            (OpCode::Continuation, None) => return Err(ProtocolError::UnexpectedContinuation),
+            (OpCode::Continuation, Some(msg)) => {
+                if msg.fragments >= self.max_fragments {
+                    return Err(ProtocolError::TooManyFragments {
+                        limit: self.max_fragments,
+                    });
+                }
+                msg.fragments += 1;
+            }
+            (_, Some(_)) => return Err(ProtocolError::ExpectedContinuation),
+            (op, None) => {
+                let text = op == OpCode::Text;
+                let partial = match if text {
+                    self.text_delivery
+                } else {
+                    self.binary_delivery
+                } {
+                    Delivery::Whole => false,
+                    Delivery::Partial => true,
+                };
+                let buffer = if text {
+                    self.text_buffer_size
+                } else {
+                    self.binary_buffer_size
+                };
+                let limit = if partial {
+                    self.max_message_size
+                } else {
+                    self.max_message_size.min(buffer as u64)
+                };
+                self.sink.msg = Some(InMessage {
+                    text,
+                    compressed: header.rsv.rsv1(),
+                    partial,
+                    fragments: 1,
+                    wire_len: 0,
+                    len: 0,
+                    limit,
+                    part_size: buffer,
+                    utf8: Utf8Validator::new(),
+                });
+            }
+        }
+        let msg = self.sink.msg.as_mut().expect("set above");
+        let wire = msg.wire_len.saturating_add(header.payload_len);
+        // Uncompressed: the wire size is the message size, known from the header.
+        // Compressed: the plain size is counted while inflating; the wire size is
+        // bounded by the same absolute limit so empty deflate blocks cannot run forever.
+        let wire_limit = if msg.compressed {
+            self.max_message_size
+        } else {
+            msg.limit
+        };
+        if wire > wire_limit {
+            return Err(ProtocolError::MessageTooBig { limit: wire_limit });
+        }
+        msg.wire_len = wire;
+        Ok(())
+    }
+
+    /// Payload bytes of the current data frame, still masked with `mask` (if any);
+    /// `offset` is the position of `chunk[0]` in the frame payload.
+    pub(crate) fn push(
+        &mut self,
+        chunk: &[u8],
+        mask: Option<[u8; 4]>,
+        offset: usize,
+        events: &mut VecDeque<Event>,
+    ) -> Result<(), ProtocolError> {
+        let Some(msg) = self.sink.msg.as_ref() else {
+            return Ok(());
+        };
+        if !msg.compressed {
+            return self.sink.append(chunk, mask.map(|k| (k, offset)), events);
+        }
+        self.scratch.clear();
+        self.scratch.extend_from_slice(chunk);
+        if let Some(key) = mask {
+            apply_mask(&mut self.scratch, key, offset);
+        }
+        self.inflate(false, events)
+    }
+
+    fn inflate(&mut self, finish: bool, events: &mut VecDeque<Event>) -> Result<(), ProtocolError> {
+        let Some(msg) = self.sink.msg.as_ref() else {
+            return Ok(());
+        };
+        let budget = msg.limit - msg.len;
+        let too_big = ProtocolError::MessageTooBig { limit: msg.limit };
+        let Some(inflater) = self.inflater.as_mut() else {
+            return Err(ProtocolError::ReservedBits(0x40));
+        };
+        let sink = &mut self.sink;
+        inflater.inflate(&self.scratch, finish, budget, too_big, &mut |plain| {
+            sink.append(plain, None, events)
+        })
+    }
+
+    /// The current data frame has ended; `fin` ends the message.
+    pub(crate) fn end_frame(
+        &mut self,
+        fin: bool,
+        events: &mut VecDeque<Event>,
+    ) -> Result<(), ProtocolError> {
+        let Some(msg) = self.sink.msg.as_ref() else {
+            return Ok(());
+        };
+        if fin && msg.compressed {
+            self.scratch.clear();
+            self.inflate(true, events)?;
+        }
+        let msg = self.sink.msg.as_ref().expect("message in progress");
+        if !fin {
+            if msg.partial {
+                Sink::emit_part(msg, &mut self.sink.buf, false, events);
+            }
+            return Ok(());
+        }
+        if msg.text && msg.utf8.finish().is_err() {
+            return Err(ProtocolError::InvalidUtf8);
+        }
+        let msg = self.sink.msg.take().expect("message in progress");
+        if msg.partial {
+            Sink::emit_part(&msg, &mut self.sink.buf, true, events);
+        } else {
+            let data = self.sink.buf.split();
+            let message = if msg.text {
+                // Validated as it arrived; `from_utf8` re-checks (no unsafe here).
+                Message::Text(
+                    String::from_utf8(Vec::from(data)).map_err(|_| ProtocolError::InvalidUtf8)?,
+                )
+            } else {
+                Message::Binary(data.freeze())
+            };
+            events.push_back(Event::Message(message));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,69 @@
+//! Shared entry points of the fuzz targets (`fuzz/fuzz_targets/session_*.rs`), also
+//! used by the seed-replay test. Not a stable API.
+
+use std::time::{Duration, Instant};
+
+use crate::{DeflateConfig, Delivery, Event, Role, Session, SessionConfig, State};
+
+/// Feeds `data` to a session of `role` (with permessage-deflate when `deflate`),
+/// checking the session's guarantees: no panic, bounded buffering, nothing after
+/// `Closed`, every event well formed.
+///
+/// The first byte picks options (delivery modes, small limits); the rest is the input,
+/// cut into pieces whose sizes come from the second byte, with a timer tick between
+/// pieces. `t0` is the clock base (the caller's; the session reads no clock).
+pub fn drive(role: Role, deflate: bool, data: &[u8], t0: Instant) {
+    let (opts, input) = match data.split_first() {
+        Some((o, rest)) => (*o, rest),
+        None => (0, data),
+    };
+    let step = usize::from(input.first().copied().unwrap_or(1) % 17).max(1);
+    let mut config = SessionConfig::default()
+        .with_text_buffer_size(if opts & 1 != 0 { 64 } else { 8192 })
+        .with_binary_buffer_size(if opts & 2 != 0 { 64 } else { 8192 })
+        .with_max_message_size(if opts & 4 != 0 { 1024 } else { 1 << 20 })
+        .with_max_fragments(if opts & 8 != 0 { 4 } else { 1000 })
+        .with_read_idle_timeout(Some(Duration::from_secs(5)));
+    if opts & 16 != 0 {
+        config = config.with_text_delivery(Delivery::Partial);
+    }
+    if opts & 32 != 0 {
+        config = config.with_binary_delivery(Delivery::Partial);
+    }
+    if deflate {
+        let d = DeflateConfig::default()
+            .with_client_no_context_takeover(opts & 64 != 0)
+            .with_server_no_context_takeover(opts & 64 != 0)
+            .with_client_max_window_bits(if opts & 128 != 0 { 9 } else { 15 })
+            .with_server_max_window_bits(if opts & 128 != 0 { 9 } else { 15 });
+        config = config.with_deflate(Some(d));
+    }
+    let limit = config.max_message_size;
+    let part_max = config.text_buffer_size.max(config.binary_buffer_size);
+    let mut session = match role {
+        Role::Server => Session::server(config, t0),
+        Role::Client => Session::client(config, || [1, 2, 3, 4], t0),
+    };
+    let mut now = t0;
+    let mut closed = false;
+    let mut out = Vec::new();
+    for piece in input.chunks(step) {
+        now += Duration::from_millis(1);
+        session.handle_input(now, piece);
+        session.handle_timeout(now);
+        while let Some(event) = session.poll_event() {
+            assert!(!closed, "event after Closed: {event:?}");
+            match event {
+                Event::Message(m) => assert!(m.as_bytes().len() as u64 <= limit),
+                Event::Part { data, .. } => assert!(data.len() <= part_max),
+                Event::Ping(p) | Event::Pong(p) => assert!(p.len() <= 125),
+                Event::Closed(_) => closed = true,
+            }
+        }
+        assert_eq!(closed, session.state() == State::Closed);
+        out.clear();
+        session.transmit_into(&mut out);
+        assert_eq!(session.pending_transmit(), 0);
+    }
+    session.handle_eof(now);
+}

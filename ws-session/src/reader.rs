@@ -1,0 +1,155 @@
+//! The input side: frame headers accumulated across reads, role and extension rules,
+//! payload routed to the assembler (data) or a small buffer (control, at most 125 bytes).
+
+use std::collections::VecDeque;
+
+use bytes::Bytes;
+use ws_frame::{apply_mask, Decoded, FrameHeader, OpCode, Rsv, MAX_HEADER_LEN};
+
+use crate::assembler::Assembler;
+use crate::config::Role;
+use crate::event::Event;
+use crate::ProtocolError;
+
+/// A complete control frame for the session to act on.
+#[derive(Debug)]
+pub(crate) enum Control {
+    Ping(Bytes),
+    Pong(Bytes),
+    Close(Bytes),
+}
+
+/// The frame whose payload is being read.
+struct InFrame {
+    header: FrameHeader,
+    remaining: u64,
+    offset: usize,
+}
+
+/// Parses the peer's byte stream; see the module docs.
+pub(crate) struct Reader {
+    role: Role,
+    deflate: bool,
+    head: [u8; MAX_HEADER_LEN],
+    head_len: usize,
+    frame: Option<InFrame>,
+    control: Vec<u8>,
+    pub(crate) assembler: Assembler,
+    /// Data frame headers seen so far (read-idle activity).
+    pub(crate) data_frames: u64,
+}
+
+impl Reader {
+    pub(crate) fn new(role: Role, deflate: bool, assembler: Assembler) -> Reader {
+        Reader {
+            role,
+            deflate,
+            head: [0; MAX_HEADER_LEN],
+            head_len: 0,
+            frame: None,
+            control: Vec::new(),
+            assembler,
+            data_frames: 0,
+        }
+    }
+
+    /// Consumes bytes from `input` until it is empty or a control frame is complete.
+    /// Data events go to `events`.
+    pub(crate) fn read(
+        &mut self,
+        input: &mut &[u8],
+        events: &mut VecDeque<Event>,
+    ) -> Result<Option<Control>, ProtocolError> {
+        while !input.is_empty() || self.frame.as_ref().is_some_and(|f| f.remaining == 0) {
+            let Some(frame) = self.frame.as_mut() else {
+                self.read_header(input)?;
+                continue;
+            };
+            let take = (frame.remaining.min(input.len() as u64)) as usize;
+            let (chunk, rest) = input.split_at(take);
+            *input = rest;
+            let header = frame.header;
+            if header.opcode.is_control() {
+                self.control.extend_from_slice(chunk);
+            } else if take > 0 {
+                self.assembler
+                    .push(chunk, header.mask, frame.offset, events)?;
+            }
+            frame.offset += take;
+            frame.remaining -= take as u64;
+            if frame.remaining == 0 {
+                self.frame = None;
+                if let Some(control) = self.end_frame(header, events)? {
+                    return Ok(Some(control));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    fn read_header(&mut self, input: &mut &[u8]) -> Result<(), ProtocolError> {
+        let had = self.head_len;
+        let take = (MAX_HEADER_LEN - had).min(input.len());
+        self.head[had..had + take].copy_from_slice(&input[..take]);
+        match FrameHeader::decode(&self.head[..had + take])? {
+            Decoded::Incomplete(_) => {
+                self.head_len = had + take;
+                *input = &input[take..];
+            }
+            Decoded::Complete(header, len) => {
+                self.head_len = 0;
+                *input = &input[len - had..];
+                self.start_frame(header)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn start_frame(&mut self, header: FrameHeader) -> Result<(), ProtocolError> {
+        match (self.role, header.mask.is_some()) {
+            (Role::Server, false) => return Err(ProtocolError::UnmaskedFrame),
+            (Role::Client, true) => return Err(ProtocolError::MaskedFrame),
+            _ => {}
+        }
+        let allowed = match header.opcode {
+            OpCode::Text | OpCode::Binary if self.deflate => Rsv::RSV1.bits(),
+            _ => 0,
+        };
+        let bits = header.rsv.bits();
+        if bits & !allowed != 0 {
+            return Err(ProtocolError::ReservedBits(bits));
+        }
+        if header.opcode.is_data() {
+            self.data_frames += 1;
+            self.assembler.start_frame(&header)?;
+        } else {
+            self.control.clear();
+        }
+        self.frame = Some(InFrame {
+            header,
+            remaining: header.payload_len,
+            offset: 0,
+        });
+        Ok(())
+    }
+
+    fn end_frame(
+        &mut self,
+        header: FrameHeader,
+        events: &mut VecDeque<Event>,
+    ) -> Result<Option<Control>, ProtocolError> {
+        if header.opcode.is_data() {
+            self.assembler.end_frame(header.fin, events)?;
+            return Ok(None);
+        }
+        if let Some(key) = header.mask {
+            apply_mask(&mut self.control, key, 0);
+        }
+        let payload = Bytes::copy_from_slice(&self.control);
+        Ok(Some(match header.opcode {
+            OpCode::Ping => Control::Ping(payload),
+            OpCode::Pong => Control::Pong(payload),
+            _ => Control::Close(payload),
+        }))
+    }
+}

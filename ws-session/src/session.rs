@@ -1,0 +1,482 @@
+//! The [`Session`]: inputs, commands, outputs and the close handshake, tying the
+//! reader, the outbound queue and the timers together.
+
+use std::collections::VecDeque;
+use std::io::IoSlice;
+use std::time::Instant;
+
+use bytes::Bytes;
+use ws_frame::{truncate_reason, CloseCode, CloseFrame, OpCode, MAX_CONTROL_PAYLOAD};
+
+use crate::assembler::Assembler;
+use crate::config::{Role, SessionConfig};
+use crate::deflate::{Deflater, Inflater};
+use crate::event::{CloseCause, CloseInfo, Event, Initiator, Message, MessageKind, TimeoutKind};
+use crate::outgoing::Outgoing;
+use crate::reader::{Control, Reader};
+use crate::timers::Timers;
+use crate::writer::{MaskSource, Writer};
+use crate::{ProtocolError, SendError};
+
+/// Where the session is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum State {
+    /// Messages flow both ways.
+    Open,
+    /// We queued our close frame and wait for the peer's (data still arrives).
+    Closing,
+    /// The close handshake finished, failed or timed out; [`Event::Closed`] has been
+    /// queued. No input is processed and no command accepted. The front-end flushes
+    /// what [`Session::pending_transmit`] still holds, then drops the transport.
+    Closed,
+}
+
+/// A WebSocket connection after its handshake, for either role, without I/O.
+///
+/// See the [crate documentation](crate) for the call order.
+pub struct Session {
+    role: Role,
+    config: SessionConfig,
+    state: State,
+    reader: Reader,
+    writer: Writer,
+    outgoing: Outgoing,
+    timers: Timers,
+    events: VecDeque<Event>,
+    /// The close frame we sent (code, reason); `None` code for an empty close.
+    our_close: Option<(Option<CloseCode>, String)>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("role", &self.role)
+            .field("state", &self.state)
+            .field("pending_transmit", &self.writer.queued())
+            .field("pending_events", &self.events.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A mask source for servers, which never mask.
+struct NoMasks;
+
+impl MaskSource for NoMasks {
+    fn next_mask(&mut self) -> [u8; 4] {
+        [0; 4]
+    }
+}
+
+impl Session {
+    /// A session for `role`, open at `now` (idle timers start here).
+    ///
+    /// `masks` supplies client masking keys (see [`MaskSource`]); a server session never
+    /// uses it. Deflate parameters come from `config.deflate`.
+    pub fn new(
+        role: Role,
+        config: SessionConfig,
+        masks: Box<dyn MaskSource + Send>,
+        now: Instant,
+    ) -> Session {
+        let inflater = config.deflate.as_ref().map(|d| Inflater::new(d, role));
+        let deflater = config.deflate.as_ref().and_then(|d| Deflater::new(d, role));
+        let assembler = Assembler::new(&config, inflater);
+        Session {
+            role,
+            reader: Reader::new(role, config.deflate.is_some(), assembler),
+            writer: Writer::new(role, masks),
+            outgoing: Outgoing::new(deflater, config.fragment_size),
+            timers: Timers::new(&config, now),
+            events: VecDeque::new(),
+            our_close: None,
+            state: State::Open,
+            config,
+        }
+    }
+
+    /// A server session (no masks needed).
+    pub fn server(config: SessionConfig, now: Instant) -> Session {
+        Session::new(Role::Server, config, Box::new(NoMasks), now)
+    }
+
+    /// A client session drawing its masking keys from `masks`.
+    pub fn client(
+        config: SessionConfig,
+        masks: impl MaskSource + Send + 'static,
+        now: Instant,
+    ) -> Session {
+        Session::new(Role::Client, config, Box::new(masks), now)
+    }
+
+    // ----- getters -----
+
+    /// This session's role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The configuration the session was built with.
+    pub fn config(&self) -> &SessionConfig {
+        &self.config
+    }
+
+    /// The current state.
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    /// Whether the session is [`State::Closed`].
+    pub fn is_closed(&self) -> bool {
+        self.state == State::Closed
+    }
+
+    /// Whether the front-end is done: closed and nothing left to write. Drop the
+    /// transport now.
+    pub fn is_finished(&self) -> bool {
+        self.is_closed() && self.writer.queued() == 0
+    }
+
+    /// Bytes queued for the transport and not yet reported written.
+    pub fn pending_transmit(&self) -> usize {
+        self.writer.queued()
+    }
+
+    /// Whether queued bytes exceed `outbound_high_water_mark`: a front-end stops
+    /// accepting sends from the application until this turns false.
+    pub fn is_above_high_water(&self) -> bool {
+        self.writer.queued() > self.config.outbound_high_water_mark
+    }
+
+    // ----- inputs -----
+
+    /// Bytes read from the transport. Any split of the stream gives the same events.
+    pub fn handle_input(&mut self, now: Instant, mut input: &[u8]) {
+        while !input.is_empty() && self.state != State::Closed {
+            let before = self.reader.data_frames;
+            let result = self.reader.read(&mut input, &mut self.events);
+            if self.reader.data_frames != before {
+                self.timers.on_read(now);
+            }
+            match result {
+                Ok(None) => {}
+                Ok(Some(control)) => self.on_control(now, control),
+                Err(e) => self.fail(now, e),
+            }
+        }
+    }
+
+    /// The transport's read side ended. Unless the close handshake is done, the
+    /// session closes with 1006 and drops whatever it had left to write.
+    pub fn handle_eof(&mut self, _now: Instant) {
+        self.writer.clear();
+        self.timers.close = None;
+        self.timers.flush = None;
+        if self.state == State::Closed {
+            return;
+        }
+        let initiator = if self.state == State::Closing {
+            Initiator::Local
+        } else {
+            Initiator::Remote
+        };
+        self.finish(
+            initiator,
+            CloseCode::ABNORMAL,
+            "connection ended without a close frame".into(),
+            CloseCause::Eof,
+        );
+    }
+
+    /// Runs the timers whose deadline is at or before `now`. Call it when the deadline
+    /// from [`poll_timeout`](Self::poll_timeout) is reached (calling it early or
+    /// repeatedly is harmless).
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if let Some(flush) = self.timers.flush {
+            if self.writer.close_written() {
+                self.timers.flush = None;
+            } else if flush <= now {
+                // Our non-1000 close could not be written in time: give up on the peer.
+                self.timers.flush = None;
+                self.timers.close = None;
+                self.writer.clear();
+                if self.state != State::Closed {
+                    self.finish(
+                        Initiator::Local,
+                        CloseCode::ABNORMAL,
+                        "close frame not written in time".into(),
+                        CloseCause::Timeout(TimeoutKind::AbnormalCloseSend),
+                    );
+                }
+                return;
+            }
+        }
+        if let Some(close) = self.timers.close {
+            if close <= now && self.state == State::Closing {
+                self.timers.close = None;
+                self.timers.flush = None;
+                self.writer.clear();
+                self.finish(
+                    Initiator::Local,
+                    CloseCode::ABNORMAL,
+                    "peer did not answer the close in time".into(),
+                    CloseCause::Timeout(TimeoutKind::SessionClose),
+                );
+                return;
+            }
+        }
+        if self.state == State::Open {
+            if let Some(kind) = self.timers.expired_idle(now) {
+                let reason = match kind {
+                    TimeoutKind::ReadIdle => "read idle timeout",
+                    TimeoutKind::WriteIdle => "write idle timeout",
+                    _ => "idle timeout",
+                };
+                self.queue_close(now, Some(CloseCode::GOING_AWAY), reason, true);
+                self.finish(
+                    Initiator::Local,
+                    CloseCode::ABNORMAL,
+                    reason.into(),
+                    CloseCause::Timeout(kind),
+                );
+            }
+        }
+    }
+
+    // ----- commands -----
+
+    /// Queues a whole message (split into frames of `fragment_size` if configured;
+    /// compressed if deflate is on and it reaches the threshold).
+    pub fn send(&mut self, now: Instant, message: impl Into<Message>) -> Result<(), SendError> {
+        self.check_open()?;
+        let (kind, payload) = match message.into() {
+            Message::Text(s) => (MessageKind::Text, Bytes::from(s)),
+            Message::Binary(b) => (MessageKind::Binary, b),
+        };
+        let room = self.room();
+        self.outgoing
+            .message(&mut self.writer, kind, payload, room)?;
+        self.timers.on_write(now);
+        Ok(())
+    }
+
+    /// Queues a text message.
+    pub fn send_text(&mut self, now: Instant, text: &str) -> Result<(), SendError> {
+        self.send(now, Message::Text(text.to_owned()))
+    }
+
+    /// Queues a binary message (no copy for servers when given [`Bytes`]).
+    pub fn send_binary(&mut self, now: Instant, data: impl Into<Bytes>) -> Result<(), SendError> {
+        self.send(now, Message::Binary(data.into()))
+    }
+
+    /// Queues one part of a message sent in parts; `last` finishes it. Parts of a text
+    /// message together must be UTF-8 (a part may end inside a character; the next
+    /// part completes it). Control frames may go out between parts; a whole message or
+    /// a part of the other kind is refused until `last`.
+    pub fn send_part(
+        &mut self,
+        now: Instant,
+        kind: MessageKind,
+        data: impl Into<Bytes>,
+        last: bool,
+    ) -> Result<(), SendError> {
+        self.check_open()?;
+        let room = self.room();
+        self.outgoing
+            .part(&mut self.writer, kind, data.into(), last, room)?;
+        self.timers.on_write(now);
+        Ok(())
+    }
+
+    /// Queues a ping (ahead of queued data frames).
+    pub fn ping(&mut self, _now: Instant, payload: &[u8]) -> Result<(), SendError> {
+        self.control(OpCode::Ping, payload)
+    }
+
+    /// Queues an unsolicited pong (ahead of queued data frames). Pings are answered
+    /// automatically; this is for heartbeats.
+    pub fn pong(&mut self, _now: Instant, payload: &[u8]) -> Result<(), SendError> {
+        self.control(OpCode::Pong, payload)
+    }
+
+    /// Starts the close handshake: queues a close frame behind the data already queued,
+    /// refuses further sends, and waits `session_close_timeout` for the peer's close.
+    /// A code other than 1000 must also be written within
+    /// `abnormal_close_send_timeout`.
+    pub fn close(&mut self, now: Instant, code: CloseCode, reason: &str) -> Result<(), SendError> {
+        self.check_open()?;
+        let frame = CloseFrame { code, reason };
+        let mut buf = [0u8; 125];
+        frame.encode(&mut buf).map_err(SendError::InvalidClose)?;
+        self.queue_close(now, Some(code), reason, false);
+        self.state = State::Closing;
+        self.timers.close = Some(now + self.config.session_close_timeout);
+        Ok(())
+    }
+
+    // ----- outputs -----
+
+    /// The next event, if any. Drain events after every input or timeout.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// Fills `bufs` with the next chunks to write, in order, for a vectored write;
+    /// returns how many were filled (0: nothing to write). Report what the transport
+    /// accepted with [`advance_transmit`](Self::advance_transmit).
+    pub fn poll_transmit<'a>(&'a self, bufs: &mut [IoSlice<'a>]) -> usize {
+        self.writer.io_slices(bufs)
+    }
+
+    /// Marks `n` bytes from the front of the transmit queue as written.
+    pub fn advance_transmit(&mut self, n: usize) {
+        self.writer.advance(n);
+        if self.writer.close_written() {
+            self.timers.flush = None;
+        }
+    }
+
+    /// Convenience for buffered transports: appends all pending bytes to `out` and marks
+    /// them written; returns how many.
+    pub fn transmit_into(&mut self, out: &mut Vec<u8>) -> usize {
+        let n = self.writer.drain_into(out);
+        if self.writer.close_written() {
+            self.timers.flush = None;
+        }
+        n
+    }
+
+    /// The earliest deadline at which [`handle_timeout`](Self::handle_timeout) must be
+    /// called, if any.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.timers.next()
+    }
+
+    // ----- internals -----
+
+    fn check_open(&self) -> Result<(), SendError> {
+        if self.state == State::Open {
+            Ok(())
+        } else {
+            Err(SendError::Closed)
+        }
+    }
+
+    fn room(&self) -> usize {
+        self.config
+            .max_outbound_bytes
+            .saturating_sub(self.writer.queued())
+    }
+
+    fn control(&mut self, op: OpCode, payload: &[u8]) -> Result<(), SendError> {
+        self.check_open()?;
+        if payload.len() > MAX_CONTROL_PAYLOAD {
+            return Err(SendError::ControlTooLong(payload.len()));
+        }
+        let needed = self.writer.frame_len(payload.len());
+        let room = self.room();
+        if needed > room {
+            return Err(SendError::QueueFull {
+                queued: self.writer.queued(),
+                needed,
+                bound: self.config.max_outbound_bytes,
+            });
+        }
+        self.writer
+            .push_control(op, Bytes::copy_from_slice(payload), false);
+        Ok(())
+    }
+
+    /// Queues our close frame (once) and arms the flush deadline for non-1000 codes.
+    fn queue_close(&mut self, now: Instant, code: Option<CloseCode>, reason: &str, urgent: bool) {
+        if self.our_close.is_some() {
+            return;
+        }
+        let mut buf = [0u8; 125];
+        let len = match code {
+            Some(code) => {
+                let reason = truncate_reason(reason);
+                CloseFrame { code, reason }.encode(&mut buf).unwrap_or(0)
+            }
+            None => 0,
+        };
+        self.writer
+            .push_close(Bytes::copy_from_slice(&buf[..len]), urgent);
+        if code.is_some_and(|c| c != CloseCode::NORMAL) {
+            self.timers.flush = Some(now + self.config.abnormal_close_send_timeout);
+        }
+        self.our_close = Some((code, reason.to_owned()));
+        self.timers.disarm_idle();
+    }
+
+    fn on_control(&mut self, now: Instant, control: Control) {
+        match control {
+            Control::Ping(payload) => {
+                if self.state == State::Open {
+                    self.writer
+                        .push_control(OpCode::Pong, payload.clone(), true);
+                }
+                self.events.push_back(Event::Ping(payload));
+            }
+            Control::Pong(payload) => self.events.push_back(Event::Pong(payload)),
+            Control::Close(payload) => match CloseFrame::parse(&payload) {
+                Err(e) => self.fail(now, ProtocolError::InvalidClose(e)),
+                Ok(frame) => self.on_close(now, frame),
+            },
+        }
+    }
+
+    /// The peer's close frame: an answer to ours, or its own initiative, which we
+    /// answer with the same code (an empty close with an empty close).
+    fn on_close(&mut self, now: Instant, frame: Option<CloseFrame<'_>>) {
+        match self.state {
+            State::Open => {
+                let code = frame.map(|f| f.code);
+                let reason = frame.map_or(String::new(), |f| f.reason.to_owned());
+                self.queue_close(now, code, "", false);
+                self.finish(
+                    Initiator::Remote,
+                    code.unwrap_or(CloseCode::NO_STATUS_RECEIVED),
+                    reason,
+                    CloseCause::Handshake,
+                );
+            }
+            State::Closing => {
+                self.timers.close = None;
+                let (code, reason) = self.our_close.clone().unwrap_or((None, String::new()));
+                self.finish(
+                    Initiator::Local,
+                    code.unwrap_or(CloseCode::NO_STATUS_RECEIVED),
+                    reason,
+                    CloseCause::Handshake,
+                );
+            }
+            State::Closed => {}
+        }
+    }
+
+    /// Fails the connection: the mapped close code goes out ahead of queued data, no
+    /// more input is processed, and the failure is reported.
+    fn fail(&mut self, now: Instant, error: ProtocolError) {
+        if self.state == State::Closed {
+            return;
+        }
+        let code = error.close_code();
+        let reason = error.to_string();
+        let initiator = Initiator::Local;
+        self.timers.close = None;
+        self.queue_close(now, Some(code), &reason, true);
+        self.finish(initiator, code, reason, CloseCause::Protocol(error));
+    }
+
+    fn finish(&mut self, initiator: Initiator, code: CloseCode, reason: String, cause: CloseCause) {
+        self.state = State::Closed;
+        self.timers.disarm_idle();
+        self.events.push_back(Event::Closed(CloseInfo {
+            initiator,
+            code,
+            reason,
+            cause,
+        }));
+    }
+}

@@ -1,0 +1,89 @@
+//! Deadlines: idle timeouts while open, the close-handshake timeout and the flush
+//! deadline of an abnormal close. Every timer is an absolute [`Instant`] computed from
+//! inputs; a timer fires when `now >= deadline`, never earlier, and there is no
+//! polling period.
+
+use std::time::{Duration, Instant};
+
+use crate::config::SessionConfig;
+use crate::event::TimeoutKind;
+
+/// The session's deadlines.
+pub(crate) struct Timers {
+    read_idle: Option<Duration>,
+    write_idle: Option<Duration>,
+    max_idle: Option<Duration>,
+    last_read: Instant,
+    last_write: Instant,
+    /// Idle timers run only while the session is open.
+    idle_armed: bool,
+    /// `SESSION_CLOSE_TIMEOUT`: waiting for the peer's close after ours.
+    pub(crate) close: Option<Instant>,
+    /// `ABNORMAL_SESSION_CLOSE_SEND_TIMEOUT`: our non-1000 close must be written by then.
+    pub(crate) flush: Option<Instant>,
+}
+
+impl Timers {
+    pub(crate) fn new(config: &SessionConfig, now: Instant) -> Timers {
+        Timers {
+            read_idle: config.read_idle_timeout,
+            write_idle: config.write_idle_timeout,
+            max_idle: config.max_idle_timeout,
+            last_read: now,
+            last_write: now,
+            idle_armed: true,
+            close: None,
+            flush: None,
+        }
+    }
+
+    /// A data frame was received.
+    pub(crate) fn on_read(&mut self, now: Instant) {
+        self.last_read = self.last_read.max(now);
+    }
+
+    /// A data message (or part) was sent.
+    pub(crate) fn on_write(&mut self, now: Instant) {
+        self.last_write = self.last_write.max(now);
+    }
+
+    /// Stops the idle timers (the session is closing).
+    pub(crate) fn disarm_idle(&mut self) {
+        self.idle_armed = false;
+    }
+
+    /// The idle deadlines, earliest first on ties in the order read, write, max.
+    fn idle(&self) -> [(Option<Instant>, TimeoutKind); 3] {
+        let at = |base: Instant, d: Option<Duration>| {
+            d.filter(|_| self.idle_armed)
+                .and_then(|d| base.checked_add(d))
+        };
+        [
+            (at(self.last_read, self.read_idle), TimeoutKind::ReadIdle),
+            (at(self.last_write, self.write_idle), TimeoutKind::WriteIdle),
+            (
+                at(self.last_read.max(self.last_write), self.max_idle),
+                TimeoutKind::MaxIdle,
+            ),
+        ]
+    }
+
+    /// The earliest deadline of all.
+    pub(crate) fn next(&self) -> Option<Instant> {
+        self.idle()
+            .into_iter()
+            .filter_map(|(d, _)| d)
+            .chain(self.close)
+            .chain(self.flush)
+            .min()
+    }
+
+    /// The idle timer that has expired at `now`, if any.
+    pub(crate) fn expired_idle(&self, now: Instant) -> Option<TimeoutKind> {
+        self.idle()
+            .into_iter()
+            .filter_map(|(d, kind)| d.filter(|d| *d <= now).map(|d| (d, kind)))
+            .min_by_key(|(d, _)| *d)
+            .map(|(_, kind)| kind)
+    }
+}
