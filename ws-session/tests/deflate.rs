@@ -1,0 +1,249 @@
+//! permessage-deflate: RFC 7692 section 7.2.3 goldens, limits on inflated size,
+//! context takeover and window settings.
+
+mod common;
+
+use std::time::Instant;
+
+use common::*;
+use ws_frame::{OpCode, Rsv};
+use ws_session::{
+    CloseCause, DeflateConfig, Delivery, Event, Message, ProtocolError, Session, SessionConfig,
+};
+
+fn deflate_cfg(d: DeflateConfig) -> SessionConfig {
+    SessionConfig::default().with_deflate(Some(d))
+}
+
+fn plain() -> DeflateConfig {
+    DeflateConfig::default().with_compression_threshold(0)
+}
+
+/// A client session (receives unmasked server frames, as in the RFC examples).
+fn recv(d: DeflateConfig, input: &[u8]) -> Vec<Event> {
+    let t0 = Instant::now();
+    let mut c = client(deflate_cfg(d), t0);
+    c.handle_input(t0, input);
+    events(&mut c)
+}
+
+fn hello() -> Event {
+    Event::Message(Message::Text("Hello".into()))
+}
+
+#[test]
+fn rfc7692_7_2_3_1_single_and_fragmented() {
+    let single = [0xc1, 0x07, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00];
+    assert_eq!(recv(plain(), &single), [hello()]);
+    let fragmented = [
+        0x41, 0x03, 0xf2, 0x48, 0xcd, 0x80, 0x04, 0xc9, 0xc9, 0x07, 0x00,
+    ];
+    assert_eq!(recv(plain(), &fragmented), [hello()]);
+}
+
+#[test]
+fn rfc7692_7_2_3_2_shared_window() {
+    let mut input = vec![0xc1, 0x07, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00];
+    input.extend([0xc1, 0x05, 0xf2, 0x00, 0x11, 0x00, 0x00]);
+    assert_eq!(recv(plain(), &input), [hello(), hello()]);
+}
+
+#[test]
+fn rfc7692_7_2_3_3_stored_block_7_2_3_4_bfinal_7_2_3_5_two_blocks() {
+    let stored = [
+        0xc1, 0x0b, 0x00, 0x05, 0x00, 0xfa, 0xff, 0x48, 0x65, 0x6c, 0x6c, 0x6f, 0x00,
+    ];
+    assert_eq!(recv(plain(), &stored), [hello()]);
+    let bfinal = [0xc1, 0x08, 0xf3, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00, 0x00];
+    assert_eq!(recv(plain(), &bfinal), [hello()]);
+    let two = [
+        0xc1, 0x0d, 0xf2, 0x48, 0x05, 0x00, 0x00, 0x00, 0xff, 0xff, 0xca, 0xc9, 0xc9, 0x07, 0x00,
+    ];
+    assert_eq!(recv(plain(), &two), [hello()]);
+}
+
+#[test]
+fn uncompressed_messages_are_allowed() {
+    let mut input = vec![0x81, 0x05];
+    input.extend(b"Hello");
+    assert_eq!(recv(plain(), &input), [hello()]);
+}
+
+#[test]
+fn sender_produces_the_rfc_bytes() {
+    let t0 = Instant::now();
+    // Context takeover: the second "Hello" refers back to the first.
+    let mut s = server(deflate_cfg(plain()), t0);
+    s.send_text(t0, "Hello").unwrap();
+    s.send_text(t0, "Hello").unwrap();
+    let mut wire = Vec::new();
+    s.transmit_into(&mut wire);
+    assert_eq!(
+        wire,
+        [
+            0xc1, 0x07, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00, 0xc1, 0x05, 0xf2, 0x00, 0x11,
+            0x00, 0x00
+        ]
+    );
+    // No context takeover: both are self-contained.
+    let mut s = server(
+        deflate_cfg(plain().with_server_no_context_takeover(true)),
+        t0,
+    );
+    s.send_text(t0, "Hello").unwrap();
+    s.send_text(t0, "Hello").unwrap();
+    let mut wire = Vec::new();
+    s.transmit_into(&mut wire);
+    let one = [0xc1, 0x07, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00];
+    assert_eq!(wire, [one, one].concat());
+}
+
+#[test]
+fn below_threshold_goes_plain_and_window_8_never_compresses() {
+    let t0 = Instant::now();
+    let mut s = server(
+        deflate_cfg(DeflateConfig::default().with_compression_threshold(10)),
+        t0,
+    );
+    s.send_text(t0, "Hello").unwrap();
+    s.send_text(t0, &"Hello".repeat(4)).unwrap();
+    let w = output(&mut s);
+    assert_eq!(w[0].rsv, Rsv::NONE);
+    assert_eq!(w[1].rsv, Rsv::RSV1);
+    let mut s = server(deflate_cfg(plain().with_server_max_window_bits(8)), t0);
+    s.send_text(t0, &"Hello".repeat(40)).unwrap();
+    assert_eq!(output(&mut s)[0].rsv, Rsv::NONE);
+}
+
+#[test]
+fn rsv1_only_on_the_first_frame() {
+    let t0 = Instant::now();
+    let mut c = client(deflate_cfg(plain()).with_fragment_size(Some(10)), t0);
+    c.send_text(t0, &"abcdefghij".repeat(30)).unwrap();
+    c.send_part(t0, ws_session::MessageKind::Binary, vec![1u8; 300], false)
+        .unwrap();
+    c.send_part(t0, ws_session::MessageKind::Binary, vec![2u8; 300], true)
+        .unwrap();
+    let w = output(&mut c);
+    let first: Vec<_> = w
+        .iter()
+        .filter(|f| f.opcode != OpCode::Continuation)
+        .collect();
+    assert_eq!(first.len(), 2);
+    assert!(first.iter().all(|f| f.rsv == Rsv::RSV1));
+    assert!(w
+        .iter()
+        .filter(|f| f.opcode == OpCode::Continuation)
+        .all(|f| f.rsv == Rsv::NONE));
+}
+
+fn bomb(len: usize) -> Vec<u8> {
+    use flate2::{Compress, Compression, FlushCompress};
+    let mut c = Compress::new(Compression::best(), false);
+    let mut out = Vec::with_capacity(len / 100 + 1024);
+    c.compress_vec(&vec![0u8; len], &mut out, FlushCompress::Sync)
+        .unwrap();
+    assert!(out.ends_with(&[0, 0, 0xff, 0xff]));
+    out.truncate(out.len() - 4);
+    out
+}
+
+#[test]
+fn decompression_bomb_ends_in_1009_whole_and_partial() {
+    let payload = bomb(50 << 20); // 50 MiB of zeros, ~50 KiB compressed
+    assert!(payload.len() < 100_000);
+    for (delivery, limit) in [(Delivery::Whole, 8192u64), (Delivery::Partial, 1 << 20)] {
+        let t0 = Instant::now();
+        let cfg = deflate_cfg(plain())
+            .with_binary_delivery(delivery)
+            .with_max_message_size(1 << 20);
+        let mut s = server(cfg, t0);
+        s.handle_input(t0, &frame(true, 0x40, 2, &payload, true));
+        let ev = events(&mut s);
+        let delivered: usize = ev
+            .iter()
+            .map(|e| match e {
+                Event::Part { data, .. } => data.len(),
+                Event::Message(m) => m.as_bytes().len(),
+                _ => 0,
+            })
+            .sum();
+        assert!(delivered as u64 <= limit);
+        let Some(Event::Closed(info)) = ev.last() else {
+            panic!("{ev:?}")
+        };
+        assert_eq!(
+            info.cause,
+            CloseCause::Protocol(ProtocolError::MessageTooBig { limit })
+        );
+        assert_eq!(close_code(output(&mut s).last().unwrap()), Some(1009));
+    }
+}
+
+#[test]
+fn corrupt_compressed_data_fails_with_1007() {
+    let t0 = Instant::now();
+    let mut s = server(deflate_cfg(plain()), t0);
+    s.handle_input(t0, &frame(true, 0x40, 2, &[0xff, 0xff, 0xff, 0xff], true));
+    let ev = events(&mut s);
+    let Some(Event::Closed(info)) = ev.last() else {
+        panic!()
+    };
+    assert_eq!(
+        info.cause,
+        CloseCause::Protocol(ProtocolError::BadCompressedData)
+    );
+    assert_eq!(info.code.0, 1007);
+}
+
+#[test]
+fn round_trips_across_takeover_and_window_settings() {
+    let t0 = Instant::now();
+    for bits in [9u8, 12, 15] {
+        for (snct, cnct) in [(false, false), (true, false), (false, true), (true, true)] {
+            let d = DeflateConfig::default()
+                .with_compression_threshold(0)
+                .with_server_no_context_takeover(snct)
+                .with_client_no_context_takeover(cnct)
+                .with_server_max_window_bits(bits)
+                .with_client_max_window_bits(bits);
+            let cfg = deflate_cfg(d).with_binary_buffer_size(1 << 20);
+            let mut c: Session = client(cfg.clone(), t0);
+            let mut s = server(cfg, t0);
+            let msgs: Vec<Vec<u8>> = (0..6u32)
+                .map(|i| {
+                    (0..(i * 3000 + 7))
+                        .map(|j| ((j * 7 + i) % 251) as u8)
+                        .collect()
+                })
+                .collect();
+            for m in &msgs {
+                c.send_binary(t0, m.clone()).unwrap();
+                pump(&mut c, &mut s, t0);
+                let Some(Event::Message(got)) = s.poll_event() else {
+                    panic!()
+                };
+                s.send(t0, got).unwrap();
+                pump(&mut s, &mut c, t0);
+                let Some(Event::Message(back)) = c.poll_event() else {
+                    panic!()
+                };
+                assert_eq!(
+                    back.as_bytes(),
+                    &m[..],
+                    "bits {bits} snct {snct} cnct {cnct}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn receiving_with_negotiated_window_8() {
+    // A peer that compresses with window 8 is decoded (we inflate with 9).
+    let t0 = Instant::now();
+    let d = plain().with_server_max_window_bits(8);
+    let mut c = client(deflate_cfg(d), t0);
+    c.handle_input(t0, &[0xc1, 0x07, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00]);
+    assert_eq!(events(&mut c), [hello()]);
+}
