@@ -26,18 +26,26 @@ fn replay(target: &str, run: impl Fn(&[u8])) {
 
 #[test]
 fn session_server_seeds() {
-    replay("session_server", |d| fuzzing::drive(Role::Server, false, d, Instant::now()));
+    replay("session_server", |d| {
+        fuzzing::drive(Role::Server, false, d, Instant::now())
+    });
 }
 
 #[test]
 fn session_client_seeds() {
-    replay("session_client", |d| fuzzing::drive(Role::Client, false, d, Instant::now()));
+    replay("session_client", |d| {
+        fuzzing::drive(Role::Client, false, d, Instant::now())
+    });
 }
 
 #[test]
 fn session_deflate_seeds() {
     replay("session_deflate", |d| {
-        let role = if d.len() % 2 == 0 { Role::Server } else { Role::Client };
+        let role = if d.len() % 2 == 0 {
+            Role::Server
+        } else {
+            Role::Client
+        };
         fuzzing::drive(role, true, d, Instant::now())
     });
 }
