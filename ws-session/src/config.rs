@@ -157,10 +157,12 @@ pub struct SessionConfig {
     /// the session gives up on the peer and finishes (1006 locally).
     pub abnormal_close_send_timeout: Duration,
     /// `READ_IDLE_TIMEOUT_MS`, default `None` (off): no data message received for this
-    /// long closes the session with 1001 to the peer and 1006 locally.
+    /// long closes the session with 1001 to the peer and 1006 locally. Activity is a
+    /// data frame received (control frames do not count).
     pub read_idle_timeout: Option<Duration>,
     /// `WRITE_IDLE_TIMEOUT_MS`, default `None` (off): no data message sent for this
-    /// long closes the session with 1001 to the peer and 1006 locally.
+    /// long closes the session with 1001 to the peer and 1006 locally. Activity is a
+    /// data message or part accepted by `send` / `send_part`.
     pub write_idle_timeout: Option<Duration>,
     /// The standard (JSR 356) max idle timeout, default `None` (off; Tomcat's 0): no
     /// data message in either direction for this long closes with 1001 / 1006.

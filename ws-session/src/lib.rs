@@ -49,9 +49,26 @@
 //! * **Control frames**: pings are answered automatically (also mid-message; pending
 //!   automatic pongs coalesce); a received close is answered with the same code, an
 //!   empty close with an empty close.
-//! * **Sending**: an outbound queue bounded by `max_outbound_bytes`, control frames
-//!   ahead of queued data frames but never inside a frame; see [`SendError`] and the
-//!   queue rule in [`Session::send`].
+//! * **Sending** (better than "one send in flight"): every accepted command appends
+//!   frames to one outbound queue bounded by `max_outbound_bytes`; a send that does not
+//!   fit is refused whole with [`SendError::QueueFull`] and queues nothing. Frames leave
+//!   in this order: the frame already partly written (frames are never split or
+//!   interleaved mid-frame), then queued pings and pongs (they jump ahead of queued
+//!   data frames, also in the middle of a message sent in parts), then data frames in
+//!   the order sent. A close from [`Session::close`] (or our reply to the peer's close)
+//!   queues behind the data already queued, so everything sent before it goes out; a
+//!   close caused by a protocol error or an idle timeout jumps ahead and discards data
+//!   frames not yet started. While a message sent with [`Session::send_part`] is
+//!   unfinished, a whole message or a part of the other kind is refused with
+//!   [`SendError::MessageInProgress`]. Automatic pongs coalesce (only the latest
+//!   unsent one is kept), so a ping flood cannot grow the queue.
+//! * **Closing**: a received close is answered with the same code and an empty reason;
+//!   an empty close with an empty close (reported as 1005). After a protocol error the
+//!   session sends the mapped code and processes no further input. Close codes
+//!   1012-1014 are accepted. Timeouts send 1001 and report 1006 locally.
+//! * **Compression**: see [`DeflateConfig`] (window bits 8 for our own direction means
+//!   we send uncompressed; messages below `compression_threshold` go plain; RSV1 only on
+//!   first frames; context takeover in either direction or not).
 //! * **Timers**: all deadlines are exact: a timer fires when `now >= deadline`.
 //!
 //!

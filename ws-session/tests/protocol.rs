@@ -546,3 +546,59 @@ fn invalid_close_commands_are_refused() {
     ));
     assert_eq!(s.state(), State::Open);
 }
+
+#[test]
+fn vectored_transmit_in_small_steps_gives_the_same_bytes() {
+    let t0 = Instant::now();
+    let build = || {
+        let mut c = client(SessionConfig::default().with_fragment_size(Some(300)), t0);
+        c.send_binary(t0, vec![5u8; 1000]).unwrap();
+        c.ping(t0, b"p").unwrap();
+        c.send_text(t0, "tail").unwrap();
+        c
+    };
+    let mut expected = Vec::new();
+    build().transmit_into(&mut expected);
+    let mut c = build();
+    let mut got = Vec::new();
+    for step in (1..).cycle() {
+        let mut bufs = [std::io::IoSlice::new(&[]); 3];
+        let n = c.poll_transmit(&mut bufs);
+        if n == 0 {
+            break;
+        }
+        // A short write: at most `step % 7 + 1` bytes of the first slices.
+        let mut budget = step % 7 + 1;
+        let mut wrote = 0;
+        for b in &bufs[..n] {
+            let take = budget.min(b.len());
+            got.extend_from_slice(&b[..take]);
+            wrote += take;
+            budget -= take;
+        }
+        c.advance_transmit(wrote);
+    }
+    assert_eq!(got, expected);
+    assert_eq!(c.pending_transmit(), 0);
+}
+
+#[test]
+fn client_masks_come_from_the_mask_source() {
+    let t0 = Instant::now();
+    let mut keys = vec![[1, 2, 3, 4], [9, 8, 7, 6]].into_iter();
+    let mut c =
+        ws_session::Session::client(SessionConfig::default(), move || keys.next().unwrap(), t0);
+    c.send_text(t0, "a").unwrap();
+    c.send_text(t0, "b").unwrap();
+    let mut wire = Vec::new();
+    c.transmit_into(&mut wire);
+    assert_eq!(&wire[2..6], &[1, 2, 3, 4]);
+    assert_eq!(&wire[9..13], &[9, 8, 7, 6]);
+    assert_eq!(wire[6] ^ 1, b'a');
+}
+
+#[test]
+fn session_is_send() {
+    fn assert_send<T: Send>() {}
+    assert_send::<ws_session::Session>();
+}
