@@ -2,6 +2,7 @@
 //! by precedence into a validated [`Config`].
 
 use std::collections::HashMap;
+use std::fmt;
 
 use crate::error::{ConfigError, ConfigErrors};
 use crate::key::{env_name, suggest, Key, Scope, ENV_PREFIX, PREFIX};
@@ -36,7 +37,9 @@ pub enum Mode {
 /// [`resolve`](Self::resolve) picks each key's value from the highest source that
 /// has it, validates it and returns a [`Config`] or every error found. Values
 /// overridden by a higher source are not validated.
-#[derive(Debug, Default)]
+///
+/// `Debug` shows no environment values and redacts secret keys.
+#[derive(Default)]
 pub struct Sources {
     code: Properties,
     files: Properties,
@@ -86,8 +89,14 @@ impl Sources {
         K: Into<String>,
         V: Into<String>,
     {
-        self.env
-            .extend(vars.into_iter().map(|(k, v)| (k.into(), v.into())));
+        // Keep only our variables: the rest (other programs' secrets included) is
+        // never stored.
+        let ours = vars
+            .into_iter()
+            .map(|(k, v)| (k.into(), v))
+            .filter(|(k, _)| k.starts_with(PREFIX) || k.starts_with(ENV_PREFIX))
+            .map(|(k, v)| (k, v.into()));
+        self.env.extend(ours);
         self
     }
 
@@ -160,6 +169,18 @@ impl Sources {
                 errors: report.errors,
             })
         }
+    }
+}
+
+impl fmt::Debug for Sources {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let env: Vec<&str> = self.env.iter().map(|(k, _)| k.as_str()).collect();
+        f.debug_struct("Sources")
+            .field("code", &self.code)
+            .field("files", &self.files)
+            .field("env", &env)
+            .field("mode", &self.mode)
+            .finish()
     }
 }
 

@@ -44,14 +44,14 @@ macro_rules! alias {
 }
 
 macro_rules! getter {
-    ($konst:ident, $field:ident, $out:ty, unset) => {
+    ($konst:ident, $field:ident, $out:ty, unset, $default_doc:literal) => {
         #[doc = concat!("The value of [`", stringify!($konst), "`](crate::keys::", stringify!($konst), "), if a source set it.")]
         pub fn $field(&self) -> Option<$out> {
             self.$field.clone()
         }
     };
-    ($konst:ident, $field:ident, $out:ty, ($default:expr)) => {
-        #[doc = concat!("The value of [`", stringify!($konst), "`](crate::keys::", stringify!($konst), "), or its default.")]
+    ($konst:ident, $field:ident, $out:ty, ($default:expr), $default_doc:literal) => {
+        #[doc = concat!("The value of [`", stringify!($konst), "`](crate::keys::", stringify!($konst), "), or its default (", $default_doc, ").")]
         pub fn $field(&self) -> $out {
             self.$field.clone().unwrap_or_else(|| $default)
         }
@@ -69,6 +69,7 @@ macro_rules! config_table {
             use super::*;
             $(
                 $(#[doc = $doc])+
+                #[doc = concat!("\n\nKey `", prefixed!($short), "`, default: ", $default_doc, ".")]
                 pub const $konst: Key = Key {
                     name: prefixed!($short),
                     short: $short,
@@ -99,7 +100,7 @@ macro_rules! config_table {
         }
 
         impl Config {
-            $( getter!($konst, $field, $out, $default); )+
+            $( getter!($konst, $field, $out, $default, $default_doc); )+
 
             /// Validates the value `find` gives for each key, collecting errors.
             pub(crate) fn from_found(

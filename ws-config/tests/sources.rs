@@ -432,3 +432,22 @@ fn passwords_never_appear_in_debug_or_errors() {
         assert!(text.contains("***") && !text.contains("12345"), "{text}");
     }
 }
+
+#[test]
+fn sources_debug_shows_no_environment_values_or_passwords() {
+    let sources = Sources::new()
+        .env([
+            ("AWS_SECRET_ACCESS_KEY", "leak-1"),
+            (
+                "ORG_APACHE_TOMCAT_WEBSOCKET_DEFAULT_ORIGIN_HEADER_VALUE",
+                "leak-2",
+            ),
+        ])
+        .set(keys::SSL_TRUSTSTORE_PWD, "leak-3")
+        .set(keys::MAX_REDIRECTIONS, 7);
+    let shown = format!("{sources:?}");
+    assert!(!shown.contains("leak-"), "{shown}");
+    assert!(!shown.contains("AWS_SECRET_ACCESS_KEY"), "{shown}");
+    assert!(shown.contains("ORG_APACHE_TOMCAT_WEBSOCKET_DEFAULT_ORIGIN_HEADER_VALUE"));
+    assert!(shown.contains("MAX_REDIRECTIONS\": 7"), "{shown}");
+}
