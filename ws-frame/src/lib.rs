@@ -54,6 +54,8 @@
 
 mod close;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 mod header;
 mod mask;
 mod opcode;
