@@ -37,6 +37,19 @@ impl Credentials {
     }
 }
 
+/// For the handshake crate's challenge answering (`ws_handshake::auth`). The password
+/// leaves its [`Secret`] here; `ws_handshake::auth::Credentials` redacts it in `Debug`
+/// too.
+impl From<&Credentials> for ws_handshake::auth::Credentials {
+    fn from(c: &Credentials) -> Self {
+        ws_handshake::auth::Credentials {
+            username: c.user_name.clone(),
+            password: c.password.expose().to_owned(),
+            realm: c.realm.clone(),
+        }
+    }
+}
+
 /// TLS settings of the client.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -95,6 +108,17 @@ impl Default for ClientSettings {
 }
 
 impl ClientSettings {
+    /// The limits for reading the upgrade (or proxy CONNECT) response head:
+    /// `max_header_bytes` is
+    /// [`max_http_response_header_bytes`](Self::max_http_response_header_bytes), the
+    /// header count keeps the handshake crate's default.
+    pub fn response_limits(&self) -> ws_handshake::Limits {
+        ws_handshake::Limits {
+            max_header_bytes: self.max_http_response_header_bytes,
+            ..ws_handshake::Limits::default()
+        }
+    }
+
     /// Sets [`io_timeout`](Self::io_timeout).
     pub fn with_io_timeout(mut self, timeout: Duration) -> Self {
         self.io_timeout = timeout;

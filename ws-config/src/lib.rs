@@ -15,7 +15,10 @@
 //! [`Config`], and the config builds the typed settings of each layer:
 //! [`Config::session_config`] ([`ws_session::SessionConfig`]),
 //! [`Config::server_settings`] ([`ServerSettings`]) and [`Config::client_settings`]
-//! ([`ClientSettings`]). A front-end typically does:
+//! ([`ClientSettings`], which in turn gives the handshake crate's
+//! [`ws_handshake::Limits`] via [`ClientSettings::response_limits`] and converts its
+//! [`Credentials`] into `ws_handshake::auth::Credentials`). A front-end typically
+//! does:
 //!
 //! ```no_run
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -210,3 +210,30 @@ fn tls_version_names() {
     assert_eq!(TlsVersion::from_name("TLSv1.1"), None);
     assert_eq!(TlsVersion::from_name("SSLv3"), None);
 }
+
+#[test]
+fn client_settings_feed_the_handshake_crate() {
+    let c = ClientSettings::default();
+    assert_eq!(c.response_limits(), ws_handshake::Limits::default());
+    let c = Sources::new()
+        .set(keys::MAX_HTTP_RESPONSE_HEADER_BYTES, 1024)
+        .set(keys::WS_AUTHENTICATION_PROXY_USER_NAME, "bob")
+        .set(keys::WS_AUTHENTICATION_PROXY_PASSWORD, "pw-proxy")
+        .set(keys::WS_AUTHENTICATION_PROXY_REALM, "corp")
+        .resolve()
+        .unwrap()
+        .client_settings();
+    let limits = c.response_limits();
+    assert_eq!(limits.max_header_bytes, 1024);
+    assert_eq!(
+        limits.max_headers,
+        ws_handshake::Limits::default().max_headers
+    );
+    let creds = ws_handshake::auth::Credentials::from(c.proxy_credentials.as_ref().unwrap());
+    assert_eq!(
+        (creds.username.as_str(), creds.password.as_str()),
+        ("bob", "pw-proxy")
+    );
+    assert_eq!(creds.realm.as_deref(), Some("corp"));
+    assert!(!format!("{creds:?}").contains("pw-proxy"));
+}
