@@ -42,7 +42,8 @@ pub enum Mode {
 #[derive(Default)]
 pub struct Sources {
     code: Properties,
-    files: Properties,
+    /// One entry per file, in the order added (later wins).
+    files: Vec<Properties>,
     env: Vec<(String, String)>,
     mode: Mode,
 }
@@ -69,7 +70,7 @@ impl Sources {
     /// Adds already parsed `.properties` entries (see [`Properties::parse`]) at file
     /// precedence; entries added later win.
     pub fn properties(mut self, properties: Properties) -> Self {
-        self.files.merge(properties);
+        self.files.push(properties);
         self
     }
 
@@ -132,7 +133,13 @@ impl Sources {
                 .collect()
         };
         let mut code = layer(entries(&self.code), &mut report);
-        let mut files = layer(entries(&self.files), &mut report);
+        // Later files first: they win.
+        let mut files: Vec<Layer> = self
+            .files
+            .iter()
+            .rev()
+            .map(|f| layer(entries(f), &mut report))
+            .collect();
         let mut env = env_layer(self.env, &mut report);
 
         let mut chosen: HashMap<&'static str, Origin> = HashMap::new();
@@ -140,7 +147,7 @@ impl Sources {
             |key| {
                 let found = code
                     .remove(key.name())
-                    .or_else(|| files.remove(key.name()))
+                    .or_else(|| files.iter_mut().find_map(|f| f.remove(key.name())))
                     .or_else(|| env.remove(key.name()))?;
                 chosen.insert(key.name(), found.origin.clone());
                 Some(found)

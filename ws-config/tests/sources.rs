@@ -305,6 +305,23 @@ fn proxy_file(spelling: impl Fn(usize) -> &'static str) -> String {
 }
 
 #[test]
+fn spellings_in_different_files_follow_file_order() {
+    let first = format!("{P}WS_PROXY_AUTHENTICATION_USER_NAME=first\n");
+    let second = format!(
+        "{P}WS_AUTHENTICATION_PROXY_USER_NAME=second\n{P}WS_AUTHENTICATION_PROXY_PASSWORD=pw\n"
+    );
+    let c = Sources::new()
+        .properties(file(&first))
+        .properties(file(&second))
+        .resolve()
+        .unwrap();
+    assert_eq!(
+        c.ws_authentication_proxy_user_name().as_deref(),
+        Some("second")
+    );
+}
+
+#[test]
 fn proxy_credentials_under_either_spelling() {
     for text in [
         proxy_file(|i| PROXY[i].0),
