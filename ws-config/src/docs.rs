@@ -30,7 +30,9 @@ pub fn markdown() -> String {
          (Java syntax), the environment, the defaults below. Only system-property keys \
          are read from the environment, under the full key name or its upper-case form \
          with `_` for `.` (`{ENV_PREFIX}DEFAULT_BUFFER_SIZE`).\n\n\
-         **Values**: numeric keys take integers or strings (`5000` and `\"5000\"`). A bad \
+         **Values**: numeric keys take integers or strings (`5000` and `\"5000\"`; whitespace \
+         around numbers, booleans and list entries is ignored; booleans are `true` or \
+         `false` in any case). A bad \
          value, an unknown key under the prefix, or a non-system key in the environment \
          is an error naming the key, the value and what was expected (lenient mode turns \
          the last two into warnings). Passwords are never printed.\n"
