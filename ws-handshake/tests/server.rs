@@ -465,3 +465,54 @@ fn request_accessors_and_other_stacks() {
         Err(ServerError::HttpVersion(0))
     );
 }
+
+#[test]
+fn origin_policy() {
+    let req = accept(&chromium_request());
+    let allowed = ["https://example.com"];
+    assert_eq!(
+        req.check_origin(|o| o.is_some_and(|o| allowed.contains(&o))),
+        Ok(())
+    );
+    let err = req
+        .check_origin(|o| o == Some("https://other.example"))
+        .unwrap_err();
+    assert_eq!(err, ServerError::OriginRejected);
+    assert!(err.response().starts_with(b"HTTP/1.1 403 Forbidden\r\n"));
+    let no_origin = accept(&edit("Origin: https://example.com\r\n", ""));
+    assert_eq!(no_origin.origin(), None);
+    assert!(no_origin.check_origin(|o| o.is_some()).is_err());
+}
+
+#[test]
+fn a_64k_head_fed_byte_by_byte_stops_at_the_limit() {
+    // Deterministic, not timed: the reader must fail on exactly the byte that makes
+    // the head exceed the limit, having buffered no more than the limit.
+    let mut big = chromium_request().into_bytes();
+    big.truncate(big.len() - 2);
+    while big.len() < 64 * 1024 {
+        big.extend_from_slice(b"X-Pad: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n");
+    }
+    big.extend_from_slice(b"\r\n");
+    let mut h = ws_handshake::ServerHandshake::new(Limits::default());
+    let mut failed_at = None;
+    for (i, b) in big.iter().enumerate() {
+        match h.handle_input(std::slice::from_ref(b)) {
+            Ok(None) => {}
+            Err(e) => {
+                assert_eq!(e, ServerError::HeadTooLarge(8192));
+                failed_at = Some(i);
+                break;
+            }
+            Ok(Some(_)) => panic!("accepted over the limit"),
+        }
+    }
+    assert_eq!(failed_at, Some(8191));
+    // Within a large enough limit the same head is accepted, fed byte by byte.
+    let roomy = Limits {
+        max_header_bytes: 128 * 1024,
+        max_headers: 4096,
+    };
+    let req = server_feed(&big, roomy).unwrap().unwrap();
+    assert!(req.headers().len() > 1000);
+}

@@ -134,6 +134,21 @@ impl UpgradeRequest {
         self.headers.get_str(ORIGIN)
     }
 
+    /// Applies an origin policy: `allow` gets the `Origin` value (`None` when absent)
+    /// and a refusal becomes [`ServerError::OriginRejected`] (403). Browsers always
+    /// send `Origin`; allowing every origin (Tomcat's default) invites cross-site
+    /// WebSocket hijacking.
+    pub fn check_origin(
+        &self,
+        allow: impl FnOnce(Option<&str>) -> bool,
+    ) -> Result<(), ServerError> {
+        if allow(self.origin()) {
+            Ok(())
+        } else {
+            Err(ServerError::OriginRejected)
+        }
+    }
+
     /// The `Sec-WebSocket-Key` value.
     pub fn key(&self) -> &str {
         &self.key
