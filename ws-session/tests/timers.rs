@@ -159,3 +159,45 @@ fn no_timers_by_default() {
     let s = server(SessionConfig::default(), t0);
     assert_eq!(s.poll_timeout(), None);
 }
+
+#[test]
+fn equal_deadlines_are_not_lost() {
+    // Tomcat lost timeouts whose deadlines compared equal in an ordered set.
+    let t0 = Instant::now();
+    let ten = Some(Duration::from_secs(10));
+    let cfg = SessionConfig::default()
+        .with_read_idle_timeout(ten)
+        .with_write_idle_timeout(ten)
+        .with_max_idle_timeout(ten);
+    let mut s = server(cfg, t0);
+    assert_eq!(s.poll_timeout(), Some(t0 + Duration::from_secs(10)));
+    s.handle_timeout(t0 + Duration::from_secs(10));
+    let ev = events(&mut s);
+    assert_eq!(ev.len(), 1);
+    assert_eq!(
+        closed(&ev).cause,
+        CloseCause::Timeout(TimeoutKind::ReadIdle)
+    );
+
+    // Close-send and close-handshake deadlines at the same instant.
+    let cfg = SessionConfig::default()
+        .with_session_close_timeout(ms(50))
+        .with_abnormal_close_send_timeout(ms(50));
+    let mut s = server(cfg, t0);
+    s.close(t0, CloseCode::POLICY_VIOLATION, "").unwrap();
+    assert_eq!(s.poll_timeout(), Some(t0 + ms(50)));
+    s.handle_timeout(t0 + ms(50));
+    assert!(s.is_finished());
+    assert_eq!(events(&mut s).len(), 1);
+    assert_eq!(s.poll_timeout(), None);
+}
+
+#[test]
+fn late_timeout_calls_fire_once() {
+    let t0 = Instant::now();
+    let cfg = SessionConfig::default().with_read_idle_timeout(Some(Duration::from_secs(1)));
+    let mut s = server(cfg, t0);
+    s.handle_timeout(t0 + Duration::from_secs(100));
+    s.handle_timeout(t0 + Duration::from_secs(200));
+    assert_eq!(events(&mut s).len(), 1);
+}
