@@ -3,6 +3,8 @@
 
 use std::time::{Duration, Instant};
 
+use ws_frame::{Decoded, FrameHeader, OpCode};
+
 use crate::{DeflateConfig, Delivery, Event, Role, Session, SessionConfig, State};
 
 /// Feeds `data` to a session of `role` (with permessage-deflate when `deflate`),
@@ -11,7 +13,7 @@ use crate::{DeflateConfig, Delivery, Event, Role, Session, SessionConfig, State}
 ///
 /// The first byte picks options (delivery modes, small limits); the rest is the input,
 /// cut into pieces whose sizes come from the second byte, with a timer tick between
-/// pieces. `t0` is the clock base (the caller's; the session reads no clock).
+/// pieces; data events are echoed back. `t0` is the clock base (the caller's; the session reads no clock).
 pub fn drive(role: Role, deflate: bool, data: &[u8], t0: Instant) {
     let (opts, input) = match data.split_first() {
         Some((o, rest)) => (*o, rest),
@@ -46,6 +48,7 @@ pub fn drive(role: Role, deflate: bool, data: &[u8], t0: Instant) {
     };
     let mut now = t0;
     let mut closed = false;
+    let mut close_sent = false;
     let mut out = Vec::new();
     for piece in input.chunks(step) {
         now += Duration::from_millis(1);
@@ -53,9 +56,17 @@ pub fn drive(role: Role, deflate: bool, data: &[u8], t0: Instant) {
         session.handle_timeout(now);
         while let Some(event) = session.poll_event() {
             assert!(!closed, "event after Closed: {event:?}");
+            // Echo data back, so sending (compression, parts, queue) is fuzzed too;
+            // refusals (closing, queue full) are fine.
             match event {
-                Event::Message(m) => assert!(m.as_bytes().len() as u64 <= limit),
-                Event::Part { data, .. } => assert!(data.len() <= part_max),
+                Event::Message(m) => {
+                    assert!(m.as_bytes().len() as u64 <= limit);
+                    let _ = session.send(now, m);
+                }
+                Event::Part { kind, data, last } => {
+                    assert!(data.len() <= part_max);
+                    let _ = session.send_part(now, kind, data, last);
+                }
                 Event::Ping(p) | Event::Pong(p) => assert!(p.len() <= 125),
                 Event::Closed(_) => closed = true,
             }
@@ -64,6 +75,25 @@ pub fn drive(role: Role, deflate: bool, data: &[u8], t0: Instant) {
         out.clear();
         session.transmit_into(&mut out);
         assert_eq!(session.pending_transmit(), 0);
+        check_output(role, &out, &mut close_sent);
     }
     session.handle_eof(now);
+}
+
+/// Our own output must be well-formed frames: masked exactly by clients, control
+/// payloads within 125 bytes, nothing after our close frame.
+fn check_output(role: Role, mut out: &[u8], close_sent: &mut bool) {
+    while !out.is_empty() {
+        assert!(!*close_sent, "bytes after our close frame");
+        let Ok(Decoded::Complete(header, len)) = FrameHeader::decode(out) else {
+            panic!("session wrote an invalid or partial frame");
+        };
+        assert_eq!(header.mask.is_some(), role == Role::Client);
+        let total = len + header.payload_len as usize;
+        assert!(total <= out.len(), "frame cut short");
+        if header.opcode == OpCode::Close {
+            *close_sent = true;
+        }
+        out = &out[total..];
+    }
 }
