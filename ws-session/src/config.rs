@@ -177,8 +177,9 @@ pub struct SessionConfig {
     /// bounded by coalescing). Default 64 MiB + 64 KiB, so one message of
     /// `max_message_size` fits.
     pub max_outbound_bytes: usize,
-    /// Our addition: messages sent whole are split into frames of at most this many
-    /// payload bytes (after compression). Default `None`: one frame per message.
+    /// Our addition: every data frame we send carries at most this many payload bytes
+    /// (after compression): larger messages, and larger parts from `send_part`, are
+    /// split into continuation frames. Default `None`: one frame per send.
     pub fragment_size: Option<usize>,
     /// Negotiated permessage-deflate, `None` (default) when not negotiated. While off,
     /// any RSV bit on input fails the connection with 1002.

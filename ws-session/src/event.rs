@@ -86,6 +86,8 @@ pub enum CloseCause {
     Timeout(TimeoutKind),
     /// The transport ended (`handle_eof`) before the close handshake finished.
     Eof,
+    /// The application ended the session with [`Session::abort`](crate::Session::abort).
+    Aborted,
 }
 
 /// The timers that can end a session.
@@ -106,6 +108,7 @@ pub enum TimeoutKind {
 
 /// How the session ended, reported once in [`Event::Closed`].
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CloseInfo {
     /// Who started the close.
     pub initiator: Initiator,
@@ -118,10 +121,14 @@ pub struct CloseInfo {
     pub reason: String,
     /// Why the session closed.
     pub cause: CloseCause,
+    /// The code in the peer's close frame, if one with a code was received (for a
+    /// close we started, this is the peer's answer).
+    pub peer_code: Option<CloseCode>,
 }
 
 /// Something the application must see, from [`Session::poll_event`](crate::Session::poll_event).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Event {
     /// A whole message (types configured with [`Delivery::Whole`](crate::Delivery)).
     Message(Message),

@@ -45,6 +45,8 @@ pub struct Session {
     events: VecDeque<Event>,
     /// The close frame we sent (code, reason); `None` code for an empty close.
     our_close: Option<(Option<CloseCode>, String)>,
+    /// The code of the peer's close frame, once received (if it had one).
+    peer_code: Option<CloseCode>,
 }
 
 impl std::fmt::Debug for Session {
@@ -89,6 +91,7 @@ impl Session {
             timers: Timers::new(&config, now),
             events: VecDeque::new(),
             our_close: None,
+            peer_code: None,
             state: State::Open,
             config,
         }
@@ -314,6 +317,31 @@ impl Session {
         Ok(())
     }
 
+    /// Ends the session at once from our side: queues a close frame with `code` ahead
+    /// of queued data (data frames not yet started are discarded), processes no more
+    /// input, and reports [`Event::Closed`] with 1006 and [`CloseCause::Aborted`]. The
+    /// close frame must be written within `abnormal_close_send_timeout` (unless
+    /// `code` is 1000). For front-ends: a blocking send that timed out
+    /// (`BLOCKING_SEND_TIMEOUT`: 1001), a client too slow to keep up (1008).
+    pub fn abort(&mut self, now: Instant, code: CloseCode, reason: &str) -> Result<(), SendError> {
+        if self.state == State::Closed {
+            return Err(SendError::Closed);
+        }
+        let mut buf = [0u8; 125];
+        CloseFrame { code, reason }
+            .encode(&mut buf)
+            .map_err(SendError::InvalidClose)?;
+        self.timers.close = None;
+        self.queue_close(now, Some(code), reason, true);
+        self.finish(
+            Initiator::Local,
+            CloseCode::ABNORMAL,
+            reason.to_owned(),
+            CloseCause::Aborted,
+        );
+        Ok(())
+    }
+
     // ----- outputs -----
 
     /// The next event, if any. Drain events after every input or timeout.
@@ -429,6 +457,7 @@ impl Session {
     /// The peer's close frame: an answer to ours, or its own initiative, which we
     /// answer with the same code (an empty close with an empty close).
     fn on_close(&mut self, now: Instant, frame: Option<CloseFrame<'_>>) {
+        self.peer_code = frame.map(|f| f.code);
         match self.state {
             State::Open => {
                 let code = frame.map(|f| f.code);
@@ -477,6 +506,7 @@ impl Session {
             code,
             reason,
             cause,
+            peer_code: self.peer_code,
         }));
     }
 }

@@ -602,3 +602,40 @@ fn session_is_send() {
     fn assert_send<T: Send>() {}
     assert_send::<ws_session::Session>();
 }
+
+#[test]
+fn abort_sends_its_code_ahead_of_data_and_reports_1006() {
+    let t0 = Instant::now();
+    let mut s = server(SessionConfig::default(), t0);
+    s.send_binary(t0, vec![0u8; 10]).unwrap();
+    s.abort(t0, CloseCode::POLICY_VIOLATION, "too slow")
+        .unwrap();
+    let wire = output(&mut s);
+    assert_eq!(wire.len(), 1, "queued data was discarded");
+    assert_eq!(close_code(&wire[0]), Some(1008));
+    let ev = events(&mut s);
+    let Some(Event::Closed(info)) = ev.last() else {
+        panic!()
+    };
+    assert_eq!(
+        (info.initiator, info.code, &info.cause),
+        (Initiator::Local, CloseCode::ABNORMAL, &CloseCause::Aborted)
+    );
+    assert_eq!(s.abort(t0, CloseCode::NORMAL, ""), Err(SendError::Closed));
+    s.handle_input(t0, &cframe(true, 2, b"ignored"));
+    assert!(events(&mut s).is_empty());
+}
+
+#[test]
+fn the_peers_answer_code_is_reported() {
+    let t0 = Instant::now();
+    let mut s = server(SessionConfig::default(), t0);
+    s.close(t0, CloseCode::NORMAL, "").unwrap();
+    s.handle_input(t0, &cframe(true, 8, b"\x03\xe9"));
+    let ev = events(&mut s);
+    let Some(Event::Closed(info)) = ev.last() else {
+        panic!()
+    };
+    assert_eq!(info.code, CloseCode::NORMAL);
+    assert_eq!(info.peer_code, Some(CloseCode::GOING_AWAY));
+}
