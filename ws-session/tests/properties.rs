@@ -214,4 +214,50 @@ proptest! {
         fuzzing::drive(Role::Server, true, &data, Instant::now());
         fuzzing::drive(Role::Client, true, &data, Instant::now());
     }
+
+    #[test]
+    fn compressed_input_any_split_and_any_delivery_gives_the_same_bytes(
+        msgs in proptest::collection::vec((any::<bool>(), proptest::collection::vec(0u8..6, 0..2000)), 1..6),
+        fragment in proptest::option::of(1usize..300),
+        takeover in any::<bool>(),
+        cuts in proptest::collection::vec(0usize..200, 0..30),
+        part in 4usize..100,
+    ) {
+        let d = DeflateConfig::default()
+            .with_compression_threshold(0)
+            .with_client_no_context_takeover(!takeover);
+        let t0 = Instant::now();
+        let mut c = client(
+            SessionConfig::default().with_deflate(Some(d)).with_fragment_size(fragment),
+            t0,
+        );
+        let mut expected = Vec::new();
+        for (text, raw) in &msgs {
+            let bytes: Vec<u8> = raw.iter().map(|b| b'a' + b).collect();
+            if *text {
+                c.send_text(t0, std::str::from_utf8(&bytes).unwrap()).unwrap();
+                expected.push((MessageKind::Text, bytes));
+            } else {
+                c.send_binary(t0, bytes.clone()).unwrap();
+                expected.push((MessageKind::Binary, bytes));
+            }
+        }
+        let mut wire = Vec::new();
+        c.transmit_into(&mut wire);
+        let whole_cfg = SessionConfig::default().with_deflate(Some(d));
+        let partial_cfg = whole_cfg
+            .clone()
+            .with_text_delivery(Delivery::Partial)
+            .with_binary_delivery(Delivery::Partial)
+            .with_text_buffer_size(part)
+            .with_binary_buffer_size(part);
+        let (whole, _) = run(whole_cfg.clone(), &wire, &[]);
+        let (whole_split, _) = run(whole_cfg, &wire, &cuts);
+        let (partial, _) = run(partial_cfg.clone(), &wire, &[]);
+        let (partial_split, _) = run(partial_cfg, &wire, &cuts);
+        prop_assert_eq!(&whole, &whole_split);
+        prop_assert_eq!(&partial, &partial_split);
+        prop_assert_eq!(messages(&whole), expected.clone());
+        prop_assert_eq!(messages(&partial), expected);
+    }
 }
