@@ -24,7 +24,8 @@ pub fn encode_key(nonce: [u8; 16]) -> String {
 /// Whether a `Sec-WebSocket-Key` value is 24 characters of canonical base64 that
 /// decode to exactly 16 bytes.
 pub fn is_valid_key(value: &[u8]) -> bool {
-    value.len() == 24 && STANDARD.decode(value).is_ok_and(|raw| raw.len() == 16)
+    let mut raw = [0u8; 18];
+    value.len() == 24 && STANDARD.decode_slice(value, &mut raw) == Ok(16)
 }
 
 #[cfg(test)]

@@ -1,10 +1,12 @@
 //! Incremental reading of an HTTP/1.1 message head, in linear time.
 //!
-//! Bytes are scanned once for the `CRLF CRLF` terminator with a 4-state matcher that
-//! carries its state across calls, so feeding a head one byte at a time costs O(n), not
-//! O(n^2) (the flaw behind tungstenite's CVE-2023-43669). `httparse` runs exactly once,
+//! Each byte is scanned once for the `CRLF CRLF` terminator (line feeds found with
+//! `memchr`, then the bytes before each checked), so feeding a head one byte at a
+//! time costs O(n), not O(n^2) (the flaw behind tungstenite's CVE-2023-43669). `httparse` runs exactly once,
 //! on the complete head. The byte limit is enforced before the terminator is found, so
 //! at most `max_header_bytes` are ever buffered.
+
+use core::mem::MaybeUninit;
 
 use crate::Headers;
 
@@ -50,8 +52,6 @@ impl HeadError {
     }
 }
 
-const TERMINATOR: &[u8; 4] = b"\r\n\r\n";
-
 /// A complete head and the bytes that followed it.
 pub(crate) type HeadAndRest = (Vec<u8>, Vec<u8>);
 
@@ -59,8 +59,6 @@ pub(crate) type HeadAndRest = (Vec<u8>, Vec<u8>);
 #[derive(Clone, Debug)]
 pub(crate) struct HeadReader {
     buf: Vec<u8>,
-    /// How many bytes of the terminator the end of `buf` matches (0-3).
-    matched: usize,
     limits: Limits,
 }
 
@@ -68,26 +66,38 @@ impl HeadReader {
     pub(crate) fn new(limits: Limits) -> Self {
         HeadReader {
             buf: Vec::new(),
-            matched: 0,
             limits,
+        }
+    }
+
+    /// The byte at `pos` of the stream so far: buffered bytes, then `chunk`.
+    fn byte_at(&self, chunk: &[u8], pos: usize) -> u8 {
+        match pos.checked_sub(self.buf.len()) {
+            Some(i) => chunk[i],
+            None => self.buf[pos],
         }
     }
 
     /// Takes more bytes. Returns the complete head and the bytes after it once the
     /// terminator is seen, `None` while more are needed.
+    ///
+    /// Only bytes that can still belong to a head within the limit are scanned, each
+    /// once: every line feed is found with `memchr` and checked against the bytes
+    /// before it (which may be in earlier chunks). A line feed without a carriage
+    /// return before it is an error as soon as it is seen (RFC 9112 section 2.2 lets a
+    /// recipient accept bare LF; we do not, so every head has one framing). The result
+    /// is the same however the input is split.
     pub(crate) fn push(&mut self, bytes: &[u8]) -> Result<Option<HeadAndRest>, HeadError> {
         let limit = self.limits.max_header_bytes;
-        for (i, &b) in bytes.iter().enumerate() {
-            if b == TERMINATOR[self.matched] {
-                self.matched += 1;
-            } else {
-                self.matched = usize::from(b == b'\r');
+        let window = &bytes[..bytes.len().min(limit.saturating_sub(self.buf.len()))];
+        let base = self.buf.len();
+        for i in memchr::memchr_iter(b'\n', window) {
+            let pos = base + i;
+            if pos == 0 || self.byte_at(bytes, pos - 1) != b'\r' {
+                return Err(HeadError::Malformed("bare LF line ending".into()));
             }
-            if self.matched == TERMINATOR.len() {
-                let head_len = self.buf.len() + i + 1;
-                if head_len > limit {
-                    return Err(HeadError::TooLarge(limit));
-                }
+            // An LF two bytes back (whose CR was checked when it was seen) ends the head.
+            if pos >= 3 && self.byte_at(bytes, pos - 2) == b'\n' {
                 self.buf.extend_from_slice(&bytes[..=i]);
                 let head = core::mem::take(&mut self.buf);
                 return Ok(Some((head, bytes[i + 1..].to_vec())));
@@ -104,19 +114,6 @@ impl HeadReader {
     pub(crate) fn limits(&self) -> Limits {
         self.limits
     }
-}
-
-/// Rejects a line feed not preceded by a carriage return: RFC 9112 section 2.2 lets a
-/// recipient accept bare LF; we do not, so every head has one framing.
-fn check_line_endings(head: &[u8]) -> Result<(), HeadError> {
-    let bare = head
-        .iter()
-        .enumerate()
-        .any(|(i, &b)| b == b'\n' && (i == 0 || head[i - 1] != b'\r'));
-    if bare {
-        return Err(HeadError::Malformed("bare LF line ending".into()));
-    }
-    Ok(())
 }
 
 /// A parsed request head.
@@ -136,10 +133,17 @@ pub(crate) struct RawResponse {
 }
 
 pub(crate) fn parse_request(head: &[u8], limits: Limits) -> Result<RawRequest, HeadError> {
-    check_line_endings(head)?;
-    let mut slots = vec![httparse::EMPTY_HEADER; limits.max_headers];
-    let mut req = httparse::Request::new(&mut slots);
-    match req.parse(head) {
+    // Uninitialised slots: no per-parse initialisation of `max_headers` entries.
+    let mut stack = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; 128];
+    let mut heap = Vec::new();
+    let slots = if limits.max_headers <= stack.len() {
+        &mut stack[..limits.max_headers]
+    } else {
+        heap.reserve_exact(limits.max_headers);
+        &mut heap.spare_capacity_mut()[..limits.max_headers]
+    };
+    let mut req = httparse::Request::new(&mut []);
+    match req.parse_with_uninit_headers(head, slots) {
         Ok(httparse::Status::Complete(n)) if n == head.len() => {}
         Ok(_) => return Err(HeadError::Malformed("incomplete request head".into())),
         Err(e) => return Err(HeadError::from_httparse(e, limits)),
@@ -153,7 +157,6 @@ pub(crate) fn parse_request(head: &[u8], limits: Limits) -> Result<RawRequest, H
 }
 
 pub(crate) fn parse_response(head: &[u8], limits: Limits) -> Result<RawResponse, HeadError> {
-    check_line_endings(head)?;
     let mut slots = vec![httparse::EMPTY_HEADER; limits.max_headers];
     let mut res = httparse::Response::new(&mut slots);
     match res.parse(head) {
@@ -220,9 +223,17 @@ mod tests {
     }
 
     #[test]
-    fn bare_lf_is_malformed() {
-        let err = parse_request(b"GET / HTTP/1.1\nHost: a\r\n\r\n", limits(64)).err();
-        assert!(matches!(err, Some(HeadError::Malformed(_))));
+    fn bare_lf_is_malformed_as_soon_as_seen() {
+        let bare = HeadError::Malformed("bare LF line ending".into());
+        let mut r = HeadReader::new(limits(64));
+        assert_eq!(r.push(b"GET / HTTP/1.1\r"), Ok(None));
+        assert_eq!(r.push(b"\nHost: a"), Ok(None));
+        assert_eq!(r.push(b"\n"), Err(bare.clone()));
+        assert_eq!(HeadReader::new(limits(64)).push(b"\n"), Err(bare.clone()));
+        assert_eq!(HeadReader::new(limits(64)).push(b"a\r\n\n"), Err(bare));
+        // Past the limit, the limit is what is reported, however the bytes are split.
+        let mut r = HeadReader::new(limits(4));
+        assert_eq!(r.push(b"abcd\n"), Err(HeadError::TooLarge(4)));
     }
 
     #[test]

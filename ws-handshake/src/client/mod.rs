@@ -128,7 +128,7 @@ impl ClientRequest {
         }
         for h in self.headers.iter() {
             // Values were checked to be text in `header`.
-            field(&h.name, &String::from_utf8_lossy(&h.value));
+            field(h.name, &String::from_utf8_lossy(h.value));
         }
         out.push_str("\r\n");
         out.into_bytes()

@@ -115,7 +115,7 @@ impl Accepted {
         for h in self.headers.iter() {
             bytes.extend_from_slice(h.name.as_bytes());
             bytes.extend_from_slice(b": ");
-            bytes.extend_from_slice(&h.value);
+            bytes.extend_from_slice(h.value);
             bytes.extend_from_slice(b"\r\n");
         }
         bytes.extend_from_slice(b"\r\n");
