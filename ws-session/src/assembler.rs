@@ -241,7 +241,10 @@ impl Assembler {
         let Some(msg) = self.sink.msg.as_ref() else {
             return Ok(());
         };
-        if fin && msg.compressed {
+        // An empty compressed message: nothing to inflate. (A valid deflate stream is
+        // never empty; we tolerate peers that send RSV1 with no payload and leave the
+        // shared window untouched.)
+        if fin && msg.compressed && msg.wire_len > 0 {
             self.scratch.clear();
             self.inflate(true, events)?;
         }

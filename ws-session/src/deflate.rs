@@ -73,6 +73,13 @@ impl Deflater {
             if out[start..].ends_with(&TAIL) {
                 out.truncate(out.len() - TAIL.len());
             }
+            if out.len() == start {
+                // zlib emits nothing for a sync flush with no new input after a sync
+                // flush, but the receiver appends `00 00 ff ff` to every message: send
+                // the empty stored block's first byte so that it parses (RFC 7692
+                // section 7.2.3.6: an empty message is `0x00`).
+                out.push(0x00);
+            }
             if self.reset_after_message {
                 self.inner.reset();
             }

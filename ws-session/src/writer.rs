@@ -21,7 +21,7 @@
 use std::collections::VecDeque;
 use std::io::IoSlice;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use ws_frame::{apply_mask, FrameHeader, OpCode, Rsv, MAX_HEADER_LEN};
 
 use crate::config::Role;
@@ -129,9 +129,12 @@ impl Writer {
         let payload = if self.role == Role::Client {
             let key = self.masks.next_mask();
             header.mask = Some(key);
-            let mut masked = payload.to_vec();
+            // Mask in place when we own the only reference (no copy), else copy.
+            let mut masked = payload
+                .try_into_mut()
+                .unwrap_or_else(|shared| BytesMut::from(&shared[..]));
             apply_mask(&mut masked, key, 0);
-            Bytes::from(masked)
+            masked.freeze()
         } else {
             payload
         };

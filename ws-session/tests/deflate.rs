@@ -247,3 +247,54 @@ fn receiving_with_negotiated_window_8() {
     c.handle_input(t0, &[0xc1, 0x07, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00]);
     assert_eq!(events(&mut c), [hello()]);
 }
+
+#[test]
+fn empty_messages_keep_the_stream_in_step() {
+    // zlib emits nothing for an empty sync flush; the message must still be `0x00`
+    // (RFC 7692 section 7.2.3.6), or the next message fails to inflate.
+    let t0 = Instant::now();
+    let mut s = server(deflate_cfg(plain()), t0);
+    s.send_text(t0, "Hello").unwrap();
+    s.send_text(t0, "").unwrap();
+    s.send_text(t0, "Hello").unwrap();
+    let w = output(&mut s);
+    assert_eq!(w[1].payload, [0x00]);
+    assert!(w.iter().all(|f| f.rsv == Rsv::RSV1));
+    let mut input = Vec::new();
+    for f in &w {
+        input.extend(frame(f.fin, 0x40, 1, &f.payload, false));
+    }
+    let ev = recv(plain(), &input);
+    assert_eq!(
+        ev,
+        [
+            hello(),
+            Event::Message(Message::Text(String::new())),
+            hello()
+        ]
+    );
+    // An empty message in parts after a non-empty part.
+    let mut c = client(deflate_cfg(plain()), t0);
+    c.send_part(t0, ws_session::MessageKind::Binary, &b"abc"[..], false)
+        .unwrap();
+    c.send_part(t0, ws_session::MessageKind::Binary, &b""[..], true)
+        .unwrap();
+    c.send_binary(t0, &b"after"[..]).unwrap();
+    let mut s = server(deflate_cfg(plain()), t0);
+    pump(&mut c, &mut s, t0);
+    assert_eq!(
+        events(&mut s),
+        [
+            Event::Message(Message::Binary("abc".into())),
+            Event::Message(Message::Binary("after".into()))
+        ]
+    );
+    // A peer's RSV1 frame with no payload is tolerated as an empty message.
+    assert_eq!(
+        recv(
+            plain(),
+            &[0xc1, 0x00, 0xc1, 0x07, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00]
+        ),
+        [Event::Message(Message::Text(String::new())), hello()]
+    );
+}
