@@ -12,7 +12,8 @@
 //! * Client: [`ClientRequest`] writes the request; [`ClientHandshake`] reads the
 //!   response and classifies it as an [`Outcome`]: accepted (after checking
 //!   `Sec-WebSocket-Accept`, subprotocol and extensions), redirect, authentication
-//!   challenge, or rejected. Bytes after the head are handed back.
+//!   challenge, or rejected. Bytes after the head are handed back. [`ProxyConnect`]
+//!   opens a tunnel through an HTTP proxy first.
 //! * [`auth`]: Basic (RFC 7617) and Digest (RFC 7616) credentials for a challenge.
 //!
 //! # Guarantees
@@ -77,8 +78,8 @@ pub mod fuzzing;
 
 pub use accept::{accept_key, encode_key, is_valid_key, WEBSOCKET_GUID};
 pub use client::{
-    AuthChallenge, ClientError, ClientHandshake, ClientRequest, Established, Outcome, Redirect,
-    Rejected, WsUri,
+    AuthChallenge, ClientError, ClientHandshake, ClientRequest, Established, Outcome, ProxyConnect,
+    ProxyHandshake, ProxyOutcome, Redirect, Rejected, WsUri,
 };
 pub use deflate::{
     ClientMaxWindowBits, DeflateConfig, DeflateOffer, DeflateParamError, DeflateParams,

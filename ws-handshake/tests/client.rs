@@ -420,3 +420,61 @@ fn response_limit() {
         Err(ClientError::Malformed(_))
     ));
 }
+
+#[test]
+fn proxy_connect() {
+    use ws_handshake::{ProxyConnect, ProxyOutcome};
+    let uri = request().uri().clone();
+    let connect = ProxyConnect::new(&uri)
+        .header("Proxy-Authorization", "Basic dTpw")
+        .unwrap();
+    assert_eq!(connect.authority(), "example.com:80");
+    assert_eq!(
+        String::from_utf8(connect.to_bytes()).unwrap(),
+        "CONNECT example.com:80 HTTP/1.1\r\nHost: example.com:80\r\n\
+         Proxy-Authorization: Basic dTpw\r\n\r\n"
+    );
+    assert!(matches!(
+        ProxyConnect::new(&uri).header("host", "x"),
+        Err(ClientError::ReservedHeader(_))
+    ));
+    let feed = |text: &str| {
+        let whole = connect
+            .handshake(Limits::default())
+            .handle_input(text.as_bytes());
+        let mut h = connect.handshake(Limits::default());
+        let mut stepped = Ok(None);
+        for (i, b) in text.as_bytes().iter().enumerate() {
+            stepped = h.handle_input(std::slice::from_ref(b));
+            if !matches!(stepped, Ok(None)) {
+                if let Ok(Some((_, rest))) = &mut stepped {
+                    rest.extend_from_slice(&text.as_bytes()[i + 1..]);
+                }
+                break;
+            }
+        }
+        assert_eq!(whole, stepped, "{text}");
+        whole
+    };
+    let (out, rest) = feed("HTTP/1.1 200 Connection established\r\n\r\n\x16\x03")
+        .unwrap()
+        .unwrap();
+    assert!(matches!(out, ProxyOutcome::Tunnel(_)));
+    assert_eq!(rest, b"\x16\x03");
+    let (out, _) = feed("HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Digest realm=\"p\", nonce=\"n\", qop=auth\r\n\r\n")
+        .unwrap()
+        .unwrap();
+    let ProxyOutcome::Challenge(c) = out else {
+        panic!("not a challenge");
+    };
+    assert_eq!(
+        (c.answer_header(), c.challenges[0].realm()),
+        ("Proxy-Authorization", Some("p"))
+    );
+    let (out, _) = feed("HTTP/1.1 502 Bad Gateway\r\n\r\n").unwrap().unwrap();
+    assert!(matches!(out, ProxyOutcome::Rejected(r) if r.status == StatusCode(502)));
+    assert!(matches!(
+        feed("HTTP/1.1 200 OK\n\r\n"),
+        Err(ClientError::Malformed(_))
+    ));
+}

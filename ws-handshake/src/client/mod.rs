@@ -5,9 +5,11 @@
 //! as it arrives and yields an [`Outcome`] with the bytes after the head.
 
 mod error;
+mod proxy;
 mod uri;
 
 pub use error::ClientError;
+pub use proxy::{ProxyConnect, ProxyHandshake, ProxyOutcome};
 pub use uri::WsUri;
 
 use crate::auth::{parse_challenges, Challenge};
@@ -83,12 +85,7 @@ impl ClientRequest {
             SEC_PROTOCOL,
             SEC_EXTENSIONS,
         ];
-        if reserved.iter().any(|r| r.eq_ignore_ascii_case(name)) {
-            return Err(ClientError::ReservedHeader(name.to_owned()));
-        }
-        if !is_token(name) || !value.bytes().all(is_field_value_byte) {
-            return Err(ClientError::InvalidHeader(name.to_owned()));
-        }
+        check_header(name, value, &reserved)?;
         self.headers.push(name, value.trim());
         Ok(self)
     }
@@ -375,6 +372,18 @@ impl ClientHandshake {
             headers,
         })
     }
+}
+
+/// Refuses a reserved field name, a name that is not a token, or a value with control
+/// characters (header injection).
+fn check_header(name: &str, value: &str, reserved: &[&str]) -> Result<(), ClientError> {
+    if reserved.iter().any(|r| r.eq_ignore_ascii_case(name)) {
+        return Err(ClientError::ReservedHeader(name.to_owned()));
+    }
+    if !is_token(name) || !value.bytes().all(is_field_value_byte) {
+        return Err(ClientError::InvalidHeader(name.to_owned()));
+    }
+    Ok(())
 }
 
 fn from_head(e: HeadError) -> ClientError {
