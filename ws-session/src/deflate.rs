@@ -91,6 +91,8 @@ impl Deflater {
 pub(crate) struct Inflater {
     inner: Decompress,
     reset_after_message: bool,
+    /// The peer ended its stream with a BFINAL block during this message.
+    stream_ended: bool,
     out: Vec<u8>,
 }
 
@@ -104,6 +106,7 @@ impl Inflater {
         Inflater {
             inner: Decompress::new_with_window_bits(false, bits.clamp(9, 15)),
             reset_after_message: no_takeover,
+            stream_ended: false,
             out: vec![0; STEP],
         }
     }
@@ -156,10 +159,11 @@ impl Inflater {
                     }
                     let full = produced == room;
                     if matches!(status, Status::StreamEnd) {
-                        // A final block ends the deflate stream: permessage-deflate
-                        // streams never end (RFC 7692 section 7.2.3.3 allows BFINAL
-                        // only if the peer starts a new stream; we reset).
+                        // A block with BFINAL ends the peer's deflate stream (RFC 7692
+                        // section 7.2.3.4); whatever follows starts a new one, and the
+                        // next message starts afresh too (see below).
                         self.inner.reset(false);
+                        self.stream_ended = true;
                         if rest.is_empty() && !full {
                             break;
                         }
@@ -179,8 +183,12 @@ impl Inflater {
             Ok(())
         })();
         self.out = out;
-        if finish && self.reset_after_message && result.is_ok() {
+        if finish && (self.reset_after_message || self.stream_ended) && result.is_ok() {
+            // Without context takeover, or after the peer ended its stream with BFINAL
+            // (its compressor restarts), the next message starts with an empty window
+            // and no half-parsed block (the appended tail may have left one).
             self.inner.reset(false);
+            self.stream_ended = false;
         }
         result
     }

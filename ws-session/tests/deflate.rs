@@ -298,3 +298,13 @@ fn empty_messages_keep_the_stream_in_step() {
         [Event::Message(Message::Text(String::new())), hello()]
     );
 }
+
+#[test]
+fn a_message_ending_with_bfinal_and_no_padding_does_not_break_the_next() {
+    // "Hello" compressed with Z_FINISH (BFINAL, no trailing 0x00), then a fresh stream.
+    let input = [
+        0xc1, 0x07, 0xf3, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00, // BFINAL
+        0xc1, 0x07, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00, // new stream
+    ];
+    assert_eq!(recv(plain(), &input), [hello(), hello()]);
+}
