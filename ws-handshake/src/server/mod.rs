@@ -93,7 +93,8 @@ pub struct Accepted {
     /// Negotiated `permessage-deflate` parameters, if any offer was accepted.
     pub deflate: Option<DeflateParams>,
     /// Extra fields for the 101 (e.g. `Set-Cookie`); add before calling
-    /// [`response`](Self::response).
+    /// [`response`](Self::response). They are written as given: never put
+    /// unchecked peer input (CR, LF) in them.
     pub headers: Headers,
 }
 
