@@ -1,0 +1,309 @@
+//! The connection driver: one task per session pumping a [`ws_session::Session`]
+//! (shared with the [`SessionHandle`]s) over any transport, calling the endpoint.
+//!
+//! Loop: dispatch every queued event to the endpoint (callbacks may queue sends),
+//! then wait for the first of: transport I/O (write what is queued, then read and
+//! feed the session), a wake-up from a handle (something queued, a forced shutdown),
+//! or the next deadline (session timers, blocking sends). All available input is
+//! parsed and all callbacks run before the next write, so many echoes leave in one
+//! vectored write. While a callback is pending the driver keeps writing and keeps
+//! the timers, but does not read.
+
+use std::future::{poll_fn, Future};
+use std::io;
+use std::pin::pin;
+use std::sync::Arc;
+use std::task::Poll;
+use std::time::Instant;
+
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use ws_frame::CloseCode;
+use ws_session::{CloseCause, Event};
+
+use crate::endpoint::{BoxFut, DynEndpoint};
+use crate::error::Error;
+use crate::handle::{SessionHandle, Shared};
+use crate::io::{poll_read_into, poll_write_session};
+
+/// Why the driver woke up.
+enum Wakeup {
+    Io(io::Result<()>),
+    Command,
+    Timer,
+}
+
+struct Driver<'a, S> {
+    stream: S,
+    shared: &'a Shared,
+    /// The read side ended or the transport failed: no more reads.
+    eof: bool,
+    /// The transport failed: no more writes either.
+    broken: bool,
+    /// An I/O error to report to the endpoint before its `on_close`.
+    error: Option<io::Error>,
+    /// Something was written since the last flush (TLS buffers records).
+    unflushed: bool,
+    /// When the session closed with bytes still queued: they get
+    /// `session_close_timeout` to leave, then the transport is dropped.
+    linger: Option<Instant>,
+}
+
+/// Runs a session until it is finished, then shuts the transport down.
+pub(crate) async fn run<S>(stream: S, handle: SessionHandle, leftover: Vec<u8>)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send,
+{
+    let shared = Arc::clone(&handle.shared);
+    let endpoint: &dyn DynEndpoint = &*shared.slot.endpoint;
+    let mut d = Driver {
+        stream,
+        shared: &shared,
+        eof: false,
+        broken: false,
+        error: None,
+        unflushed: false,
+        linger: None,
+    };
+    d.callback(endpoint.on_open(&handle)).await;
+    if !leftover.is_empty() {
+        shared
+            .lock()
+            .session
+            .handle_input(Instant::now(), &leftover);
+    }
+    loop {
+        loop {
+            let event = shared.lock().session.poll_event();
+            match event {
+                Some(event) => d.dispatch(endpoint, &handle, event).await,
+                None => break,
+            }
+        }
+        if d.finished() {
+            break;
+        }
+        let wakeup = d.wait(None::<std::future::Pending<()>>).await;
+        d.on_wakeup(wakeup);
+    }
+    {
+        let mut core = shared.lock();
+        core.gone = true;
+    }
+    shared.slot.sessions().remove(&shared.id);
+    shared.progress.notify_waiters();
+    if !d.broken {
+        // Best effort: FIN (or TLS close_notify); never wait long for it.
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(1), d.stream.shutdown()).await;
+    }
+}
+
+impl<S> Driver<'_, S>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send,
+{
+    fn finished(&self) -> bool {
+        let core = self.shared.lock();
+        core.session.is_finished() || (self.broken && core.session.is_closed())
+    }
+
+    /// Hands one event to the endpoint.
+    async fn dispatch(&mut self, endpoint: &dyn DynEndpoint, handle: &SessionHandle, event: Event) {
+        match event {
+            Event::Message(m) => self.callback(endpoint.on_message(handle, m)).await,
+            Event::Part { kind, data, last } => {
+                self.callback(endpoint.on_part(handle, kind, data, last))
+                    .await
+            }
+            Event::Pong(p) => self.callback(endpoint.on_pong(handle, p)).await,
+            Event::Closed(info) => {
+                // Off the list before on_close: a broadcast from there skips us.
+                self.shared.slot.sessions().remove(&self.shared.id);
+                self.shared.progress.notify_waiters();
+                tracing::debug!(
+                    code = info.code.0,
+                    peer_code = info.peer_code.map(|c| c.0),
+                    initiator = ?info.initiator,
+                    reason = %info.reason,
+                    "session closed"
+                );
+                let error = match &info.cause {
+                    CloseCause::Protocol(e) => {
+                        if e.close_code() == CloseCode::MESSAGE_TOO_BIG {
+                            tracing::debug!(error = %e, "limit hit");
+                        }
+                        Some(Error::Protocol(e.clone()))
+                    }
+                    _ => self.error.take().map(Error::Io),
+                };
+                if let Some(error) = error {
+                    self.callback(endpoint.on_error(handle, &error)).await;
+                }
+                self.callback(endpoint.on_close(handle, &info)).await;
+            }
+            _ => {}
+        }
+    }
+
+    /// Runs a callback to completion, writing and keeping timers meanwhile.
+    async fn callback(&mut self, fut: BoxFut<'_>) {
+        let mut fut = fut;
+        if futures::poll!(fut.as_mut()).is_ready() {
+            return;
+        }
+        loop {
+            let wakeup = self.wait(Some(fut.as_mut())).await;
+            match wakeup {
+                None => return,
+                Some(w) => self.on_wakeup(Some(w)),
+            }
+        }
+    }
+
+    /// Waits for I/O, a command, a deadline, or the callback `fut` (then `None`).
+    async fn wait<F: Future<Output = ()>>(&mut self, fut: Option<F>) -> Option<Wakeup> {
+        let read = fut.is_none();
+        let deadline = {
+            let core = self.shared.lock();
+            if core.session.is_closed() && self.linger.is_none() {
+                self.linger = Some(Instant::now() + core.session.config().session_close_timeout);
+            }
+            [
+                core.session.poll_timeout(),
+                core.blocking_deadline(),
+                self.linger,
+            ]
+            .into_iter()
+            .flatten()
+            .min()
+        };
+        let sleep = tokio::time::sleep_until(
+            deadline
+                .map(tokio::time::Instant::from_std)
+                .unwrap_or_else(far_future),
+        );
+        let shared = self.shared;
+        let is_callback = fut.is_some();
+        let mut fut = pin!(futures::future::OptionFuture::from(fut));
+        tokio::select! {
+            biased;
+            Some(()) = &mut fut, if is_callback => None,
+            r = self.io(read) => Some(Wakeup::Io(r)),
+            _ = shared.wake.notified() => Some(Wakeup::Command),
+            _ = sleep, if deadline.is_some() => Some(Wakeup::Timer),
+        }
+    }
+
+    fn on_wakeup(&mut self, wakeup: Option<Wakeup>) {
+        let Some(wakeup) = wakeup else { return };
+        let now = Instant::now();
+        let mut core = self.shared.lock();
+        match wakeup {
+            Wakeup::Io(Ok(())) => {}
+            Wakeup::Io(Err(e)) => {
+                tracing::debug!(error = %e, "transport failed");
+                self.eof = true;
+                self.broken = true;
+                if !core.session.is_closed() {
+                    self.error = Some(e);
+                }
+                core.session.handle_eof(now);
+            }
+            Wakeup::Command => {
+                if core.kill {
+                    self.eof = true;
+                    self.broken = true;
+                    core.session.handle_eof(now);
+                }
+            }
+            Wakeup::Timer => {
+                if core.blocking_expired(now) && !core.session.is_closed() {
+                    tracing::debug!("blocking send timed out");
+                    core.timed_out = true;
+                    let _ =
+                        core.session
+                            .abort(now, CloseCode::GOING_AWAY, "blocking send timed out");
+                }
+                core.session.handle_timeout(now);
+                if self.linger.is_some_and(|t| t <= now) {
+                    tracing::debug!("closed session could not flush in time");
+                    self.eof = true;
+                    self.broken = true;
+                }
+            }
+        }
+        if core.session.is_closed() {
+            drop(core);
+            self.shared.progress.notify_waiters();
+        }
+    }
+
+    /// One round of transport I/O: flush what is queued, then (if `read`) read once
+    /// and feed the session. Resolves when something happened.
+    async fn io(&mut self, read: bool) -> io::Result<()> {
+        let shared = self.shared;
+        poll_fn(|cx| {
+            if self.broken {
+                return Poll::Pending;
+            }
+            let mut progress = false;
+            // Write.
+            {
+                let mut core = shared.lock();
+                let above = core.session.is_above_high_water();
+                match poll_write_session(&mut self.stream, cx, &mut core.session) {
+                    Poll::Ready(Ok(0)) => {}
+                    Poll::Ready(Ok(n)) => {
+                        core.written += n as u64;
+                        self.unflushed = true;
+                        progress = true;
+                        let drained = above && !core.session.is_above_high_water();
+                        if drained || !core.blocking.is_empty() || core.session.is_finished() {
+                            drop(core);
+                            shared.progress.notify_waiters();
+                        }
+                    }
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                    Poll::Pending => {}
+                }
+            }
+            if self.unflushed {
+                match std::pin::Pin::new(&mut self.stream).poll_flush(cx) {
+                    Poll::Ready(Ok(())) => self.unflushed = false,
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                    Poll::Pending => {}
+                }
+            }
+            // Read (not while a callback runs, nor after the end of input).
+            let closed = shared.lock().session.is_closed();
+            if read && !self.eof && !closed {
+                match poll_read_into(&mut self.stream, cx, |bytes| {
+                    let mut core = shared.lock();
+                    if bytes.is_empty() {
+                        core.session.handle_eof(Instant::now());
+                    } else {
+                        core.session.handle_input(Instant::now(), bytes);
+                    }
+                }) {
+                    Poll::Ready(Ok((0, ()))) => {
+                        self.eof = true;
+                        progress = true;
+                    }
+                    Poll::Ready(Ok(_)) => progress = true,
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                    Poll::Pending => {}
+                }
+            }
+            if progress {
+                Poll::Ready(Ok(()))
+            } else {
+                Poll::Pending
+            }
+        })
+        .await
+    }
+}
+
+/// A deadline that never comes (about 30 years out).
+fn far_future() -> tokio::time::Instant {
+    tokio::time::Instant::now() + std::time::Duration::from_secs(86400 * 365 * 30)
+}

@@ -1,0 +1,186 @@
+//! The [`Endpoint`] trait: what user code implements, in the JSR-356 spirit.
+//!
+//! Every callback has a default (do nothing), so an endpoint implements only what it
+//! needs. Callbacks are `async`: write them as `async fn` in the `impl` block. The
+//! returned futures must be `Send` (hold no `Rc` or `std::sync::MutexGuard` across an
+//! `.await`).
+//!
+//! For one session, callbacks run one at a time and in order, on the task that drives
+//! the connection (Tomcat also never calls a session's handlers concurrently). While a
+//! callback is pending the connection keeps writing (so awaiting a send inside a
+//! callback is fine) and keeps its timers, but reads nothing: a slow callback slows
+//! its own peer down, nobody else. Long work belongs in a spawned task holding a
+//! clone of the [`SessionHandle`].
+
+use std::future::Future;
+use std::pin::Pin;
+
+use bytes::Bytes;
+use ws_session::{CloseInfo, Delivery, Message, MessageKind, SessionConfig};
+
+use crate::error::Error;
+use crate::handle::SessionHandle;
+
+/// A WebSocket endpoint: deploy it at a path with
+/// [`Server::add_endpoint`](crate::Server::add_endpoint).
+///
+/// # Example
+///
+/// ```
+/// use ws_server::{Endpoint, Message, SessionHandle};
+///
+/// struct Echo;
+///
+/// impl Endpoint for Echo {
+///     async fn on_message(&self, session: &SessionHandle, message: Message) {
+///         // Queues the echo; waits only if the peer is far behind (backpressure).
+///         let _ = session.send(message).await;
+///     }
+/// }
+/// ```
+pub trait Endpoint: Send + Sync + 'static {
+    /// How text messages are delivered: [`Delivery::Whole`] (default) to
+    /// [`on_message`](Self::on_message), up to `textBufferSize` (1009 beyond), or
+    /// [`Delivery::Partial`] to [`on_part`](Self::on_part) as they arrive.
+    fn text_delivery(&self) -> Delivery {
+        Delivery::Whole
+    }
+
+    /// How binary messages are delivered; as [`text_delivery`](Self::text_delivery).
+    fn binary_delivery(&self) -> Delivery {
+        Delivery::Whole
+    }
+
+    /// Subprotocols this endpoint speaks, in the server's order of preference. The
+    /// default choice ([`select_protocol`](Self::select_protocol)) is the first one
+    /// in the client's list that appears here (Tomcat's rule).
+    fn protocols(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// Picks the subprotocol from the client's offer: the index of the chosen one, or
+    /// `None` for no subprotocol. Only an offered protocol can be chosen.
+    fn select_protocol(&self, offered: &[String]) -> Option<usize> {
+        let ours = self.protocols();
+        offered.iter().position(|p| ours.contains(p))
+    }
+
+    /// Adjusts the session configuration for a new session of this endpoint (idle
+    /// timeouts, limits...). Delivery modes and deflate are set afterwards from
+    /// [`text_delivery`](Self::text_delivery), [`binary_delivery`](Self::binary_delivery)
+    /// and the negotiation.
+    fn session_config(&self, config: SessionConfig) -> SessionConfig {
+        config
+    }
+
+    /// The session is open (after the 101 was written).
+    fn on_open(&self, session: &SessionHandle) -> impl Future<Output = ()> + Send {
+        let _ = session;
+        async {}
+    }
+
+    /// A whole message (types with [`Delivery::Whole`]).
+    fn on_message(
+        &self,
+        session: &SessionHandle,
+        message: Message,
+    ) -> impl Future<Output = ()> + Send {
+        let _ = (session, message);
+        async {}
+    }
+
+    /// A part of a message (types with [`Delivery::Partial`]); `last` ends the
+    /// message. Text parts are whole UTF-8 characters.
+    fn on_part(
+        &self,
+        session: &SessionHandle,
+        kind: MessageKind,
+        data: Bytes,
+        last: bool,
+    ) -> impl Future<Output = ()> + Send {
+        let _ = (session, kind, data, last);
+        async {}
+    }
+
+    /// A pong arrived (pings are answered automatically).
+    fn on_pong(&self, session: &SessionHandle, payload: Bytes) -> impl Future<Output = ()> + Send {
+        let _ = (session, payload);
+        async {}
+    }
+
+    /// Something failed: a protocol error by the peer (the mapped close code was
+    /// sent), an I/O error. [`on_close`](Self::on_close) follows.
+    fn on_error(&self, session: &SessionHandle, error: &Error) -> impl Future<Output = ()> + Send {
+        let _ = (session, error);
+        async {}
+    }
+
+    /// The session closed: `close.code`, `close.reason` and `close.initiator` say how
+    /// (1006 for timeouts, lost connections and failures, whatever went on the wire).
+    /// Called exactly once per opened session; no callback follows.
+    fn on_close(
+        &self,
+        session: &SessionHandle,
+        close: &CloseInfo,
+    ) -> impl Future<Output = ()> + Send {
+        let _ = (session, close);
+        async {}
+    }
+}
+
+/// A boxed callback future.
+pub(crate) type BoxFut<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
+
+/// The object-safe form of [`Endpoint`] the server stores.
+pub(crate) trait DynEndpoint: Send + Sync + 'static {
+    fn text_delivery(&self) -> Delivery;
+    fn binary_delivery(&self) -> Delivery;
+    fn select_protocol(&self, offered: &[String]) -> Option<usize>;
+    fn session_config(&self, config: SessionConfig) -> SessionConfig;
+    fn on_open<'a>(&'a self, s: &'a SessionHandle) -> BoxFut<'a>;
+    fn on_message<'a>(&'a self, s: &'a SessionHandle, m: Message) -> BoxFut<'a>;
+    fn on_part<'a>(&'a self, s: &'a SessionHandle, k: MessageKind, d: Bytes, l: bool)
+        -> BoxFut<'a>;
+    fn on_pong<'a>(&'a self, s: &'a SessionHandle, p: Bytes) -> BoxFut<'a>;
+    fn on_error<'a>(&'a self, s: &'a SessionHandle, e: &'a Error) -> BoxFut<'a>;
+    fn on_close<'a>(&'a self, s: &'a SessionHandle, c: &'a CloseInfo) -> BoxFut<'a>;
+}
+
+impl<E: Endpoint> DynEndpoint for E {
+    fn text_delivery(&self) -> Delivery {
+        Endpoint::text_delivery(self)
+    }
+    fn binary_delivery(&self) -> Delivery {
+        Endpoint::binary_delivery(self)
+    }
+    fn select_protocol(&self, offered: &[String]) -> Option<usize> {
+        Endpoint::select_protocol(self, offered)
+    }
+    fn session_config(&self, config: SessionConfig) -> SessionConfig {
+        Endpoint::session_config(self, config)
+    }
+    fn on_open<'a>(&'a self, s: &'a SessionHandle) -> BoxFut<'a> {
+        Box::pin(Endpoint::on_open(self, s))
+    }
+    fn on_message<'a>(&'a self, s: &'a SessionHandle, m: Message) -> BoxFut<'a> {
+        Box::pin(Endpoint::on_message(self, s, m))
+    }
+    fn on_part<'a>(
+        &'a self,
+        s: &'a SessionHandle,
+        k: MessageKind,
+        d: Bytes,
+        l: bool,
+    ) -> BoxFut<'a> {
+        Box::pin(Endpoint::on_part(self, s, k, d, l))
+    }
+    fn on_pong<'a>(&'a self, s: &'a SessionHandle, p: Bytes) -> BoxFut<'a> {
+        Box::pin(Endpoint::on_pong(self, s, p))
+    }
+    fn on_error<'a>(&'a self, s: &'a SessionHandle, e: &'a Error) -> BoxFut<'a> {
+        Box::pin(Endpoint::on_error(self, s, e))
+    }
+    fn on_close<'a>(&'a self, s: &'a SessionHandle, c: &'a CloseInfo) -> BoxFut<'a> {
+        Box::pin(Endpoint::on_close(self, s, c))
+    }
+}

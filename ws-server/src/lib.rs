@@ -1,0 +1,114 @@
+//! A tokio WebSocket server (RFC 6455, RFC 7692 permessage-deflate) with an endpoint
+//! API in the JSR-356 spirit, on top of the sans-I/O `ws-handshake` and
+//! `ws-session` crates.
+//!
+//! * [`Server`] ([`ServerBuilder`]): endpoints at exact paths or URI templates
+//!   (`/rooms/{room}`), deployable while running (unless `noAddAfterHandshake`),
+//!   small static resources for plain `GET`s, an origin policy, TLS, a handshake
+//!   timeout, graceful shutdown ([`Server::shutdown`]: 1001 to every session).
+//! * [`Endpoint`]: `on_open`, `on_message` (whole) or `on_part` (partial, chosen per
+//!   message type), `on_pong`, `on_error`, `on_close`, as `async fn`s.
+//! * [`SessionHandle`]: cloneable; queued, flushed (Tomcat's blocking send, with
+//!   `BLOCKING_SEND_TIMEOUT`) and thread-blocking sends, parts, ping, close, user
+//!   [`Properties`], path parameters, query, subprotocol, extensions, the open
+//!   sessions of the endpoint. Sends never fail with "already writing": they queue
+//!   (see [`handle`] for the rule and its bounds).
+//! * [`accept`] / [`WebSocket::from_upgraded`]: the lower-level API, a futures
+//!   `Stream` + `Sink` of [`Message`]s over any `AsyncRead + AsyncWrite`.
+//!
+//! # Example
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use ws_server::{Endpoint, Message, Server, SessionHandle};
+//!
+//! struct Echo;
+//!
+//! impl Endpoint for Echo {
+//!     async fn on_message(&self, session: &SessionHandle, message: Message) {
+//!         let _ = session.send(message).await;
+//!     }
+//! }
+//!
+//! struct Room;
+//!
+//! impl Endpoint for Room {
+//!     async fn on_message(&self, session: &SessionHandle, message: Message) {
+//!         // Broadcast to everyone in the same room (`/rooms/{room}`).
+//!         for peer in session.open_sessions() {
+//!             if peer.path_param("room") == session.path_param("room") {
+//!                 let _ = peer.send(message.clone()).await;
+//!             }
+//!         }
+//!     }
+//! }
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let server = Server::builder().handshake_timeout(Duration::from_secs(5)).build();
+//! server.add_endpoint("/echo", Echo)?;
+//! server.add_endpoint("/rooms/{room}", Room)?;
+//! server.add_static("/", "text/html", "<h1>hello</h1>")?;
+//!
+//! let listener = Server::bind("127.0.0.1:8080").await?;
+//! tokio::spawn(server.clone().serve(listener));
+//! // ... later, e.g. on Ctrl-C:
+//! server.shutdown(Duration::from_secs(5)).await;
+//! # Ok(()) }
+//! ```
+//!
+//! The lower-level API, e.g. behind a custom listener:
+//!
+//! ```no_run
+//! use futures::{SinkExt, StreamExt};
+//! use ws_server::{accept, AcceptConfig};
+//!
+//! # async fn run(tcp: tokio::net::TcpStream) -> Result<(), ws_server::Error> {
+//! let mut ws = accept(tcp, AcceptConfig::default()).await?;
+//! while let Some(message) = ws.next().await {
+//!     ws.send(message?).await?; // echo
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! # Decisions
+//!
+//! * **Origin**: cross-origin browser requests are refused with 403 by default
+//!   ([`OriginPolicy`]); requests without `Origin` are allowed.
+//! * **permessage-deflate** is negotiated by default ([`ServerBuilder::deflate`]
+//!   turns it off); the negotiated parameters become the session's
+//!   `DeflateConfig`.
+//! * **Memory**: an idle connection holds no read or write buffer: reads use one
+//!   64 KiB buffer per runtime thread, writes go straight from the session's queue
+//!   with vectored writes.
+//! * **Callbacks** of one session run one at a time, in order; see [`Endpoint`].
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod driver;
+mod endpoint;
+mod error;
+pub mod handle;
+mod io;
+mod origin;
+mod properties;
+mod request;
+mod route;
+mod server;
+mod stream;
+mod tls;
+
+pub use endpoint::Endpoint;
+pub use error::{DeployError, Error};
+pub use handle::SessionHandle;
+pub use origin::OriginPolicy;
+pub use properties::Properties;
+pub use route::PathParams;
+pub use server::{Server, ServerBuilder, DEFAULT_HANDSHAKE_TIMEOUT};
+pub use stream::{accept, AcceptConfig, WebSocket};
+pub use tls::TlsConfig;
+
+pub use bytes::Bytes;
+pub use ws_frame::CloseCode;
+pub use ws_session::{
+    CloseCause, CloseInfo, Delivery, Initiator, Message, MessageKind, SessionConfig,
+};

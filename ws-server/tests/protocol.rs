@@ -1,0 +1,269 @@
+//! Messages over loopback: echo (whole and partial, deflate), limits and protocol
+//! errors with their close codes, control frames, session metadata.
+
+mod common;
+
+use bytes::Bytes;
+use common::*;
+use tokio::io::AsyncWriteExt;
+use tokio::sync::mpsc;
+use ws_server::{
+    CloseInfo, Delivery, Endpoint, Error, Initiator, Message, MessageKind, Server, SessionHandle,
+};
+use ws_session::{CloseCode, SessionConfig};
+
+/// Echoes parts as they come.
+struct EchoPartial;
+
+impl Endpoint for EchoPartial {
+    fn text_delivery(&self) -> Delivery {
+        Delivery::Partial
+    }
+    fn binary_delivery(&self) -> Delivery {
+        Delivery::Partial
+    }
+    async fn on_part(&self, s: &SessionHandle, kind: MessageKind, data: Bytes, last: bool) {
+        s.send_part(kind, data, last).await.unwrap();
+    }
+}
+
+/// Echoes, and reports errors and closes to the test.
+struct Recorder(mpsc::UnboundedSender<String>);
+
+impl Endpoint for Recorder {
+    async fn on_message(&self, s: &SessionHandle, m: Message) {
+        let _ = s.send(m).await;
+    }
+    async fn on_error(&self, _: &SessionHandle, e: &Error) {
+        let _ = self.0.send(format!("error {e}"));
+    }
+    async fn on_close(&self, _: &SessionHandle, c: &CloseInfo) {
+        let _ = self.0.send(format!("close {} {:?}", c.code.0, c.initiator));
+    }
+}
+
+async fn recorder_server() -> (std::net::SocketAddr, mpsc::UnboundedReceiver<String>) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let server = Server::builder().build();
+    server.add_endpoint("/rec", Recorder(tx)).unwrap();
+    (start(&server).await, rx)
+}
+
+/// A masked client frame with a zero mask (payload as given).
+fn masked(first: u8, payload: &[u8]) -> Vec<u8> {
+    assert!(payload.len() < 126);
+    let mut f = vec![first, 0x80 | payload.len() as u8, 0, 0, 0, 0];
+    f.extend_from_slice(payload);
+    f
+}
+
+/// The close code in the first close frame in `bytes` (unmasked, from the server).
+fn close_code(bytes: &[u8]) -> Option<u16> {
+    let mut i = 0;
+    while i + 2 <= bytes.len() {
+        let (op, len) = (bytes[i] & 0x0f, (bytes[i + 1] & 0x7f) as usize);
+        assert!(len < 126, "test helper reads short frames only");
+        if op == 8 && len >= 2 {
+            return Some(u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]));
+        }
+        i += 2 + len;
+    }
+    None
+}
+
+#[tokio::test]
+async fn echo_text_and_binary_whole() {
+    let server = Server::builder().build();
+    server.add_endpoint("/echo", Echo).unwrap();
+    let addr = start(&server).await;
+    let mut c = connect(addr, "/echo").await;
+    c.send("hello").await;
+    assert_eq!(c.recv().await, Message::Text("hello".into()));
+    let blob: Vec<u8> = (0..5000u32).map(|i| i as u8).collect();
+    c.send(blob.clone()).await;
+    assert_eq!(c.recv().await, Message::Binary(blob.into()));
+    // Many messages in one write come back in order.
+    for i in 0..200 {
+        c.session
+            .send_text(std::time::Instant::now(), &format!("m{i}"))
+            .unwrap();
+    }
+    c.flush().await;
+    for i in 0..200 {
+        assert_eq!(c.recv().await, Message::Text(format!("m{i}")));
+    }
+    c.close(CloseCode::NORMAL).await;
+    let info = c.closed().await;
+    assert_eq!(
+        (info.code, info.initiator),
+        (CloseCode::NORMAL, Initiator::Local)
+    );
+}
+
+#[tokio::test]
+async fn echo_partial_parts_as_they_come() {
+    let server = Server::builder().build();
+    server.add_endpoint("/p", EchoPartial).unwrap();
+    let addr = start(&server).await;
+    let big = SessionConfig::default()
+        .with_binary_buffer_size(1 << 20)
+        .with_text_buffer_size(1 << 20);
+    let mut c = connect_with(addr, "/p", |r| r, big).await.unwrap();
+    // Larger than the 8 KiB buffer: partial delivery has no such limit.
+    let blob: Vec<u8> = (0..100_000u32).map(|i| (i * 7) as u8).collect();
+    c.send(blob.clone()).await;
+    assert_eq!(c.recv().await, Message::Binary(blob.into()));
+    // Sent in parts, text.
+    c.send_part(MessageKind::Text, "héllo ".as_bytes(), false)
+        .await;
+    c.send_part(MessageKind::Text, b"world", true).await;
+    assert_eq!(c.recv().await, Message::Text("héllo world".into()));
+}
+
+#[tokio::test]
+async fn deflate_is_negotiated_and_echoes() {
+    let server = Server::builder().build();
+    server.add_endpoint("/echo", Echo).unwrap();
+    let addr = start(&server).await;
+    let mut c = connect_with(addr, "/echo", with_deflate, SessionConfig::default())
+        .await
+        .unwrap();
+    assert!(c.established.deflate.is_some());
+    let text = "compress me please ".repeat(300);
+    c.send(text.as_str()).await;
+    assert_eq!(c.recv().await, Message::Text(text));
+
+    // Off on the server: declined.
+    let server = Server::builder().deflate(false).build();
+    server.add_endpoint("/echo", Echo).unwrap();
+    let addr = start(&server).await;
+    let mut c = connect_with(addr, "/echo", with_deflate, SessionConfig::default())
+        .await
+        .unwrap();
+    assert!(c.established.deflate.is_none());
+    c.send("plain").await;
+    assert_eq!(c.recv().await, Message::Text("plain".into()));
+}
+
+#[tokio::test]
+async fn oversized_whole_message_closes_with_1009() {
+    let (addr, mut rx) = recorder_server().await;
+    let mut c = connect(addr, "/rec").await;
+    c.send("x".repeat(8193)).await;
+    let info = c.closed().await;
+    assert_eq!(info.code, CloseCode::MESSAGE_TOO_BIG);
+    assert_eq!(info.initiator, Initiator::Remote);
+    let first = guard(rx.recv()).await.unwrap();
+    assert!(
+        first.starts_with("error protocol error: message larger than"),
+        "{first}"
+    );
+    assert_eq!(guard(rx.recv()).await.unwrap(), "close 1009 Local");
+}
+
+#[tokio::test]
+async fn bad_utf8_closes_with_1007() {
+    let (addr, mut rx) = recorder_server().await;
+    let (head, mut tcp) = raw(addr, &upgrade_request(addr, "/rec", "")).await;
+    assert!(head.starts_with("HTTP/1.1 101"), "{head}");
+    tcp.write_all(&masked(0x81, &[b'o', b'k', 0xff, 0xfe]))
+        .await
+        .unwrap();
+    let reply = read_to_end(&mut tcp).await;
+    assert_eq!(close_code(&reply), Some(1007));
+    assert!(guard(rx.recv()).await.unwrap().contains("UTF-8"));
+    assert_eq!(guard(rx.recv()).await.unwrap(), "close 1007 Local");
+}
+
+#[tokio::test]
+async fn unmasked_client_frame_closes_with_1002() {
+    let (addr, mut rx) = recorder_server().await;
+    let (head, mut tcp) = raw(addr, &upgrade_request(addr, "/rec", "")).await;
+    assert!(head.starts_with("HTTP/1.1 101"), "{head}");
+    tcp.write_all(&[0x81, 0x02, b'h', b'i']).await.unwrap();
+    let reply = read_to_end(&mut tcp).await;
+    assert_eq!(close_code(&reply), Some(1002));
+    assert!(guard(rx.recv()).await.unwrap().contains("unmasked"));
+    assert_eq!(guard(rx.recv()).await.unwrap(), "close 1002 Local");
+}
+
+#[tokio::test]
+async fn peer_vanishing_is_reported_as_1006() {
+    let (addr, mut rx) = recorder_server().await;
+    let c = connect(addr, "/rec").await;
+    drop(c);
+    assert_eq!(guard(rx.recv()).await.unwrap(), "close 1006 Remote");
+}
+
+/// Reports its metadata on open, answers pongs, closes on "bye".
+struct Meta;
+
+#[derive(Clone)]
+struct Counter(u32);
+
+impl Endpoint for Meta {
+    fn protocols(&self) -> Vec<String> {
+        vec!["chat".into(), "superchat".into()]
+    }
+    async fn on_open(&self, s: &SessionHandle) {
+        s.properties().insert(Counter(0));
+        let text = format!(
+            "{} {} {:?} {:?} {:?} {}",
+            s.endpoint_path(),
+            s.path(),
+            s.path_param("room"),
+            s.query(),
+            s.protocol(),
+            s.open_sessions().len()
+        );
+        s.send_text(text).await.unwrap();
+        s.ping(b"p1").unwrap();
+    }
+    async fn on_message(&self, s: &SessionHandle, m: Message) {
+        let n = s.properties().get::<Counter>().unwrap().0 + 1;
+        s.properties().insert(Counter(n));
+        if m == Message::Text("bye".into()) {
+            s.close(CloseCode::NORMAL, "done").unwrap();
+        } else {
+            s.send_text(format!("{n}")).await.unwrap();
+        }
+    }
+    async fn on_pong(&self, s: &SessionHandle, payload: Bytes) {
+        let text = format!("pong:{}", String::from_utf8_lossy(&payload));
+        s.send_text(text).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn metadata_properties_control_frames_and_server_close() {
+    let server = Server::builder().build();
+    server.add_endpoint("/rooms/{room}", Meta).unwrap();
+    let addr = start(&server).await;
+    let offer =
+        |r: ws_handshake::ClientRequest| r.protocol("superchat").unwrap().protocol("chat").unwrap();
+    let mut c = connect_with(addr, "/rooms/blue?x=1", offer, SessionConfig::default())
+        .await
+        .unwrap();
+    assert_eq!(c.established.protocol.as_deref(), Some("superchat"));
+    assert_eq!(
+        c.recv().await,
+        Message::Text(
+            r#"/rooms/{room} /rooms/blue Some("blue") Some("x=1") Some("superchat") 1"#.into()
+        )
+    );
+    // The server's ping went out ahead of the text; our automatic pong reached on_pong.
+    assert_eq!(c.recv().await, Message::Text("pong:p1".into()));
+    c.session.pong(std::time::Instant::now(), b"hb").unwrap();
+    c.flush().await;
+    assert_eq!(c.recv().await, Message::Text("pong:hb".into()));
+    c.send("a").await;
+    assert_eq!(c.recv().await, Message::Text("1".into()));
+    c.send("b").await;
+    assert_eq!(c.recv().await, Message::Text("2".into()));
+    c.send("bye").await;
+    let info = c.closed().await;
+    assert_eq!(
+        (info.code.0, info.initiator, info.reason.as_str()),
+        (1000, Initiator::Remote, "done")
+    );
+}
