@@ -1,0 +1,156 @@
+//! [`WebSocket`]: the connection as a `Stream` of messages and a `Sink` of messages.
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{ready, Context, Poll};
+
+use futures::channel::{mpsc, oneshot};
+use futures::{Sink, Stream};
+use ws_frame::CloseCode;
+use ws_session::{CloseInfo, Event, Message};
+
+use crate::driver::{is_clean, Command, Shared};
+use crate::error::Error;
+use crate::handle::SessionHandle;
+
+/// An open client connection as a [`Stream`] of received messages and a [`Sink`] of
+/// messages to send. Both halves are cancellation-safe: every piece of state lives
+/// in the struct, so dropping a `next()` or `send()` future loses nothing.
+///
+/// * The stream yields whole messages (pings are answered automatically; pongs and
+///   parts are not shown here — use the [`Endpoint`](crate::Endpoint) API for those).
+///   It ends (`None`) after a close handshake; an abnormal end (protocol error,
+///   timeout, transport lost) yields one [`Error::Abnormal`] first.
+///   [`close_info`](Self::close_info) tells how it ended.
+/// * The sink's `poll_flush` completes when everything sent is written to the
+///   transport; `poll_close` sends a 1000 close and waits until it is written; keep
+///   reading the stream to see the server's answer.
+/// * Dropping the `WebSocket` (and every [`SessionHandle`] from
+///   [`handle`](Self::handle)) closes with 1000.
+#[derive(Debug)]
+pub struct WebSocket {
+    events: mpsc::Receiver<Event>,
+    commands: mpsc::Sender<Command>,
+    handle: SessionHandle,
+    shared: Arc<Shared>,
+    /// Sends started since the last completed flush.
+    unflushed: bool,
+    flush: Option<oneshot::Receiver<Result<(), Error>>>,
+    close_sent: bool,
+    ended: bool,
+}
+
+impl WebSocket {
+    pub(crate) fn new(
+        events: mpsc::Receiver<Event>,
+        commands: mpsc::Sender<Command>,
+        handle: SessionHandle,
+        shared: Arc<Shared>,
+    ) -> Self {
+        WebSocket {
+            events,
+            commands,
+            handle,
+            shared,
+            unflushed: false,
+            flush: None,
+            close_sent: false,
+            ended: false,
+        }
+    }
+
+    /// A handle for sending from elsewhere (pings, parts, close with a code).
+    pub fn handle(&self) -> SessionHandle {
+        self.handle.clone()
+    }
+
+    /// The subprotocol the server chose.
+    pub fn protocol(&self) -> Option<&str> {
+        self.shared.protocol.as_deref()
+    }
+
+    /// How the connection ended, once it has.
+    pub fn close_info(&self) -> Option<CloseInfo> {
+        self.shared.close_info()
+    }
+
+    fn poll_flushed(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        if self.flush.is_none() {
+            if !self.unflushed {
+                return Poll::Ready(Ok(()));
+            }
+            ready!(self.commands.poll_ready(cx)).map_err(|_| Error::Closed)?;
+            let (tx, rx) = oneshot::channel();
+            self.commands
+                .start_send(Command::Flush(Some(tx)))
+                .map_err(|_| Error::Closed)?;
+            self.flush = Some(rx);
+        }
+        let rx = self.flush.as_mut().expect("set above");
+        let result = ready!(Pin::new(rx).poll(cx)).unwrap_or(Err(Error::Closed));
+        self.flush = None;
+        self.unflushed = false;
+        Poll::Ready(result)
+    }
+}
+
+use std::future::Future;
+
+impl Stream for WebSocket {
+    type Item = Result<Message, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        loop {
+            if this.ended {
+                return Poll::Ready(None);
+            }
+            match ready!(Pin::new(&mut this.events).poll_next(cx)) {
+                Some(Event::Message(m)) => return Poll::Ready(Some(Ok(m))),
+                Some(Event::Closed(info)) => {
+                    this.ended = true;
+                    if !is_clean(&info) {
+                        return Poll::Ready(Some(Err(Error::Abnormal(info))));
+                    }
+                }
+                Some(_) => {}
+                None => this.ended = true,
+            }
+        }
+    }
+}
+
+impl Sink<Message> for WebSocket {
+    type Error = Error;
+
+    fn poll_ready(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        self.commands.poll_ready(cx).map_err(|_| Error::Closed)
+    }
+
+    fn start_send(mut self: Pin<&mut Self>, item: Message) -> Result<(), Error> {
+        self.unflushed = true;
+        self.commands
+            .start_send(Command::Send(item, None))
+            .map_err(|_| Error::Closed)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        self.poll_flushed(cx)
+    }
+
+    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        if !self.close_sent {
+            ready!(self.commands.poll_ready(cx)).map_err(|_| Error::Closed)?;
+            self.commands
+                .start_send(Command::Close(CloseCode::NORMAL, String::new(), None))
+                .map_err(|_| Error::Closed)?;
+            self.close_sent = true;
+            self.unflushed = true;
+        }
+        match ready!(self.poll_flushed(cx)) {
+            // Already closed by the peer: closing is done.
+            Err(Error::Closed) => Poll::Ready(Ok(())),
+            other => Poll::Ready(other),
+        }
+    }
+}

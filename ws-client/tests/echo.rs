@@ -1,0 +1,256 @@
+//! Round trips over both APIs against loopback echo servers, and the response checks.
+
+mod support;
+
+use std::sync::mpsc as std_mpsc;
+
+use futures::{SinkExt, StreamExt};
+use support::{config, echo_server, scripted, Reply};
+use ws_client::{
+    connect, connect_endpoint, Bytes, CloseCode, CloseInfo, ConnectError, Delivery, Endpoint,
+    Message, MessageKind, SessionHandle,
+};
+
+#[tokio::test]
+async fn stream_sink_round_trips_text_binary_large() {
+    let addr = echo_server().await;
+    let cfg = config();
+    let mut ws = connect(&format!("ws://{addr}/echo"), &cfg).await.unwrap();
+    let large: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+    let messages = vec![
+        Message::Text("hello".into()),
+        Message::Binary(Bytes::from_static(&[0, 1, 2, 255])),
+        Message::Text(String::new()),
+        Message::Binary(Bytes::from(large)),
+        Message::Text("é€😀".repeat(1000)),
+    ];
+    for m in &messages {
+        ws.send(m.clone()).await.unwrap();
+    }
+    for m in &messages {
+        assert_eq!(&ws.next().await.unwrap().unwrap(), m);
+    }
+    ws.close().await.unwrap();
+    assert!(ws.next().await.is_none());
+    let info = ws.close_info().unwrap();
+    assert_eq!(info.code, CloseCode::NORMAL);
+}
+
+#[tokio::test]
+async fn without_deflate_and_many_small_messages() {
+    let addr = echo_server().await;
+    let cfg = config().with_deflate(false);
+    let ws = connect(&format!("ws://{addr}/"), &cfg).await.unwrap();
+    let (mut tx, mut rx) = ws.split();
+    let writer = tokio::spawn(async move {
+        for i in 0..2000 {
+            tx.feed(Message::Text(format!("m{i}"))).await.unwrap();
+        }
+        tx.flush().await.unwrap();
+        tx
+    });
+    for i in 0..2000 {
+        assert_eq!(
+            rx.next().await.unwrap().unwrap(),
+            Message::Text(format!("m{i}"))
+        );
+    }
+    let mut tx = writer.await.unwrap();
+    tx.close().await.unwrap();
+    assert!(rx.next().await.is_none());
+}
+
+#[tokio::test]
+async fn fragmented_send_is_echoed_whole() {
+    let addr = echo_server().await;
+    let ws = connect(&format!("ws://{addr}/"), &config()).await.unwrap();
+    let handle = ws.handle();
+    handle
+        .send_part(MessageKind::Text, "frag", false)
+        .await
+        .unwrap();
+    handle.ping(Bytes::from_static(b"between")).await.unwrap();
+    handle
+        .send_part(MessageKind::Text, "mented", true)
+        .await
+        .unwrap();
+    // Fragments from the session's fragment size too.
+    let mut ws = ws;
+    ws.send(Message::Binary(Bytes::from(vec![7u8; 100_000])))
+        .await
+        .unwrap();
+    assert_eq!(
+        ws.next().await.unwrap().unwrap(),
+        Message::Text("fragmented".into())
+    );
+    assert_eq!(
+        ws.next().await.unwrap().unwrap(),
+        Message::Binary(Bytes::from(vec![7u8; 100_000]))
+    );
+    handle.close(CloseCode::GOING_AWAY, "done").await.unwrap();
+    assert!(ws.next().await.is_none());
+    assert_eq!(ws.close_info().unwrap().code, CloseCode::GOING_AWAY);
+}
+
+/// Records callbacks and echoes nothing.
+struct Recorder {
+    out: std_mpsc::Sender<String>,
+}
+
+impl Endpoint for Recorder {
+    fn on_open(&mut self, session: &SessionHandle) {
+        // Blocking send works in callbacks.
+        session.send_blocking("from on_open").unwrap();
+        self.out.send("open".into()).unwrap();
+    }
+    fn on_message(&mut self, session: &SessionHandle, message: Message) {
+        self.out.send(format!("message {message:?}")).unwrap();
+        if message == Message::Text("from on_open".into()) {
+            session
+                .send_blocking(Message::Binary(Bytes::from_static(b"bin")))
+                .unwrap();
+        }
+    }
+    fn on_part(&mut self, _: &SessionHandle, kind: MessageKind, data: Bytes, last: bool) {
+        self.out
+            .send(format!("part {kind:?} {} {last}", data.len()))
+            .unwrap();
+    }
+    fn on_pong(&mut self, _: &SessionHandle, payload: Bytes) {
+        self.out.send(format!("pong {payload:?}")).unwrap();
+    }
+    fn on_close(&mut self, _: &SessionHandle, info: &CloseInfo) {
+        self.out.send(format!("close {}", info.code.0)).unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn endpoint_api_whole_partial_pong_close() {
+    let addr = echo_server().await;
+    let (tx, rx) = std_mpsc::channel();
+    let mut cfg = config();
+    cfg.session = cfg
+        .session
+        .with_binary_delivery(Delivery::Partial)
+        .with_binary_buffer_size(1000);
+    let handle = connect_endpoint(&format!("ws://{addr}/"), &cfg, Recorder { out: tx })
+        .await
+        .unwrap();
+    let next = move || rx.recv_timeout(std::time::Duration::from_secs(20)).unwrap();
+    assert_eq!(next(), "open");
+    assert_eq!(next(), "message Text(\"from on_open\")");
+    assert_eq!(next(), "part Binary 3 true");
+    handle.ping(Bytes::from_static(b"p")).await.unwrap();
+    assert_eq!(next(), "pong b\"p\"");
+    handle
+        .send(Message::Binary(Bytes::from(vec![1u8; 2500])))
+        .await
+        .unwrap();
+    assert_eq!(next(), "part Binary 1000 false");
+    assert_eq!(next(), "part Binary 1000 false");
+    assert_eq!(next(), "part Binary 500 true");
+    handle.close(CloseCode::NORMAL, "").await.unwrap();
+    assert_eq!(next(), "close 1000");
+}
+
+#[tokio::test]
+async fn subprotocol_negotiated_and_headers_sent() {
+    let (addr, log) = scripted(|_| Reply::Echo(vec!["b".into()])).await;
+    let mut cfg = config()
+        .with_protocol("a")
+        .with_protocol("b")
+        .with_header("X-Test", "1");
+    cfg.settings = cfg
+        .settings
+        .clone()
+        .with_default_origin(Some("https://origin.example".into()));
+    let ws = connect(&format!("ws://{addr}/p?q=1"), &cfg).await.unwrap();
+    assert_eq!(ws.protocol(), Some("b"));
+    let head = log.lock().unwrap()[0].clone();
+    assert!(head.starts_with("GET /p?q=1 HTTP/1.1\r\n"));
+    assert_eq!(support::header(&head, "X-Test"), Some("1"));
+    assert_eq!(
+        support::header(&head, "Origin"),
+        Some("https://origin.example")
+    );
+    assert_eq!(
+        support::header(&head, "Sec-WebSocket-Protocol"),
+        Some("a, b")
+    );
+    assert!(support::header(&head, "Sec-WebSocket-Extensions")
+        .unwrap()
+        .contains("permessage-deflate"));
+    // An explicit Origin wins over the default.
+    let cfg = cfg.with_header("Origin", "https://mine.example");
+    connect(&format!("ws://{addr}/"), &cfg).await.unwrap();
+    let head = log.lock().unwrap()[1].clone();
+    assert_eq!(
+        support::header(&head, "Origin"),
+        Some("https://mine.example")
+    );
+    assert_eq!(head.matches("Origin").count(), 1);
+}
+
+fn upgrade_reply(head: &str, accept: Option<String>, extra: &str) -> Reply {
+    let key = support::header(head, "Sec-WebSocket-Key").unwrap();
+    let accept = accept.unwrap_or_else(|| ws_handshake::accept_key(key.as_bytes()));
+    Reply::Raw(format!(
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Accept: {accept}\r\n{extra}\r\n"
+    ))
+}
+
+#[tokio::test]
+async fn bad_accept_refused() {
+    let (addr, _) =
+        scripted(|h| upgrade_reply(h, Some("AAAAAAAAAAAAAAAAAAAAAAAAAAA=".into()), "")).await;
+    let err = connect(&format!("ws://{addr}/"), &config())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ConnectError::Handshake(ws_handshake::ClientError::AcceptMismatch)
+        ),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn unoffered_subprotocol_refused() {
+    let (addr, _) = scripted(|h| upgrade_reply(h, None, "Sec-WebSocket-Protocol: evil\r\n")).await;
+    let err = connect(&format!("ws://{addr}/"), &config().with_protocol("good"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, ConnectError::Handshake(ws_handshake::ClientError::UnofferedProtocol(ref p)) if p == "evil"),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn rejected_status_and_oversized_head() {
+    let (addr, _) =
+        scripted(|_| Reply::Raw("HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n".into()))
+            .await;
+    let err = connect(&format!("ws://{addr}/"), &config())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, ConnectError::Rejected { status: 404, .. }),
+        "{err:?}"
+    );
+
+    let big = format!("HTTP/1.1 200 OK\r\nX-Big: {}\r\n\r\n", "x".repeat(9000));
+    let (addr, _) = scripted(move |_| Reply::Raw(big.clone())).await;
+    let err = connect(&format!("ws://{addr}/"), &config())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ConnectError::Handshake(ws_handshake::ClientError::HeadTooLarge(8192))
+        ),
+        "{err:?}"
+    );
+}
