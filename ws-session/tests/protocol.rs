@@ -639,3 +639,16 @@ fn the_peers_answer_code_is_reported() {
     assert_eq!(info.code, CloseCode::NORMAL);
     assert_eq!(info.peer_code, Some(CloseCode::GOING_AWAY));
 }
+
+#[test]
+fn eof_while_closing_is_reported_as_ours() {
+    let t0 = Instant::now();
+    let mut s = server(SessionConfig::default(), t0);
+    s.close(t0, CloseCode::NORMAL, "").unwrap();
+    s.handle_eof(t0);
+    let ev = events(&mut s);
+    assert!(matches!(&ev[0], Event::Closed(i)
+        if i.initiator == Initiator::Local && i.code == CloseCode::ABNORMAL && i.cause == CloseCause::Eof));
+    assert!(s.is_finished());
+    assert_eq!(s.poll_timeout(), None);
+}
