@@ -33,16 +33,18 @@ pub async fn connect(uri: &str, config: &ClientConfig) -> Result<WebSocket, Conn
 }
 
 /// Opens a connection driven by `endpoint`'s callbacks (see [`Endpoint`]) and
-/// returns a handle for sending. `on_open` runs before any other callback.
+/// returns a handle for sending. `on_open` runs before any other callback. The
+/// endpoint's `text_delivery` / `binary_delivery` override the session config's.
 pub async fn connect_endpoint<E: Endpoint>(
     uri: &str,
     config: &ClientConfig,
     endpoint: E,
 ) -> Result<SessionHandle, ConnectError> {
-    let (events, _commands, handle, _shared) = start(uri, config, config.session.clone()).await?;
-    let runtime = tokio::runtime::Handle::current();
-    let for_endpoint = handle.clone();
-    tokio::task::spawn_blocking(move || endpoint::run(endpoint, for_endpoint, events, runtime));
+    let mut session = config.session.clone();
+    session.text_delivery = endpoint.text_delivery();
+    session.binary_delivery = endpoint.binary_delivery();
+    let (events, _commands, handle, _shared) = start(uri, config, session).await?;
+    tokio::spawn(endpoint::run(endpoint, handle.clone(), events));
     Ok(handle)
 }
 

@@ -65,6 +65,16 @@ impl SessionHandle {
         self.request(|r| Command::Send(message, r)).await
     }
 
+    /// Sends a text message.
+    pub async fn send_text(&self, text: impl Into<String>) -> Result<(), Error> {
+        self.send(Message::Text(text.into())).await
+    }
+
+    /// Sends a binary message.
+    pub async fn send_binary(&self, data: impl Into<Bytes>) -> Result<(), Error> {
+        self.send(Message::Binary(data.into())).await
+    }
+
     /// Sends one part of a message; `last` ends it. Other whole messages are
     /// refused until then; pings may go out between parts.
     pub async fn send_part(
@@ -101,9 +111,10 @@ impl SessionHandle {
     /// `BLOCKING_SEND_TIMEOUT` (default 20 s; `None` waits forever). On timeout the
     /// session is closed with 1001 and [`Error::SendTimeout`] returned.
     ///
-    /// For synchronous code: endpoint callbacks (they run on a blocking thread) and
-    /// threads of your own. Calling it from inside an async task panics, as any
-    /// blocking call on the runtime would stall it; use [`send`](Self::send) there.
+    /// For threads outside the runtime (a thread of your own, `spawn_blocking`).
+    /// Calling it from inside an async task (an endpoint callback included) panics,
+    /// as any blocking call there would stall the runtime; `send(..).await` has the
+    /// same completion rule and is what to use there.
     pub fn send_blocking(&self, message: impl Into<Message>) -> Result<(), Error> {
         self.blocking(self.send(message))
     }

@@ -92,47 +92,47 @@ async fn fragmented_send_is_echoed_whole() {
     assert_eq!(ws.close_info().unwrap().code, CloseCode::GOING_AWAY);
 }
 
-/// Records callbacks and echoes nothing.
+/// Records callbacks; answers the first echo with a binary message.
 struct Recorder {
     out: std_mpsc::Sender<String>,
 }
 
 impl Endpoint for Recorder {
-    fn on_open(&mut self, session: &SessionHandle) {
-        // Blocking send works in callbacks.
-        session.send_blocking("from on_open").unwrap();
+    fn binary_delivery(&self) -> Delivery {
+        Delivery::Partial
+    }
+    async fn on_open(&mut self, session: &SessionHandle) {
+        session.send_text("from on_open").await.unwrap();
         self.out.send("open".into()).unwrap();
     }
-    fn on_message(&mut self, session: &SessionHandle, message: Message) {
+    async fn on_message(&mut self, session: &SessionHandle, message: Message) {
         self.out.send(format!("message {message:?}")).unwrap();
         if message == Message::Text("from on_open".into()) {
             session
-                .send_blocking(Message::Binary(Bytes::from_static(b"bin")))
+                .send_binary(Bytes::from_static(b"bin"))
+                .await
                 .unwrap();
         }
     }
-    fn on_part(&mut self, _: &SessionHandle, kind: MessageKind, data: Bytes, last: bool) {
+    async fn on_part(&mut self, _: &SessionHandle, kind: MessageKind, data: Bytes, last: bool) {
         self.out
             .send(format!("part {kind:?} {} {last}", data.len()))
             .unwrap();
     }
-    fn on_pong(&mut self, _: &SessionHandle, payload: Bytes) {
+    async fn on_pong(&mut self, _: &SessionHandle, payload: Bytes) {
         self.out.send(format!("pong {payload:?}")).unwrap();
     }
-    fn on_close(&mut self, _: &SessionHandle, info: &CloseInfo) {
+    async fn on_close(&mut self, _: &SessionHandle, info: &CloseInfo) {
         self.out.send(format!("close {}", info.code.0)).unwrap();
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn endpoint_api_whole_partial_pong_close() {
+async fn endpoint_api_whole_partial_pong_blocking_close() {
     let addr = echo_server().await;
     let (tx, rx) = std_mpsc::channel();
     let mut cfg = config();
-    cfg.session = cfg
-        .session
-        .with_binary_delivery(Delivery::Partial)
-        .with_binary_buffer_size(1000);
+    cfg.session = cfg.session.with_binary_buffer_size(1000);
     let handle = connect_endpoint(&format!("ws://{addr}/"), &cfg, Recorder { out: tx })
         .await
         .unwrap();
@@ -142,15 +142,18 @@ async fn endpoint_api_whole_partial_pong_close() {
     assert_eq!(next(), "part Binary 3 true");
     handle.ping(Bytes::from_static(b"p")).await.unwrap();
     assert_eq!(next(), "pong b\"p\"");
-    handle
-        .send(Message::Binary(Bytes::from(vec![1u8; 2500])))
-        .await
+    // A blocking send from a thread outside the runtime.
+    let h = handle.clone();
+    std::thread::spawn(move || h.send_blocking(Message::Binary(Bytes::from(vec![1u8; 2500]))))
+        .join()
+        .unwrap()
         .unwrap();
     assert_eq!(next(), "part Binary 1000 false");
     assert_eq!(next(), "part Binary 1000 false");
     assert_eq!(next(), "part Binary 500 true");
     handle.close(CloseCode::NORMAL, "").await.unwrap();
     assert_eq!(next(), "close 1000");
+    assert!(!handle.is_open());
 }
 
 #[tokio::test]

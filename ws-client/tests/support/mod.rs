@@ -275,3 +275,50 @@ pub fn temp_file(name: &str, bytes: &[u8]) -> std::path::PathBuf {
 pub async fn tcp(addr: SocketAddr) -> TcpStream {
     TcpStream::connect(addr).await.unwrap()
 }
+
+/// Accepts one connection and completes the server handshake (no deflate).
+pub async fn accept_session(l: &TcpListener) -> (TcpStream, Session) {
+    let (mut s, _) = l.accept().await.unwrap();
+    let head = read_head(&mut s).await;
+    let mut hs = ServerHandshake::new(Limits::default());
+    let request = hs.handle_input(&head).unwrap().unwrap();
+    let server = ServerConfig {
+        deflate: ws_handshake::DeflateConfig::disabled(),
+        ..ServerConfig::default()
+    };
+    let accepted = request.accept(&server);
+    s.write_all(&accepted.response()).await.unwrap();
+    let config = SessionConfig::default()
+        .with_text_buffer_size(16 << 20)
+        .with_binary_buffer_size(16 << 20);
+    (s, Session::server(config, Instant::now()))
+}
+
+/// Writes what the session has queued, then reads and collects events until `done`
+/// says so or the session finishes.
+pub async fn pump(
+    s: &mut TcpStream,
+    session: &mut Session,
+    events: &mut Vec<Event>,
+    done: impl Fn(&[Event]) -> bool,
+) {
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut out = Vec::new();
+    loop {
+        while let Some(e) = session.poll_event() {
+            events.push(e);
+        }
+        out.clear();
+        session.transmit_into(&mut out);
+        s.write_all(&out).await.unwrap();
+        if done(events) || session.is_finished() {
+            return;
+        }
+        let n = s.read(&mut buf).await.unwrap_or(0);
+        if n == 0 {
+            session.handle_eof(Instant::now());
+        } else {
+            session.handle_input(Instant::now(), &buf[..n]);
+        }
+    }
+}

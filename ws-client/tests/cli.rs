@@ -1,0 +1,122 @@
+//! The command-line client: `--echo` against a test server that checks every echo,
+//! stdin lines to an echo server, and the exit codes.
+
+mod support;
+
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use support::{accept_session, echo_server, listener, pump};
+use ws_client::{Bytes, CloseCode, Message};
+use ws_session::Event;
+
+fn cli() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_ws-client"));
+    for var in ["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"] {
+        c.env_remove(var);
+    }
+    c
+}
+
+/// Runs `ws-client --echo` against a server that sends `messages`, expects them
+/// back, then closes with `code`; returns the exit status.
+async fn echo_run(code: CloseCode) -> std::process::ExitStatus {
+    let (l, addr) = listener().await;
+    let mut child = tokio::process::Command::from(cli())
+        .args(["--echo", "--no-deflate", &format!("ws://{addr}/")])
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    let (mut s, mut session) = accept_session(&l).await;
+    let now = Instant::now();
+    let messages = vec![
+        Message::Text("hello".into()),
+        Message::Binary(Bytes::from_static(&[0, 1, 2, 255])),
+        Message::Text("x".repeat(5000)),
+    ];
+    for m in &messages {
+        session.send(now, m.clone()).unwrap();
+    }
+    let mut events = Vec::new();
+    pump(&mut s, &mut session, &mut events, |e| e.len() == 3).await;
+    let echoed: Vec<_> = events
+        .iter()
+        .map(|e| match e {
+            Event::Message(m) => m.clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(echoed, messages);
+    session.close(Instant::now(), code, "bye").unwrap();
+    pump(&mut s, &mut session, &mut events, |_| false).await;
+    assert!(matches!(events.last(), Some(Event::Closed(_))));
+    drop(s);
+    child.wait().await.unwrap()
+}
+
+#[tokio::test]
+async fn echo_mode_round_trips_and_exits_0_on_1000() {
+    let status = echo_run(CloseCode::NORMAL).await;
+    assert_eq!(status.code(), Some(0));
+}
+
+#[tokio::test]
+async fn other_close_code_exits_3() {
+    let status = echo_run(CloseCode(4001)).await;
+    assert_eq!(status.code(), Some(3));
+}
+
+#[tokio::test]
+async fn stdin_lines_sent_and_printed() {
+    let addr = echo_server().await;
+    let output = tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        let mut child = cli()
+            .args([
+                "--protocol",
+                "chat",
+                "--header",
+                "X-A: b",
+                &format!("ws://{addr}/"),
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"hello\nsecond line\n")
+            .unwrap();
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "hello\nsecond line\n"
+    );
+    assert_eq!(output.status.code(), Some(0));
+}
+
+#[tokio::test]
+async fn connect_failure_and_usage_errors() {
+    // A port with nothing listening.
+    let (l, addr) = listener().await;
+    drop(l);
+    let status = cli()
+        .arg(format!("ws://{addr}/"))
+        .stdin(Stdio::null())
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(2));
+    let status = cli().arg("--bogus").stderr(Stdio::null()).status().unwrap();
+    assert_eq!(status.code(), Some(1));
+    let status = cli()
+        .args(["--config", "/nonexistent.properties", "ws://h/"])
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(1));
+}
