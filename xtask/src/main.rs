@@ -7,6 +7,7 @@
 //! * `cargo xtask bench [ARGS]` — the criterion benchmarks of the `benches` crate,
 //!   which measure this project and its peers in the same run. `ARGS` go to criterion
 //!   (for example a filter such as `unmask`).
+//! * `cargo xtask bench-report` — the tables of the latest saved criterion results.
 //! * `cargo xtask fuzz TARGET [SECONDS]` — a nightly `cargo fuzz` run of one target.
 
 use std::env;
@@ -14,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
+mod bench_report;
 #[cfg(test)]
 mod tidy;
 
@@ -22,9 +24,10 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("test") => test(),
         Some("bench") => bench(&args[1..]),
+        Some("bench-report") => bench_report::print(&root().join("target/criterion"), None),
         Some("fuzz") => fuzz(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <test | bench [CRITERION ARGS] | fuzz TARGET [SECONDS]>");
+            eprintln!("usage: cargo xtask <test | bench [CRITERION ARGS] | bench-report | fuzz TARGET [SECONDS]>");
             return ExitCode::from(2);
         }
     };
@@ -106,12 +109,15 @@ fn test() -> Result<(), String> {
 }
 
 fn bench(args: &[String]) -> Result<(), String> {
+    let started = std::time::SystemTime::now();
     let mut bench = cargo();
     bench.args(["bench", "--package", "ws-benches"]);
     if !args.is_empty() {
         bench.arg("--").args(args);
     }
-    step("cargo bench", bench)
+    step("cargo bench", bench)?;
+    println!("\nResults of this run (medians; `time / ours` above 1 means slower than ours):\n");
+    bench_report::print(&root().join("target/criterion"), Some(started))
 }
 
 fn fuzz(args: &[String]) -> Result<(), String> {
