@@ -79,6 +79,7 @@ async fn start(
     }
     let shared = Arc::new(Shared {
         protocol: established.protocol,
+        deflate: established.deflate,
         ..Shared::default()
     });
     let (command_tx, command_rx) = mpsc::channel(COMMANDS);

@@ -59,6 +59,8 @@ pub(crate) enum Command {
 pub(crate) struct Shared {
     /// The negotiated subprotocol.
     pub(crate) protocol: Option<String>,
+    /// The negotiated permessage-deflate parameters.
+    pub(crate) deflate: Option<ws_handshake::DeflateParams>,
     /// How the session ended, once it has.
     pub(crate) closed: Mutex<Option<CloseInfo>>,
 }

@@ -12,6 +12,7 @@ use ws_session::{CloseInfo, Message, MessageKind};
 
 use crate::driver::{Command, Reply, Shared};
 use crate::error::Error;
+use ws_handshake::DeflateParams;
 
 /// Sends on one connection. Cheap to clone; every clone talks to the same driver
 /// task. The connection stays open while a handle (or the [`WebSocket`](crate::WebSocket))
@@ -156,6 +157,11 @@ impl SessionHandle {
     /// The subprotocol the server chose.
     pub fn protocol(&self) -> Option<&str> {
         self.shared.protocol.as_deref()
+    }
+
+    /// The permessage-deflate parameters the server accepted, if any.
+    pub fn deflate(&self) -> Option<DeflateParams> {
+        self.shared.deflate
     }
 
     /// How the connection ended, once it has.

@@ -73,4 +73,5 @@ pub use handle::SessionHandle;
 pub use proxy::Proxy;
 pub use socket::WebSocket;
 pub use ws_config::{ClientSettings, Credentials, TlsContext, TlsVersion};
+pub use ws_handshake::DeflateParams;
 pub use ws_session::{CloseCode, CloseInfo, Delivery, Message, MessageKind, SessionConfig};

@@ -12,6 +12,7 @@ use ws_session::{CloseInfo, Event, Message};
 use crate::driver::{is_clean, Command, Shared};
 use crate::error::Error;
 use crate::handle::SessionHandle;
+use ws_handshake::DeflateParams;
 
 /// An open client connection as a [`Stream`] of received messages and a [`Sink`] of
 /// messages to send. Both halves are cancellation-safe: every piece of state lives
@@ -67,6 +68,11 @@ impl WebSocket {
     /// The subprotocol the server chose.
     pub fn protocol(&self) -> Option<&str> {
         self.shared.protocol.as_deref()
+    }
+
+    /// The permessage-deflate parameters the server accepted, if any.
+    pub fn deflate(&self) -> Option<DeflateParams> {
+        self.shared.deflate
     }
 
     /// How the connection ended, once it has.
