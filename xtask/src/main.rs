@@ -9,6 +9,9 @@
 //!   (for example a filter such as `unmask`).
 //! * `cargo xtask bench-report` — the tables of the latest saved criterion results.
 //! * `cargo xtask fuzz TARGET [SECONDS]` — a nightly `cargo fuzz` run of one target.
+//! * `cargo xtask loadtest [--quick]` — `ws-server` against the tokio-tungstenite and
+//!   fastwebsockets echo servers under `ws-loadgen`, pinned to separate cores; prints a
+//!   markdown table (see `src/loadtest.rs`).
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -16,6 +19,7 @@ use std::process::{Command, ExitCode};
 use std::time::Instant;
 
 mod bench_report;
+mod loadtest;
 #[cfg(test)]
 mod tidy;
 
@@ -26,8 +30,11 @@ fn main() -> ExitCode {
         Some("bench") => bench(&args[1..]),
         Some("bench-report") => bench_report::print(&root().join("target/criterion"), None),
         Some("fuzz") => fuzz(&args[1..]),
+        Some("loadtest") => loadtest::run(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <test | bench [CRITERION ARGS] | bench-report | fuzz TARGET [SECONDS]>");
+            eprintln!(
+                "usage: cargo xtask <test | bench [CRITERION ARGS] | bench-report | fuzz TARGET [SECONDS] | loadtest [--quick]>"
+            );
             return ExitCode::from(2);
         }
     };

@@ -1,0 +1,164 @@
+//! One client connection: TCP connect, the opening handshake from `ws-handshake`,
+//! then masked frames out and checked echoes in.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::time::timeout;
+use ws_frame::CloseCode;
+use ws_handshake::{ClientRequest, Limits, Outcome};
+
+use crate::encode::{push_close, push_message, push_pong};
+use crate::error::LoadError;
+use crate::payload::Pattern;
+use crate::receive::Receiver;
+use crate::rng::Rng;
+use crate::target::Target;
+
+/// How long a connect plus handshake may take.
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long the close handshake may take, and then the wait for the server to end
+/// the TCP connection.
+pub const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// An open WebSocket connection that sends messages of one [`Pattern`].
+#[derive(Debug)]
+pub struct Conn {
+    /// The socket.
+    pub(crate) stream: TcpStream,
+    /// Decoder and echo checker.
+    pub(crate) rx: Receiver,
+    /// Masks.
+    pub(crate) rng: Rng,
+    /// Sequence number of the next message to send.
+    pub(crate) sent: u64,
+    pattern: Arc<Pattern>,
+}
+
+impl Conn {
+    /// Connects to `target` and completes the handshake (bounded by
+    /// [`HANDSHAKE_TIMEOUT`]). `index` seeds the connection's masks and key.
+    pub async fn open(
+        target: &Target,
+        pattern: Arc<Pattern>,
+        index: u64,
+    ) -> Result<Conn, LoadError> {
+        let mut rng = Rng::seeded(index);
+        let (stream, leftover) = timeout(HANDSHAKE_TIMEOUT, handshake(target, &mut rng))
+            .await
+            .map_err(|_| LoadError::Timeout("connect and handshake"))??;
+        let mut rx = Receiver::new(pattern.clone());
+        rx.feed(&leftover)?;
+        Ok(Conn {
+            stream,
+            rx,
+            rng,
+            sent: 0,
+            pattern,
+        })
+    }
+
+    /// The message pattern.
+    pub fn pattern(&self) -> &Arc<Pattern> {
+        &self.pattern
+    }
+
+    /// Sends the next message and waits for its checked echo (not bounded in time:
+    /// callers bound the whole run).
+    pub async fn echo_once(&mut self) -> Result<(), LoadError> {
+        let mut out = Vec::with_capacity(self.pattern.size() + 14);
+        push_message(&mut out, &self.pattern, self.sent, self.rng.mask());
+        self.sent += 1;
+        self.stream.write_all(&out).await?;
+        let mut buf = [0u8; 4096];
+        while self.rx.expected() < self.sent {
+            let n = self.stream.read(&mut buf).await?;
+            if n == 0 {
+                return Err(LoadError::Closed("end of stream".into()));
+            }
+            self.rx.feed(&buf[..n])?;
+            if let Some(code) = self.rx.close() {
+                return Err(LoadError::Closed(format!("close code {code:?}")));
+            }
+            self.answer_pings().await?;
+        }
+        Ok(())
+    }
+
+    /// Answers pings received so far.
+    pub(crate) async fn answer_pings(&mut self) -> Result<(), LoadError> {
+        if self.rx.has_pings() {
+            let mut out = Vec::new();
+            for ping in self.rx.take_pings() {
+                push_pong(&mut out, &ping, self.rng.mask());
+            }
+            self.stream.write_all(&out).await?;
+        }
+        Ok(())
+    }
+
+    /// The close handshake with 1000, bounded by [`CLOSE_TIMEOUT`] twice: send our
+    /// close, read (and check any remaining echoes) until the server's close arrives,
+    /// then wait for the server to end the TCP connection (RFC 6455 section 7.1.1:
+    /// the server closes first). Returns whether the server answered with 1000.
+    pub async fn close(mut self) -> Result<bool, LoadError> {
+        let mut out = Vec::new();
+        push_close(&mut out, CloseCode::NORMAL, self.rng.mask());
+        let mut buf = [0u8; 4096];
+        let reply = timeout(CLOSE_TIMEOUT, async {
+            self.stream.write_all(&out).await?;
+            loop {
+                if let Some(code) = self.rx.close() {
+                    return Ok(code);
+                }
+                let n = self.stream.read(&mut buf).await?;
+                if n == 0 {
+                    return Err(LoadError::Closed(
+                        "no close frame before end of stream".into(),
+                    ));
+                }
+                self.rx.feed(&buf[..n])?;
+            }
+        })
+        .await
+        .map_err(|_| LoadError::Timeout("close handshake"))??;
+        // Whatever follows the close frame is ignored; wait for the end of stream.
+        let _ = timeout(CLOSE_TIMEOUT, async {
+            while let Ok(n) = self.stream.read(&mut buf).await {
+                if n == 0 {
+                    break;
+                }
+            }
+        })
+        .await;
+        Ok(reply == Some(CloseCode::NORMAL.0))
+    }
+}
+
+/// TCP connect, send the upgrade request, read the response.
+async fn handshake(target: &Target, rng: &mut Rng) -> Result<(TcpStream, Vec<u8>), LoadError> {
+    let mut stream = TcpStream::connect(target.addr()).await?;
+    stream.set_nodelay(true)?;
+    let request = ClientRequest::new(target.url(), rng.nonce())?;
+    let mut response = request.handshake(Limits::default());
+    stream.write_all(&request.to_bytes()).await?;
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = stream.read(&mut buf).await?;
+        if n == 0 {
+            return Err(LoadError::Closed(
+                "end of stream during the handshake".into(),
+            ));
+        }
+        match response.handle_input(&buf[..n])? {
+            None => continue,
+            Some((Outcome::Accepted(_), leftover)) => return Ok((stream, leftover)),
+            Some((Outcome::Redirect(r), _)) => return Err(LoadError::Refused(r.status.0)),
+            Some((Outcome::Challenge(c), _)) => return Err(LoadError::Refused(c.status.0)),
+            Some((Outcome::Rejected(r), _)) => return Err(LoadError::Refused(r.status.0)),
+        }
+    }
+}

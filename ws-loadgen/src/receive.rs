@@ -1,0 +1,150 @@
+//! The receiving side of one connection: frames decoded and echoes checked as bytes
+//! arrive.
+
+use std::sync::Arc;
+
+use ws_frame::OpCode;
+
+use crate::decode::{Event, FrameReader};
+use crate::error::LoadError;
+use crate::payload::{Checker, Pattern};
+
+/// Decodes a server's frames and checks every echoed message against the pattern.
+#[derive(Debug)]
+pub struct Receiver {
+    pattern: Arc<Pattern>,
+    reader: FrameReader,
+    checker: Checker,
+    pings: Vec<Vec<u8>>,
+    close: Option<Option<u16>>,
+}
+
+impl Receiver {
+    /// A receiver expecting message 0 of `pattern` first.
+    pub fn new(pattern: Arc<Pattern>) -> Receiver {
+        let max = pattern.size() as u64;
+        Receiver {
+            pattern,
+            reader: FrameReader::new(max),
+            checker: Checker::new(),
+            pings: Vec::new(),
+            close: None,
+        }
+    }
+
+    /// Takes bytes read from the socket; returns how many echoes completed (each one
+    /// checked). Bytes after a close frame are ignored.
+    pub fn feed(&mut self, input: &[u8]) -> Result<u64, LoadError> {
+        if self.close.is_some() {
+            return Ok(0);
+        }
+        let mut done = 0;
+        let Receiver {
+            pattern,
+            reader,
+            checker,
+            pings,
+            close,
+        } = self;
+        reader.feed(input, &mut |event: Event<'_>| {
+            if close.is_some() {
+                return Ok(());
+            }
+            match event {
+                Event::Start(OpCode::Binary) => {}
+                Event::Start(_) => return Err(LoadError::WrongKind),
+                Event::Data(bytes) => checker.feed(pattern, bytes)?,
+                Event::End => {
+                    checker.finish(pattern)?;
+                    done += 1;
+                }
+                Event::Ping(payload) => pings.push(payload.to_vec()),
+                Event::Pong => {}
+                Event::Close(code) => *close = Some(code),
+            }
+            Ok::<(), LoadError>(())
+        })?;
+        Ok(done)
+    }
+
+    /// The sequence number of the next echo expected.
+    pub fn expected(&self) -> u64 {
+        self.checker.expected()
+    }
+
+    /// The server's close frame, once it arrived: `Some(code)`, the code being
+    /// optional.
+    pub fn close(&self) -> Option<Option<u16>> {
+        self.close
+    }
+
+    /// Pings received since the last call, to be answered with pongs.
+    pub fn take_pings(&mut self) -> Vec<Vec<u8>> {
+        std::mem::take(&mut self.pings)
+    }
+
+    /// Whether pings wait for an answer.
+    pub fn has_pings(&self) -> bool {
+        !self.pings.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::payload::PayloadError;
+    use ws_frame::{FrameHeader, MAX_HEADER_LEN};
+
+    fn frame(opcode: OpCode, payload: &[u8]) -> Vec<u8> {
+        let h = FrameHeader::new(opcode, payload.len() as u64);
+        let mut head = [0u8; MAX_HEADER_LEN];
+        let n = h.encode(&mut head);
+        let mut out = head[..n].to_vec();
+        out.extend_from_slice(payload);
+        out
+    }
+
+    #[test]
+    fn counts_checked_echoes_and_collects_pings_and_close() {
+        let pattern = Arc::new(Pattern::new(16).unwrap());
+        let mut rx = Receiver::new(pattern.clone());
+        let mut wire = frame(OpCode::Binary, &pattern.message(0));
+        wire.extend(frame(OpCode::Ping, b"x"));
+        wire.extend(frame(OpCode::Binary, &pattern.message(1)));
+        let (a, b) = wire.split_at(20);
+        assert_eq!(rx.feed(a).unwrap() + rx.feed(b).unwrap(), 2);
+        assert_eq!(rx.expected(), 2);
+        assert!(rx.has_pings());
+        assert_eq!(rx.take_pings(), vec![b"x".to_vec()]);
+        assert_eq!(rx.close(), None);
+        rx.feed(&frame(OpCode::Close, &[0x03, 0xE8])).unwrap();
+        assert_eq!(rx.close(), Some(Some(1000)));
+        // Ignored after the close.
+        assert_eq!(rx.feed(&frame(OpCode::Binary, b"junk")).unwrap(), 0);
+    }
+
+    #[test]
+    fn a_swapped_pair_fails_the_check() {
+        let pattern = Arc::new(Pattern::new(16).unwrap());
+        let mut rx = Receiver::new(pattern.clone());
+        let mut wire = frame(OpCode::Binary, &pattern.message(1));
+        wire.extend(frame(OpCode::Binary, &pattern.message(0)));
+        assert!(matches!(
+            rx.feed(&wire),
+            Err(LoadError::Payload(PayloadError::OutOfOrder {
+                expected: 0,
+                got: 1
+            }))
+        ));
+    }
+
+    #[test]
+    fn text_echoes_of_binary_messages_are_refused() {
+        let pattern = Arc::new(Pattern::new(16).unwrap());
+        let mut rx = Receiver::new(pattern);
+        assert!(matches!(
+            rx.feed(&frame(OpCode::Text, b"0123456789abcdef")),
+            Err(LoadError::WrongKind)
+        ));
+    }
+}

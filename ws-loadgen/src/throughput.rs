@@ -1,0 +1,243 @@
+//! Throughput mode: N connections, each keeping K messages in flight (pipelined),
+//! every echo checked; echoed messages per second over a measured window after a
+//! warm-up.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::task::JoinSet;
+
+use crate::conn::Conn;
+use crate::encode::{push_message, push_pong};
+use crate::error::LoadError;
+use crate::payload::Pattern;
+use crate::pool::{open_all, wait_or_fail};
+use crate::target::Target;
+
+/// After the window, how long connections may take to receive their last echoes.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Encoded bytes waiting to be written below which another message is encoded.
+const REFILL_BELOW: usize = 64 * 1024;
+
+/// Read buffer per connection.
+const READ_BUF: usize = 64 * 1024;
+
+/// What to run.
+#[derive(Clone, Debug)]
+pub struct ThroughputConfig {
+    /// The server.
+    pub target: Target,
+    /// A name for the server in reports.
+    pub label: String,
+    /// Concurrent connections.
+    pub connections: usize,
+    /// Messages each connection keeps in flight.
+    pub in_flight: usize,
+    /// Bytes per message.
+    pub size: usize,
+    /// Warm-up before the window.
+    pub warmup: Duration,
+    /// The measured window.
+    pub duration: Duration,
+}
+
+/// What a run measured.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ThroughputReport {
+    /// The server's name.
+    pub label: String,
+    /// Connections.
+    pub connections: usize,
+    /// Messages in flight per connection.
+    pub in_flight: usize,
+    /// Bytes per message.
+    pub size: usize,
+    /// Echoes completed (and checked) inside the window.
+    pub messages: u64,
+    /// The window's actual length in seconds.
+    pub seconds: f64,
+    /// Echoes completed over the whole run, warm-up and drain included.
+    pub total_messages: u64,
+    /// Connections whose close handshake ended with the server's 1000.
+    pub clean_closes: usize,
+}
+
+impl ThroughputReport {
+    /// Echoed messages per second.
+    pub fn msgs_per_sec(&self) -> f64 {
+        self.messages as f64 / self.seconds
+    }
+
+    /// Echoed payload megabytes (10^6 bytes, one direction) per second.
+    pub fn mb_per_sec(&self) -> f64 {
+        self.msgs_per_sec() * self.size as f64 / 1e6
+    }
+
+    /// A human-readable table.
+    pub fn table(&self) -> String {
+        format!(
+            "| server | conns | in flight | size (B) | msgs/s | MB/s | window (s) | clean closes |\n\
+             |---|---:|---:|---:|---:|---:|---:|---:|\n\
+             | {} | {} | {} | {} | {:.0} | {:.1} | {:.2} | {}/{} |",
+            self.label,
+            self.connections,
+            self.in_flight,
+            self.size,
+            self.msgs_per_sec(),
+            self.mb_per_sec(),
+            self.seconds,
+            self.clean_closes,
+            self.connections
+        )
+    }
+
+    /// One JSON object (a line for tools to collect).
+    pub fn json(&self) -> serde_json::Value {
+        json!({
+            "mode": "throughput",
+            "server": self.label,
+            "connections": self.connections,
+            "in_flight": self.in_flight,
+            "size": self.size,
+            "messages": self.messages,
+            "seconds": self.seconds,
+            "msgs_per_sec": self.msgs_per_sec(),
+            "mb_per_sec": self.mb_per_sec(),
+            "total_messages": self.total_messages,
+            "clean_closes": self.clean_closes,
+        })
+    }
+}
+
+/// Shared by the connection tasks and the run.
+#[derive(Debug, Default)]
+struct Shared {
+    stop: AtomicBool,
+    echoed: AtomicU64,
+}
+
+/// Runs the throughput measurement. Fails on the first connection error (a failed
+/// echo check among them). Bounded: warm-up + window + [`DRAIN_TIMEOUT`] + close.
+pub async fn run(config: &ThroughputConfig) -> Result<ThroughputReport, LoadError> {
+    if config.connections == 0 || config.in_flight == 0 {
+        return Err(LoadError::Usage(
+            "connections and in-flight must be at least 1".into(),
+        ));
+    }
+    let pattern = Arc::new(Pattern::new(config.size)?);
+    let conns = open_all(&config.target, &pattern, config.connections).await?;
+    let shared = Arc::new(Shared::default());
+    let mut tasks = JoinSet::new();
+    for mut conn in conns {
+        let shared = shared.clone();
+        let in_flight = config.in_flight;
+        tasks.spawn(async move {
+            pump(&mut conn, &shared, in_flight).await?;
+            conn.close().await
+        });
+    }
+    let stop = || shared.stop.store(true, Ordering::Relaxed);
+    let started = Instant::now();
+    wait_or_fail(&mut tasks, started + config.warmup, &stop).await?;
+    let before = shared.echoed.load(Ordering::Relaxed);
+    let window = Instant::now();
+    wait_or_fail(&mut tasks, window + config.duration, &stop).await?;
+    let messages = shared.echoed.load(Ordering::Relaxed) - before;
+    let seconds = window.elapsed().as_secs_f64();
+    stop();
+    let mut clean_closes = 0;
+    let drained = tokio::time::timeout(DRAIN_TIMEOUT + 2 * crate::conn::CLOSE_TIMEOUT, async {
+        while let Some(result) = tasks.join_next().await {
+            let clean = result.map_err(|e| LoadError::Task(e.to_string()))??;
+            clean_closes += usize::from(clean);
+        }
+        Ok::<(), LoadError>(())
+    })
+    .await;
+    match drained {
+        Ok(result) => result?,
+        Err(_) => {
+            tasks.abort_all();
+            return Err(LoadError::Timeout("draining the last echoes"));
+        }
+    }
+    Ok(ThroughputReport {
+        label: config.label.clone(),
+        connections: config.connections,
+        in_flight: config.in_flight,
+        size: config.size,
+        messages,
+        seconds,
+        total_messages: shared.echoed.load(Ordering::Relaxed),
+        clean_closes,
+    })
+}
+
+/// One connection's loop: keep `in_flight` messages outstanding, write and read at
+/// the same time (a large echo must never wait for our write to finish), check every
+/// echo; after the stop flag, send nothing new and return once all echoes are in.
+async fn pump(conn: &mut Conn, shared: &Shared, in_flight: usize) -> Result<(), LoadError> {
+    let in_flight = in_flight as u64;
+    let pattern = conn.pattern().clone();
+    let Conn {
+        stream,
+        rx,
+        rng,
+        sent,
+        ..
+    } = conn;
+    let (mut reader, mut writer) = stream.split();
+    let mut input = vec![0u8; READ_BUF];
+    let mut out: Vec<u8> = Vec::with_capacity(REFILL_BELOW + pattern.size() + 14);
+    let mut pos = 0;
+    loop {
+        let stopping = shared.stop.load(Ordering::Relaxed);
+        if stopping && rx.expected() == *sent {
+            writer.write_all(&out[pos..]).await?;
+            return Ok(());
+        }
+        if pos > 0 && out.len() - pos < REFILL_BELOW {
+            // Cheap: fewer than REFILL_BELOW bytes move.
+            out.drain(..pos);
+            pos = 0;
+        }
+        for ping in rx.take_pings() {
+            push_pong(&mut out, &ping, rng.mask());
+        }
+        while !stopping && *sent - rx.expected() < in_flight && out.len() - pos < REFILL_BELOW {
+            push_message(&mut out, &pattern, *sent, rng.mask());
+            *sent += 1;
+        }
+        tokio::select! {
+            biased;
+            read = reader.read(&mut input) => {
+                let n = read?;
+                if n == 0 {
+                    return Err(LoadError::Closed("end of stream".into()));
+                }
+                let done = rx.feed(&input[..n])?;
+                if let Some(code) = rx.close() {
+                    return Err(LoadError::Closed(format!("close code {code:?}")));
+                }
+                if done > 0 {
+                    shared.echoed.fetch_add(done, Ordering::Relaxed);
+                }
+            }
+            wrote = writer.write(&out[pos..]), if pos < out.len() => {
+                let n = wrote?;
+                if n == 0 {
+                    return Err(LoadError::Closed("socket refused writes".into()));
+                }
+                pos += n;
+                if pos == out.len() {
+                    out.clear();
+                    pos = 0;
+                }
+            }
+        }
+    }
+}

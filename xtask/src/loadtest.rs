@@ -1,0 +1,621 @@
+//! `cargo xtask loadtest [--quick]`: `ws-server` against the peer echo servers
+//! (`tokio-tungstenite`, `fastwebsockets`; examples of `benches/`), measured with
+//! `ws-loadgen` in the same run and on the same settings.
+//!
+//! Each server runs alone, pinned to CPU 0 with `taskset` and a single-threaded
+//! runtime, without permessage-deflate; the generator (single-threaded too) is pinned
+//! to CPU 1. Per server: throughput at 16 B, 1 KiB, 64 KiB and 1 MiB (100
+//! connections, 8 messages in flight each), then round-trip latency (1 connection,
+//! 16 B), then SIGTERM. Last, the connections run against `ws-server` (10,000
+//! connections; 1,000 with `--quick`) reads its memory per idle connection. Prints
+//! one markdown table (also written to `target/loadtest/report.md`); server logs go
+//! to `target/loadtest/*.log`.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::{cargo, root, step};
+
+/// Message sizes of the throughput runs.
+const SIZES: [usize; 4] = [16, 1024, 65536, 1 << 20];
+/// Connections of the throughput runs.
+const CONNECTIONS: usize = 100;
+/// Messages in flight per connection.
+const IN_FLIGHT: usize = 8;
+/// How long a server may take to print its `listening on` line.
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long a server may take to exit after SIGTERM before it is killed.
+const STOP_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// The run's length settings.
+struct Plan {
+    warmup: &'static str,
+    duration: &'static str,
+    idle_connections: usize,
+    quick: bool,
+}
+
+/// A server to measure.
+struct Spec {
+    name: &'static str,
+    binary: PathBuf,
+    args: Vec<String>,
+    path: &'static str,
+}
+
+/// A started server; killed on drop if it was not stopped.
+struct Running {
+    name: &'static str,
+    child: Option<Child>,
+    url: String,
+    log: PathBuf,
+}
+
+/// One server's results.
+struct Row {
+    name: &'static str,
+    /// msgs/s and MB/s per size, or why the cell is empty.
+    throughput: Vec<Result<(f64, f64), String>>,
+    /// p50 and p99 in microseconds.
+    latency: Result<(f64, f64), String>,
+}
+
+/// Entry point: `args` are the arguments after `loadtest`.
+pub fn run(args: &[String]) -> Result<(), String> {
+    let quick = match args {
+        [] => false,
+        [flag] if flag == "--quick" => true,
+        _ => return Err("usage: cargo xtask loadtest [--quick]".into()),
+    };
+    let plan = if quick {
+        Plan {
+            warmup: "0.5",
+            duration: "2",
+            idle_connections: 1_000,
+            quick,
+        }
+    } else {
+        Plan {
+            warmup: "1",
+            duration: "5",
+            idle_connections: 10_000,
+            quick,
+        }
+    };
+    check_taskset()?;
+    let have_server = root().join("ws-server/src/main.rs").exists();
+    build(have_server)?;
+    let release = target_dir().join("release");
+    let out_dir = target_dir().join("loadtest");
+    std::fs::create_dir_all(&out_dir).map_err(|e| format!("{}: {e}", out_dir.display()))?;
+    let loadgen = release.join("ws-loadgen");
+
+    let mut specs = Vec::new();
+    if have_server {
+        // Tomcat's 8 KiB default buffers would close 64 KiB and 1 MiB messages with 1009.
+        let config = out_dir.join("ws-server.properties");
+        std::fs::write(
+            &config,
+            "textBufferSize=16777216\nbinaryBufferSize=16777216\n",
+        )
+        .map_err(|e| format!("{}: {e}", config.display()))?;
+        specs.push(Spec {
+            name: "ws-server",
+            binary: release.join("ws-server"),
+            args: vec![
+                "--no-deflate".into(),
+                "--config".into(),
+                config.display().to_string(),
+            ],
+            path: "/echo",
+        });
+    } else {
+        eprintln!(
+            "xtask loadtest: ws-server/src/main.rs does not exist yet: measuring the peers only"
+        );
+    }
+    for (name, example) in [
+        ("tokio-tungstenite", "tungstenite_echo"),
+        ("fastwebsockets", "fastwebsockets_echo"),
+    ] {
+        specs.push(Spec {
+            name,
+            binary: release.join("examples").join(example),
+            args: Vec::new(),
+            path: "/echo",
+        });
+    }
+
+    let started = chrono_free_now();
+    let load_before = load_average();
+    let mut rows = Vec::new();
+    for spec in &specs {
+        rows.push(measure(spec, &plan, &loadgen, &out_dir)?);
+    }
+    // Memory per idle connection: ws-server (the peers only when it does not exist).
+    let idle = idle_run(&specs[0], &plan, &loadgen, &out_dir);
+    let load_after = load_average();
+
+    let report = render(&rows, &idle, &plan, &started, &load_before, &load_after);
+    let path = out_dir.join("report.md");
+    std::fs::write(&path, &report).map_err(|e| format!("{}: {e}", path.display()))?;
+    println!("{report}");
+    eprintln!("(also written to {})", path.display());
+    Ok(())
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
+}
+
+fn check_taskset() -> Result<(), String> {
+    match Command::new("taskset").arg("--version").output() {
+        Ok(out) if out.status.success() => Ok(()),
+        _ => Err(
+            "`taskset` (util-linux) is required to pin the server and the generator \
+                  to separate cores; install util-linux"
+                .into(),
+        ),
+    }
+}
+
+fn build(have_server: bool) -> Result<(), String> {
+    let mut bins = cargo();
+    bins.args(["build", "--release", "-p", "ws-loadgen"]);
+    if have_server {
+        bins.args(["-p", "ws-server"]);
+    }
+    bins.arg("--bins");
+    step("cargo build --release (ws-loadgen, ws-server)", bins)?;
+    let mut peers = cargo();
+    peers.args([
+        "build",
+        "--release",
+        "-p",
+        "ws-benches",
+        "--example",
+        "tungstenite_echo",
+        "--example",
+        "fastwebsockets_echo",
+    ]);
+    step("cargo build --release (peer echo servers)", peers)
+}
+
+/// Starts `spec` pinned to CPU 0 with one runtime thread; with `raise_nofile`, its
+/// soft open-file limit is lifted to the hard limit first.
+fn start(spec: &Spec, out_dir: &Path, raise_nofile: bool) -> Result<Running, String> {
+    let log = out_dir.join(format!("{}.log", spec.name));
+    let log_file = File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
+    let mut cmd = if raise_nofile {
+        let mut sh = Command::new("sh");
+        sh.args([
+            "-c",
+            r#"ulimit -n "$(ulimit -Hn)" && exec taskset -c 0 "$0" "$@""#,
+        ]);
+        sh
+    } else {
+        let mut taskset = Command::new("taskset");
+        taskset.args(["-c", "0"]);
+        taskset
+    };
+    cmd.arg(&spec.binary)
+        .args(["--addr", "127.0.0.1:0", "--threads", "1"])
+        .args(&spec.args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(log_file);
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("{}: cannot start: {e}", spec.binary.display()))?;
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let mut lines = BufReader::new(stdout).lines();
+        if let Some(Ok(first)) = lines.next() {
+            let _ = tx.send(first);
+        }
+        // Keep draining so the server never blocks on a full pipe.
+        for _ in lines {}
+    });
+    let mut running = Running {
+        name: spec.name,
+        child: Some(child),
+        url: String::new(),
+        log,
+    };
+    let line = rx.recv_timeout(START_TIMEOUT).map_err(|_| {
+        format!(
+            "{} did not print `listening on ws://ADDR` (log: {})",
+            spec.name,
+            running.log.display()
+        )
+    })?;
+    let addr = line
+        .strip_prefix("listening on ws://")
+        .ok_or_else(|| format!("{}: unexpected first line {line:?}", spec.name))?;
+    running.url = format!("ws://{}{}", addr.trim(), spec.path);
+    eprintln!("==> {} listening at {}", spec.name, running.url);
+    Ok(running)
+}
+
+impl Running {
+    fn pid(&self) -> u32 {
+        self.child.as_ref().map_or(0, Child::id)
+    }
+
+    /// Whether the process has exited.
+    fn has_exited(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_none_or(|c| !matches!(c.try_wait(), Ok(None)))
+    }
+
+    /// SIGTERM, then wait up to [`STOP_TIMEOUT`], then SIGKILL.
+    fn stop(mut self) -> Result<(), String> {
+        let Some(mut child) = self.child.take() else {
+            return Ok(());
+        };
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + STOP_TIMEOUT;
+        while Instant::now() < deadline {
+            match child.try_wait() {
+                Ok(Some(status)) if status.success() => return Ok(()),
+                Ok(Some(status)) => {
+                    return Err(format!("{} exited with {status} on SIGTERM", self.name))
+                }
+                _ => thread::sleep(Duration::from_millis(50)),
+            }
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        Err(format!(
+            "{} did not exit within {STOP_TIMEOUT:?} of SIGTERM",
+            self.name
+        ))
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Runs `ws-loadgen` pinned to CPU 1 and returns its JSON result line.
+fn loadgen(binary: &Path, args: &[String]) -> Result<Value, String> {
+    let out = Command::new("taskset")
+        .args(["-c", "1"])
+        .arg(binary)
+        .args(args)
+        .arg("--json")
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("ws-loadgen: cannot start: {e}"))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for line in stdout.lines().filter(|l| !l.starts_with('{')) {
+        eprintln!("    {line}");
+    }
+    if !out.status.success() {
+        return Err(format!(
+            "ws-loadgen {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    let json = stdout
+        .lines()
+        .rev()
+        .find(|l| l.starts_with('{'))
+        .ok_or("ws-loadgen printed no JSON line")?;
+    serde_json::from_str(json).map_err(|e| format!("ws-loadgen JSON: {e}"))
+}
+
+fn number(v: &Value, key: &str) -> Result<f64, String> {
+    v[key]
+        .as_f64()
+        .ok_or_else(|| format!("ws-loadgen JSON lacks {key}"))
+}
+
+fn measure(spec: &Spec, plan: &Plan, binary: &Path, out_dir: &Path) -> Result<Row, String> {
+    let mut server = start(spec, out_dir, false)?;
+    let mut row = Row {
+        name: spec.name,
+        throughput: Vec::new(),
+        latency: Err("not run".into()),
+    };
+    let url = server.url.clone();
+    let common = |mode: &str| -> Vec<String> {
+        [
+            mode,
+            "--url",
+            &url,
+            "--label",
+            spec.name,
+            "--warmup",
+            plan.warmup,
+            "--duration",
+            plan.duration,
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    for size in SIZES {
+        let mut args = common("throughput");
+        args.extend([
+            "--connections".to_string(),
+            CONNECTIONS.to_string(),
+            "--in-flight".into(),
+            IN_FLIGHT.to_string(),
+            "--size".into(),
+            size.to_string(),
+        ]);
+        let cell = loadgen(binary, &args)
+            .and_then(|v| Ok((number(&v, "msgs_per_sec")?, number(&v, "mb_per_sec")?)));
+        if let Err(e) = &cell {
+            eprintln!("    {}: {e}", spec.name);
+        }
+        row.throughput.push(cell);
+        if server.has_exited() {
+            break;
+        }
+    }
+    row.throughput
+        .resize_with(SIZES.len(), || Err("server exited".into()));
+    if !server.has_exited() {
+        row.latency = loadgen(binary, &common("latency"))
+            .and_then(|v| Ok((number(&v, "p50_us")?, number(&v, "p99_us")?)));
+        if let Err(e) = &row.latency {
+            eprintln!("    {}: {e}", spec.name);
+        }
+    }
+    if let Err(e) = server.stop() {
+        eprintln!("    {e}");
+    }
+    Ok(row)
+}
+
+/// The connections run against `spec`: bytes per idle connection, or why not.
+fn idle_run(spec: &Spec, plan: &Plan, binary: &Path, out_dir: &Path) -> Result<Value, String> {
+    let server = start(spec, out_dir, true)?;
+    let args: Vec<String> = [
+        "connections",
+        "--url",
+        &server.url,
+        "--label",
+        spec.name,
+        "--connections",
+        &plan.idle_connections.to_string(),
+        "--server-pid",
+        &server.pid().to_string(),
+    ]
+    .map(String::from)
+    .to_vec();
+    let result = loadgen(binary, &args);
+    if let Err(e) = server.stop() {
+        eprintln!("    {e}");
+    }
+    result
+}
+
+fn with_commas(n: f64) -> String {
+    let digits = format!("{:.0}", n.max(0.0));
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn size_name(size: usize) -> String {
+    match size {
+        s if s >= 1 << 20 => format!("{} MiB", s >> 20),
+        s if s >= 1024 => format!("{} KiB", s >> 10),
+        s => format!("{s} B"),
+    }
+}
+
+/// The markdown report.
+fn render(
+    rows: &[Row],
+    idle: &Result<Value, String>,
+    plan: &Plan,
+    started: &str,
+    load_before: &str,
+    load_after: &str,
+) -> String {
+    let mut md = String::new();
+    let push = |md: &mut String, line: String| {
+        md.push_str(&line);
+        md.push('\n');
+    };
+    push(
+        &mut md,
+        format!(
+            "## Load test ({started}{})\n",
+            if plan.quick { ", --quick" } else { "" }
+        ),
+    );
+    push(
+        &mut md,
+        format!(
+            "Echo throughput in messages/s (MB/s of payload echoed): {CONNECTIONS} connections \
+             x {IN_FLIGHT} messages in flight, {} s window after {} s warm-up; every server \
+             pinned to CPU 0 with a single-threaded runtime and no permessage-deflate, \
+             `ws-loadgen` pinned to CPU 1; every echo checked.\n",
+            plan.duration, plan.warmup
+        ),
+    );
+    let ours = rows.iter().find(|r| r.name == "ws-server");
+    let peers: Vec<&Row> = rows.iter().filter(|r| r.name != "ws-server").collect();
+    let mut header = "| size |".to_string();
+    let mut rule = "|---:|".to_string();
+    for r in rows {
+        header.push_str(&format!(" {} |", r.name));
+        rule.push_str("---:|");
+    }
+    header.push_str(" ws-server / best peer |");
+    rule.push_str("---:|");
+    push(&mut md, header);
+    push(&mut md, rule);
+    for (i, size) in SIZES.iter().enumerate() {
+        let mut line = format!("| {} |", size_name(*size));
+        for r in rows {
+            match &r.throughput[i] {
+                Ok((msgs, mb)) => line.push_str(&format!(" {} ({mb:.1}) |", with_commas(*msgs))),
+                Err(_) => line.push_str(" failed |"),
+            }
+        }
+        let best = peers
+            .iter()
+            .filter_map(|p| p.throughput[i].as_ref().ok().map(|t| (t.0, p.name)))
+            .max_by(|a, b| a.0.total_cmp(&b.0));
+        let ratio = match (ours.map(|o| &o.throughput[i]), best) {
+            (Some(Ok((msgs, _))), Some((peer, name))) => format!("{:.2} ({name})", msgs / peer),
+            _ => "-".into(),
+        };
+        line.push_str(&format!(" {ratio} |"));
+        push(&mut md, line);
+    }
+    push(
+        &mut md,
+        "\nRound trip, 1 connection, 1 message of 16 B in flight (microseconds):\n".into(),
+    );
+    push(&mut md, "| server | p50 | p99 |".into());
+    push(&mut md, "|---|---:|---:|".into());
+    for r in rows {
+        match &r.latency {
+            Ok((p50, p99)) => push(&mut md, format!("| {} | {p50:.1} | {p99:.1} |", r.name)),
+            Err(_) => push(&mut md, format!("| {} | failed | failed |", r.name)),
+        }
+    }
+    push(&mut md, String::new());
+    match idle {
+        Ok(v) => {
+            let per = v["bytes_per_connection"]
+                .as_f64()
+                .map_or("-".into(), |b| format!("{b:.0}"));
+            let kib = |key: &str| {
+                v[key]
+                    .as_f64()
+                    .map_or("-".into(), |b| format!("{:.0}", b / 1024.0))
+            };
+            push(
+                &mut md,
+                format!(
+                    "Idle connections ({}): {} connections each echoed one message; server RSS \
+                     {} KiB before, {} KiB with all idle: **{per} bytes per idle connection**; \
+                     {} of {} closed cleanly with 1000.",
+                    v["server"].as_str().unwrap_or("?"),
+                    v["connections"],
+                    kib("rss_before"),
+                    kib("rss_idle"),
+                    v["clean_closes"],
+                    v["connections"],
+                ),
+            );
+        }
+        Err(e) => push(&mut md, format!("Idle connections: failed: {e}")),
+    }
+    push(
+        &mut md,
+        format!(
+            "\nLoad average before / after (other work on the machine skews results): \
+             {load_before} / {load_after}."
+        ),
+    );
+    md
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().map(String::from))
+        .unwrap_or_else(|| "?".into())
+}
+
+/// The current UTC time via `date` (no clock crate in xtask).
+fn chrono_free_now() -> String {
+    Command::new("date")
+        .args(["-u", "+%Y-%m-%d %H:%M UTC"])
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "time unknown".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_sizes_print_for_people() {
+        assert_eq!(with_commas(0.0), "0");
+        assert_eq!(with_commas(999.4), "999");
+        assert_eq!(with_commas(1234.0), "1,234");
+        assert_eq!(with_commas(1234567.0), "1,234,567");
+        assert_eq!(size_name(16), "16 B");
+        assert_eq!(size_name(1024), "1 KiB");
+        assert_eq!(size_name(65536), "64 KiB");
+        assert_eq!(size_name(1 << 20), "1 MiB");
+    }
+
+    #[test]
+    fn the_report_has_ratios_against_the_best_peer() {
+        let row = |name, msgs: [f64; 4]| Row {
+            name,
+            throughput: msgs.iter().map(|&m| Ok((m, m / 1e6))).collect(),
+            latency: Ok((10.0, 20.0)),
+        };
+        let mut slow = row("fastwebsockets", [50.0, 50.0, 50.0, 300.0]);
+        slow.throughput[1] = Err("boom".into());
+        let rows = [
+            row("ws-server", [200.0, 100.0, 100.0, 100.0]),
+            row("tokio-tungstenite", [100.0, 50.0, 200.0, 50.0]),
+            slow,
+        ];
+        let idle = Ok(serde_json::json!({
+            "server": "ws-server", "connections": 10, "bytes_per_connection": 2048.0,
+            "rss_before": 1024.0, "rss_idle": 21504.0, "clean_closes": 10
+        }));
+        let plan = Plan {
+            warmup: "1",
+            duration: "5",
+            idle_connections: 10,
+            quick: false,
+        };
+        let md = render(&rows, &idle, &plan, "now", "0.1", "0.2");
+        assert!(
+            md.contains("| 16 B | 200 (0.0) | 100 (0.0) | 50 (0.0) | 2.00 (tokio-tungstenite) |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| 1 KiB | 100 (0.0) | 50 (0.0) | failed | 2.00 (tokio-tungstenite) |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| 64 KiB |") && md.contains("0.50 (tokio-tungstenite)"),
+            "{md}"
+        );
+        assert!(md.contains("0.33 (fastwebsockets)"), "{md}");
+        assert!(md.contains("**2048 bytes per idle connection**"), "{md}");
+        assert!(md.contains("| ws-server | 10.0 | 20.0 |"), "{md}");
+    }
+}
