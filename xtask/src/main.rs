@@ -5,8 +5,8 @@
 //!   property, fuzz-seed replay, doc tests and the tidy checks in `src/tidy.rs`), the
 //!   `no_std` build of `ws-frame`, and rustdoc with warnings denied.
 //! * `cargo xtask bench [ARGS]` — the criterion benchmarks of the `benches` crate,
-//!   which measure this project and its peers in the same run. `ARGS` go to criterion
-//!   (for example a filter such as `unmask`).
+//!   which measure this project and its peers in the same run, then a ratio table of
+//!   the run. `ARGS` go to `cargo bench` (e.g. `--bench frame unmask -- --quick`).
 //! * `cargo xtask bench-report` — the tables of the latest saved criterion results.
 //! * `cargo xtask fuzz TARGET [SECONDS]` — a nightly `cargo fuzz` run of one target.
 //! * `cargo xtask loadtest [--quick]` — `ws-server` against the tokio-tungstenite and
@@ -33,7 +33,7 @@ fn main() -> ExitCode {
         Some("loadtest") => loadtest::run(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <test | bench [CRITERION ARGS] | bench-report | fuzz TARGET [SECONDS] | loadtest [--quick]>"
+                "usage: cargo xtask <test | bench [ARGS] | bench-report | fuzz TARGET [SECONDS] | loadtest [--quick]>"
             );
             return ExitCode::from(2);
         }
@@ -118,10 +118,9 @@ fn test() -> Result<(), String> {
 fn bench(args: &[String]) -> Result<(), String> {
     let started = std::time::SystemTime::now();
     let mut bench = cargo();
-    bench.args(["bench", "--package", "ws-benches"]);
-    if !args.is_empty() {
-        bench.arg("--").args(args);
-    }
+    // Arguments go to `cargo bench` as given: a bench target (`--bench frame`), a
+    // filter, and after `--` criterion's own options.
+    bench.args(["bench", "--package", "ws-benches"]).args(args);
     step("cargo bench", bench)?;
     println!("\nResults of this run (medians; `time / ours` above 1 means slower than ours):\n");
     bench_report::print(&root().join("target/criterion"), Some(started))
