@@ -15,6 +15,8 @@ use std::time::Duration;
 
 use ws_server::{Delivery, Endpoint, Message, MessageKind, Server, SessionHandle, TlsConfig};
 
+mod demo;
+
 /// Grace period for sessions to answer the 1001 on shutdown.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
@@ -171,6 +173,8 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     server.add_endpoint("/echo", Echo)?;
     server.add_endpoint("/echo-partial", EchoPartial)?;
     server.add_static("/", "text/html; charset=utf-8", index_page(scheme))?;
+    // The examples (chat, snake, streaming echo) and their pages; replaces the index.
+    demo::install(&server)?;
 
     let listener = Server::bind(&args.addr).await?;
     let local = listener.local_addr()?;
