@@ -15,9 +15,9 @@ use crate::rng::Masks;
 use crate::socket::WebSocket;
 
 /// Commands queued per connection before senders wait.
-const COMMANDS: usize = 32;
+const COMMANDS: usize = 128;
 /// Events queued for the application before the driver stops reading.
-const EVENTS: usize = 32;
+const EVENTS: usize = 128;
 
 /// Opens a `ws://` or `wss://` connection and returns it as a
 /// [`Stream`](futures::Stream) + [`Sink`](futures::Sink) of messages.

@@ -69,8 +69,8 @@ async fn other_close_code_exits_3() {
 #[tokio::test]
 async fn stdin_lines_sent_and_printed() {
     let addr = echo_server().await;
-    let output = tokio::task::spawn_blocking(move || {
-        use std::io::Write;
+    let (printed, status) = tokio::task::spawn_blocking(move || {
+        use std::io::{BufRead, BufReader, Write};
         let mut child = cli()
             .args([
                 "--protocol",
@@ -83,21 +83,23 @@ async fn stdin_lines_sent_and_printed() {
             .stdout(Stdio::piped())
             .spawn()
             .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(b"hello\nsecond line\n")
-            .unwrap();
-        child.wait_with_output().unwrap()
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(b"hello\nsecond line\n").unwrap();
+        stdin.flush().unwrap();
+        // Wait for both echoes before ending the input (which closes the
+        // connection: data the server has not echoed by then is not echoed).
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut printed = String::new();
+        for _ in 0..2 {
+            out.read_line(&mut printed).unwrap();
+        }
+        drop(stdin);
+        (printed, child.wait().unwrap())
     })
     .await
     .unwrap();
-    assert_eq!(
-        String::from_utf8_lossy(&output.stdout),
-        "hello\nsecond line\n"
-    );
-    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(printed, "hello\nsecond line\n");
+    assert_eq!(status.code(), Some(0));
 }
 
 #[tokio::test]

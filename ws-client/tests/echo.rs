@@ -257,3 +257,54 @@ async fn rejected_status_and_oversized_head() {
         "{err:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blocking_send_times_out_when_the_peer_stops_reading() {
+    let (l, addr) = support::listener().await;
+    let server = tokio::spawn(async move {
+        // Upgrade, then never read again.
+        let (s, _session) = support::accept_session(&l).await;
+        tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+        drop(s);
+    });
+    let mut cfg = config().with_deflate(false);
+    cfg.settings = cfg
+        .settings
+        .clone()
+        .with_blocking_send_timeout(Some(std::time::Duration::from_millis(200)));
+    let ws = connect(&format!("ws://{addr}/"), &cfg).await.unwrap();
+    let handle = ws.handle();
+    let result = tokio::task::spawn_blocking(move || {
+        handle.send_blocking(Message::Binary(Bytes::from(vec![0u8; 48 << 20])))
+    })
+    .await
+    .unwrap();
+    assert!(
+        matches!(result, Err(ws_client::Error::SendTimeout(d)) if d.as_millis() == 200),
+        "{result:?}"
+    );
+    server.abort();
+}
+
+#[tokio::test]
+async fn protocol_error_from_the_server_ends_the_stream_with_an_error() {
+    use tokio::io::AsyncWriteExt;
+    let (l, addr) = support::listener().await;
+    tokio::spawn(async move {
+        let (mut s, _session) = support::accept_session(&l).await;
+        // RSV1 set without a negotiated extension: a protocol error (1002).
+        s.write_all(&[0xC1, 0x00]).await.unwrap();
+        let mut sink = Vec::new();
+        let _ = tokio::io::AsyncReadExt::read_to_end(&mut s, &mut sink).await;
+    });
+    let mut ws = connect(&format!("ws://{addr}/"), &config().with_deflate(false))
+        .await
+        .unwrap();
+    match ws.next().await {
+        Some(Err(ws_client::Error::Abnormal(info))) => {
+            assert_eq!(info.code, CloseCode::PROTOCOL_ERROR)
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(ws.next().await.is_none());
+}
