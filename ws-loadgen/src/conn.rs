@@ -72,7 +72,9 @@ impl Conn {
         let mut out = Vec::with_capacity(self.pattern.size() + 14);
         push_message(&mut out, &self.pattern, self.sent, self.rng.mask());
         self.sent += 1;
-        self.stream.write_all(&out).await?;
+        if let Err(e) = self.stream.write_all(&out).await {
+            return Err(write_failed(&mut self.stream, &mut self.rx, e).await);
+        }
         let mut buf = [0u8; 4096];
         while self.rx.expected() < self.sent {
             let n = self.stream.read(&mut buf).await?;
@@ -135,6 +137,35 @@ impl Conn {
         })
         .await;
         Ok(reply == Some(CloseCode::NORMAL.0))
+    }
+}
+
+/// Turns a failed write into the reason the server gave, when it closed first: reads
+/// what is left (for at most a second) looking for its close frame.
+pub(crate) async fn write_failed(
+    reader: &mut (impl AsyncReadExt + Unpin),
+    rx: &mut Receiver,
+    error: std::io::Error,
+) -> LoadError {
+    let mut buf = [0u8; 4096];
+    let found = timeout(Duration::from_secs(1), async {
+        while rx.close().is_none() {
+            match reader.read(&mut buf).await {
+                Ok(n) if n > 0 => {
+                    if let Err(e) = rx.feed(&buf[..n]) {
+                        return Some(e);
+                    }
+                }
+                _ => return None,
+            }
+        }
+        rx.close()
+            .map(|code| LoadError::Closed(format!("close code {code:?}")))
+    })
+    .await;
+    match found {
+        Ok(Some(reason)) => reason,
+        _ => LoadError::Io(error),
     }
 }
 

@@ -10,7 +10,7 @@ use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::task::JoinSet;
 
-use crate::conn::Conn;
+use crate::conn::{write_failed, Conn};
 use crate::encode::{push_message, push_pong};
 use crate::error::LoadError;
 use crate::payload::Pattern;
@@ -197,8 +197,10 @@ async fn pump(conn: &mut Conn, shared: &Shared, in_flight: usize) -> Result<(), 
     loop {
         let stopping = shared.stop.load(Ordering::Relaxed);
         if stopping && rx.expected() == *sent {
-            writer.write_all(&out[pos..]).await?;
-            return Ok(());
+            return match writer.write_all(&out[pos..]).await {
+                Ok(()) => Ok(()),
+                Err(e) => Err(write_failed(&mut reader, rx, e).await),
+            };
         }
         if pos > 0 && out.len() - pos < REFILL_BELOW {
             // Cheap: fewer than REFILL_BELOW bytes move.
@@ -228,7 +230,10 @@ async fn pump(conn: &mut Conn, shared: &Shared, in_flight: usize) -> Result<(), 
                 }
             }
             wrote = writer.write(&out[pos..]), if pos < out.len() => {
-                let n = wrote?;
+                let n = match wrote {
+                    Ok(n) => n,
+                    Err(e) => return Err(write_failed(&mut reader, rx, e).await),
+                };
                 if n == 0 {
                     return Err(LoadError::Closed("socket refused writes".into()));
                 }

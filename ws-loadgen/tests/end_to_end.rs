@@ -28,6 +28,8 @@ enum Behaviour {
     Truncate,
     /// Answers the upgrade with 404.
     Refuse,
+    /// Keeps the default 8 KiB message limit (closes larger messages with 1009).
+    SmallLimit,
 }
 
 async fn start(behaviour: Behaviour) -> Target {
@@ -95,9 +97,12 @@ async fn serve(mut stream: TcpStream, behaviour: Behaviour) -> std::io::Result<(
     stream
         .write_all(&upgrade.accept(&ServerConfig::default()).response())
         .await?;
-    let config = SessionConfig::default()
-        .with_binary_buffer_size(16 << 20)
-        .with_text_buffer_size(16 << 20);
+    let config = match behaviour {
+        Behaviour::SmallLimit => SessionConfig::default(),
+        _ => SessionConfig::default()
+            .with_binary_buffer_size(16 << 20)
+            .with_text_buffer_size(16 << 20),
+    };
     let mut session = Session::server(config, Instant::now());
     session.handle_input(Instant::now(), upgrade.leftover());
     let (mut index, mut held, mut out) = (0u64, None, Vec::new());
@@ -247,6 +252,18 @@ async fn a_truncated_echo_fails_the_run() {
             got: 63,
         }) => {}
         other => panic!("unexpected {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_server_close_is_reported_with_its_code() {
+    // The server closes with 1009 while the generator is still writing: the
+    // failed write is explained by the close frame that preceded it.
+    for size in [10_000, 1 << 20] {
+        match expect_failure(Behaviour::SmallLimit, size).await {
+            LoadError::Closed(why) => assert!(why.contains("1009"), "{why}"),
+            other => panic!("unexpected {other:?}"),
+        }
     }
 }
 

@@ -101,11 +101,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
     if have_server {
         // Tomcat's 8 KiB default buffers would close 64 KiB and 1 MiB messages with 1009.
         let config = out_dir.join("ws-server.properties");
-        std::fs::write(
-            &config,
-            "textBufferSize=16777216\nbinaryBufferSize=16777216\n",
-        )
-        .map_err(|e| format!("{}: {e}", config.display()))?;
+        std::fs::write(&config, server_properties())
+            .map_err(|e| format!("{}: {e}", config.display()))?;
         specs.push(Spec {
             name: "ws-server",
             binary: release.join("ws-server"),
@@ -149,6 +146,18 @@ pub fn run(args: &[String]) -> Result<(), String> {
     println!("{report}");
     eprintln!("(also written to {})", path.display());
     Ok(())
+}
+
+/// The `.properties` text that raises `ws-server`'s whole-message limits to 16 MiB
+/// (key names from `ws-config`, the one place that spells them in full).
+fn server_properties() -> String {
+    use ws_config::keys::{BINARY_BUFFER_SIZE, TEXT_BUFFER_SIZE};
+    const LIMIT: usize = 16 << 20;
+    format!(
+        "{}={LIMIT}\n{}={LIMIT}\n",
+        TEXT_BUFFER_SIZE.name(),
+        BINARY_BUFFER_SIZE.name()
+    )
 }
 
 fn target_dir() -> PathBuf {
@@ -564,6 +573,18 @@ fn chrono_free_now() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_server_properties_raise_both_buffer_sizes() {
+        let props = ws_config::Properties::parse(&server_properties(), "loadtest").unwrap();
+        let config = ws_config::Sources::new()
+            .properties(props)
+            .resolve()
+            .unwrap();
+        let session = config.session_config();
+        assert_eq!(session.text_buffer_size, 16 << 20);
+        assert_eq!(session.binary_buffer_size, 16 << 20);
+    }
 
     #[test]
     fn numbers_and_sizes_print_for_people() {
