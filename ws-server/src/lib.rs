@@ -103,7 +103,7 @@ pub use handle::SessionHandle;
 pub use origin::OriginPolicy;
 pub use properties::Properties;
 pub use route::PathParams;
-pub use server::{Server, ServerBuilder, DEFAULT_HANDSHAKE_TIMEOUT};
+pub use server::{Server, ServerBuilder, DEFAULT_HANDSHAKE_TIMEOUT, LISTEN_BACKLOG};
 pub use stream::{accept, AcceptConfig, WebSocket};
 pub use tls::TlsConfig;
 

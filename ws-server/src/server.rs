@@ -29,6 +29,9 @@ use crate::tls::TlsConfig;
 /// Default time a client has to complete its opening handshake.
 pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Listen backlog of [`Server::bind`].
+pub const LISTEN_BACKLOG: u32 = 4096;
+
 /// Builds a [`Server`]; every setting has a default.
 #[derive(Clone, Debug)]
 pub struct ServerBuilder {
@@ -260,9 +263,28 @@ impl Server {
             .collect()
     }
 
-    /// Binds a TCP listener (port 0 picks a free port; ask the listener for it).
+    /// Binds a TCP listener (port 0 picks a free port; ask the listener for it),
+    /// with `SO_REUSEADDR` and a listen backlog of [`LISTEN_BACKLOG`] (the kernel caps
+    /// it at `somaxconn`), so bursts of thousands of connects are not dropped.
     pub async fn bind(addr: impl tokio::net::ToSocketAddrs) -> io::Result<TcpListener> {
-        TcpListener::bind(addr).await
+        let mut last = None;
+        for addr in tokio::net::lookup_host(addr).await? {
+            let socket = if addr.is_ipv4() {
+                tokio::net::TcpSocket::new_v4()?
+            } else {
+                tokio::net::TcpSocket::new_v6()?
+            };
+            #[cfg(unix)]
+            socket.set_reuseaddr(true)?;
+            match socket
+                .bind(addr)
+                .and_then(|()| socket.listen(LISTEN_BACKLOG))
+            {
+                Ok(listener) => return Ok(listener),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no address")))
     }
 
     /// Accepts connections until [`shutdown`](Self::shutdown) starts; each connection
