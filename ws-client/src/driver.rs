@@ -36,6 +36,8 @@ const IOV: usize = 64;
 const READ_BUF: usize = 64 * 1024;
 /// Rounds with progress before yielding to the runtime.
 const ROUNDS: usize = 32;
+/// Bytes of `Sink` sends held back, waiting for a flush, before writing anyway.
+const HOLD_LIMIT: usize = 64 * 1024;
 
 /// Completion of a command: `Ok` once its bytes are written.
 pub(crate) type Reply = Option<oneshot::Sender<Result<(), Error>>>;
@@ -63,6 +65,9 @@ pub(crate) struct Shared {
     pub(crate) deflate: Option<ws_handshake::DeflateParams>,
     /// How the session ended, once it has.
     pub(crate) closed: Mutex<Option<CloseInfo>>,
+    /// The first refusal of a send that had no reply channel (the `Sink`), reported
+    /// by the next flush.
+    pub(crate) unreported: Mutex<Option<ws_session::SendError>>,
 }
 
 impl Shared {
@@ -84,6 +89,9 @@ pub(crate) struct Driver {
     acks: VecDeque<(u64, oneshot::Sender<Result<(), Error>>)>,
     written: u64,
     needs_flush: bool,
+    /// `Sink` sends (no reply) are buffered until a flush, like any `Sink`, so a
+    /// batch leaves in few vectored writes instead of one write per message.
+    hold: bool,
     write_failed: bool,
     read_closed: bool,
     sleep: Pin<Box<Sleep>>,
@@ -111,6 +119,7 @@ impl Driver {
             acks: VecDeque::new(),
             written: 0,
             needs_flush: false,
+            hold: false,
             write_failed: false,
             read_closed: false,
             sleep: Box::pin(tokio::time::sleep(std::time::Duration::ZERO)),
@@ -211,6 +220,7 @@ impl Driver {
                 Poll::Ready(None) => {
                     // Every handle is gone: close politely.
                     self.commands_open = false;
+                    self.hold = false;
                     if !self.session.is_closed() {
                         let _ = self.session.close(Instant::now(), CloseCode::NORMAL, "");
                     }
@@ -224,6 +234,8 @@ impl Driver {
 
     fn apply(&mut self, command: Command) {
         let now = Instant::now();
+        // Only a whole-message send without a reply (the `Sink`) may wait for a flush.
+        self.hold = matches!(command, Command::Send(_, None));
         let (result, reply) = match command {
             Command::Send(message, reply) => (self.session.send(now, message), reply),
             Command::Part(kind, data, last, reply) => {
@@ -233,7 +245,12 @@ impl Driver {
             Command::Close(code, reason, reply) => (self.session.close(now, code, &reason), reply),
             Command::Flush(reply) => (Ok(()), reply),
         };
-        let Some(reply) = reply else { return };
+        let Some(reply) = reply else {
+            if let (Err(e), Ok(mut slot)) = (result, self.shared.unreported.lock()) {
+                slot.get_or_insert(e);
+            }
+            return;
+        };
         match result {
             Err(e) => {
                 let _ = reply.send(Err(Error::Send(e)));
@@ -253,6 +270,13 @@ impl Driver {
         if self.write_failed {
             return false;
         }
+        if self.hold
+            && self.session.state() == ws_session::State::Open
+            && self.session.pending_transmit() < HOLD_LIMIT
+        {
+            return false;
+        }
+        self.hold = false;
         let mut any = false;
         while self.session.pending_transmit() > 0 {
             let result = {

@@ -46,6 +46,33 @@
 //! never used for another origin (scheme, host, port) than the first URI's.
 //! Randomness (keys, masks, Digest `cnonce`s) comes from the OS CSPRNG (see the
 //! `rng` module).
+//!
+//! # Decisions
+//!
+//! * **Trust**: without `SSL_TRUSTSTORE` the Mozilla roots compiled in from
+//!   `webpki-roots` (the same on every machine, no dependency on a CA bundle in the
+//!   image); host-name verification is always on. An `SSL_CONTEXT`
+//!   ([`TlsContext`] holding an `Arc<rustls::ClientConfig>` or a
+//!   `rustls::ClientConfig`) replaces the trust store keys entirely, as in Tomcat.
+//! * **Proxy**: [`ClientConfig::default`] reads `HTTPS_PROXY` / `HTTP_PROXY` /
+//!   `NO_PROXY` from the process environment, as curl does; [`Proxy::none`],
+//!   [`Proxy::http`] and [`Proxy::from_env`] (injectable variables) override it. A
+//!   407 is answered once, on a new connection, with the proxy credentials (Digest
+//!   over method `CONNECT` and URI `host:port`).
+//! * **Authentication** goes only to the origin of the URI given to `connect`: a
+//!   redirect to another origin gets neither the caller's `Authorization` / `Cookie`
+//!   headers nor an answer to its 401. A computed `Authorization` is dropped on every
+//!   redirect (it answered one challenge for one URI).
+//! * **Sends complete when written**, not when queued, for every API: awaiting a send
+//!   is backpressure and `BLOCKING_SEND_TIMEOUT` is a real write timeout. Queued
+//!   bytes are bounded by the session (`max_outbound_bytes`); the driver stops taking
+//!   commands above the high-water mark.
+//! * **Closing**: dropping the last [`WebSocket`] / [`SessionHandle`] closes with
+//!   1000. With [`connect_endpoint`] the endpoint's task holds a handle, so such a
+//!   connection lives until either side closes it.
+//! * **Blocking send timeout**: on expiry the client starts a 1001 close and returns
+//!   [`Error::SendTimeout`]; the close frame waits behind the unwritten data and the
+//!   session gives up after `ABNORMAL_SESSION_CLOSE_SEND_TIMEOUT` (reported as 1006).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

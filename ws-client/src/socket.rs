@@ -23,8 +23,12 @@ use ws_handshake::DeflateParams;
 ///   It ends (`None`) after a close handshake; an abnormal end (protocol error,
 ///   timeout, transport lost) yields one [`Error::Abnormal`] first.
 ///   [`close_info`](Self::close_info) tells how it ended.
+/// * Like any `Sink`, `start_send` only buffers: messages are written at the next
+///   `poll_flush` (or once 64 KiB are waiting), so a batch of `feed`s leaves in a few
+///   vectored writes. `SinkExt::send` flushes.
 /// * The sink's `poll_flush` completes when everything sent is written to the
-///   transport; `poll_close` sends a 1000 close and waits until it is written; keep
+///   transport, and reports the first send the session refused since the last flush
+///   (queue full, message too long for a control frame, already closing...); `poll_close` sends a 1000 close and waits until it is written; keep
 ///   reading the stream to see the server's answer.
 /// * Dropping the `WebSocket` (and every [`SessionHandle`] from
 ///   [`handle`](Self::handle)) closes with 1000.
@@ -96,7 +100,16 @@ impl WebSocket {
         let result = ready!(Pin::new(rx).poll(cx)).unwrap_or(Err(Error::Closed));
         self.flush = None;
         self.unflushed = false;
-        Poll::Ready(result)
+        let refused = self
+            .shared
+            .unreported
+            .lock()
+            .ok()
+            .and_then(|mut e| e.take());
+        match refused {
+            Some(e) => Poll::Ready(Err(Error::Send(e))),
+            None => Poll::Ready(result),
+        }
     }
 }
 
@@ -155,7 +168,7 @@ impl Sink<Message> for WebSocket {
         }
         match ready!(self.poll_flushed(cx)) {
             // Already closed by the peer: closing is done.
-            Err(Error::Closed) => Poll::Ready(Ok(())),
+            Err(Error::Closed | Error::Send(ws_session::SendError::Closed)) => Poll::Ready(Ok(())),
             other => Poll::Ready(other),
         }
     }

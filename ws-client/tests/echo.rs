@@ -308,3 +308,19 @@ async fn protocol_error_from_the_server_ends_the_stream_with_an_error() {
     }
     assert!(ws.next().await.is_none());
 }
+
+#[tokio::test]
+async fn sink_reports_sends_refused_after_close() {
+    let addr = echo_server().await;
+    let mut ws = connect(&format!("ws://{addr}/"), &config()).await.unwrap();
+    ws.close().await.unwrap();
+    let err = ws.send(Message::Text("too late".into())).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ws_client::Error::Closed | ws_client::Error::Send(ws_session::SendError::Closed)
+        ),
+        "{err:?}"
+    );
+    assert!(ws.next().await.is_none());
+}
