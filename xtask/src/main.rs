@@ -12,6 +12,8 @@
 //! * `cargo xtask loadtest [--quick]` — `ws-server` against the tokio-tungstenite and
 //!   fastwebsockets echo servers under `ws-loadgen`, pinned to separate cores; prints a
 //!   markdown table (see `src/loadtest.rs`).
+//! * `cargo xtask interop` — our server and client against Python `websockets`, Node
+//!   `ws` and headless Chromium; prints a peer x feature matrix (see `src/interop.rs`).
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -19,6 +21,7 @@ use std::process::{Command, ExitCode};
 use std::time::Instant;
 
 mod bench_report;
+mod interop;
 mod loadtest;
 #[cfg(test)]
 mod tidy;
@@ -31,9 +34,10 @@ fn main() -> ExitCode {
         Some("bench-report") => bench_report::print(&root().join("target/criterion"), None),
         Some("fuzz") => fuzz(&args[1..]),
         Some("loadtest") => loadtest::run(&args[1..]),
+        Some("interop") => interop::run(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <test | bench [ARGS] | bench-report | fuzz TARGET [SECONDS] | loadtest [--quick]>"
+                "usage: cargo xtask <test | bench [ARGS] | bench-report | fuzz TARGET [SECONDS] | loadtest [--quick] | interop>"
             );
             return ExitCode::from(2);
         }

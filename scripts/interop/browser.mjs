@@ -1,0 +1,108 @@
+// Headless Chromium (Debian's, driven by playwright-core) against the demo pages:
+// chat in two tabs, echo over ws:// and wss://, snake ticks. Screenshots go to OUT.
+//
+// Usage: INTEROP_NODE=<dir with node_modules> node browser.mjs HTTP_BASE HTTPS_BASE CERT_PEM OUT
+//
+// The wss:// server's self-signed certificate is trusted through Chromium's
+// --ignore-certificate-errors-spki-list with the SHA-256 of its public key (SPKI).
+// Prints `RESULT<TAB>feature<TAB>PASS|FAIL<TAB>detail` lines; exits non-zero on a failure.
+import { createRequire } from 'node:module';
+import { createHash, X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const require = createRequire(resolve(process.env.INTEROP_NODE, 'package.json'));
+const { chromium } = require('playwright-core');
+
+const [httpBase, httpsBase, certPem, out] = process.argv.slice(2);
+const TIMEOUT_MS = 20000;
+let failed = false;
+
+function report(feature, ok, detail) {
+  failed ||= !ok;
+  console.log(`RESULT\t${feature}\t${ok ? 'PASS' : 'FAIL'}\t${detail}`);
+}
+
+const spki = createHash('sha256')
+  .update(new X509Certificate(readFileSync(certPem)).publicKey.export({ type: 'spki', format: 'der' }))
+  .digest('base64');
+
+const profile = mkdtempSync(join(tmpdir(), 'interop-chromium-'));
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  args: [
+    '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    `--ignore-certificate-errors-spki-list=${spki}`,
+  ],
+  viewport: { width: 800, height: 700 },
+});
+context.setDefaultTimeout(TIMEOUT_MS);
+
+async function check(feature, run) {
+  try {
+    const detail = await run();
+    report(feature, true, detail);
+  } catch (e) {
+    report(feature, false, `${e.name}: ${e.message.split('\n')[0]}`);
+  }
+}
+
+async function echo(base, shot) {
+  const page = await context.newPage();
+  try {
+    await page.goto(base + '/echo.html');
+    await page.selectOption('#endpoint', '/echo-stream');
+    await page.click('#connect');
+    await page.waitForFunction(() => document.getElementById('log').textContent.includes('Info: connected'));
+    await page.fill('#message', 'Hello from Chromium ✓');
+    await page.click('#send');
+    await page.waitForFunction(() => document.getElementById('log').textContent.includes('Received: Hello from Chromium ✓'));
+    const status = await page.textContent('#status');
+    await page.screenshot({ path: join(out, shot) });
+    return `${status}; echo received; ${shot}`;
+  } finally { await page.close(); }
+}
+
+await check('chat page, two tabs', async () => {
+  const [a, b] = [await context.newPage(), await context.newPage()];
+  try {
+    for (const p of [a, b]) {
+      await p.goto(httpBase + '/chat.html');
+      await p.waitForFunction(() => document.getElementById('status').textContent === 'connected');
+    }
+    const message = 'Hello from tab A <b>not bold</b>';
+    await a.fill('#chat', message);
+    await a.press('#chat', 'Enter');
+    await b.waitForFunction((m) => document.getElementById('console').textContent.includes(m), message);
+    const bold = await b.$$eval('#console b', (els) => els.length);
+    if (bold !== 0) throw new Error('markup from a message was rendered');
+    await a.waitForFunction((m) => document.getElementById('console').textContent.includes(m), message);
+    await a.screenshot({ path: join(out, 'chat-tab-a.png') });
+    await b.screenshot({ path: join(out, 'chat-tab-b.png') });
+    return 'message typed in tab A shown (escaped) in tab B; chat-tab-a.png, chat-tab-b.png';
+  } finally { await a.close(); await b.close(); }
+});
+await check('echo page over ws://', () => echo(httpBase, 'echo-ws.png'));
+await check('echo page over wss://', () => echo(httpsBase, 'echo-wss.png'));
+await check('snake page ticks', async () => {
+  const page = await context.newPage();
+  try {
+    await page.goto(httpBase + '/snake.html');
+    await page.waitForFunction(() => Number(document.getElementById('ticks').textContent) > 0);
+    const first = Number(await page.textContent('#ticks'));
+    await page.keyboard.press('ArrowDown');
+    await page.waitForFunction((t) => Number(document.getElementById('ticks').textContent) >= t + 20, first);
+    await page.keyboard.press('ArrowLeft');
+    await page.waitForFunction((t) => Number(document.getElementById('ticks').textContent) >= t + 30, first);
+    const players = await page.textContent('#players');
+    await page.screenshot({ path: join(out, 'snake.png') });
+    return `ticks ${first} -> ${await page.textContent('#ticks')}; ${players.trim()}; snake.png`;
+  } finally { await page.close(); }
+});
+
+await context.close();
+rmSync(profile, { recursive: true, force: true });
+process.exit(failed ? 1 : 0);
