@@ -67,7 +67,12 @@ fn parse_args() -> Result<Args, String> {
     }
     let mut config = match config_file {
         Some(path) => ClientConfig::from_properties_file(&path).map_err(|e| e.to_string())?,
-        None => ClientConfig::default(),
+        // System-property keys (DEFAULT_BUFFER_SIZE, ...) from the environment.
+        None => ws_config::Sources::new()
+            .process_env()
+            .resolve()
+            .map(|c| ClientConfig::from_config(&c))
+            .map_err(|e| e.to_string())?,
     };
     config.protocols = protocols;
     config.headers = headers;

@@ -21,24 +21,35 @@ fn cli() -> Command {
 /// Runs `ws-client --echo` against a server that sends `messages`, expects them
 /// back, then closes with `code`; returns the exit status.
 async fn echo_run(code: CloseCode) -> std::process::ExitStatus {
-    let (l, addr) = listener().await;
-    let mut child = tokio::process::Command::from(cli())
-        .args(["--echo", "--no-deflate", &format!("ws://{addr}/")])
-        .stdin(Stdio::null())
-        .spawn()
-        .unwrap();
-    let (mut s, mut session) = accept_session(&l).await;
-    let now = Instant::now();
     let messages = vec![
         Message::Text("hello".into()),
         Message::Binary(Bytes::from_static(&[0, 1, 2, 255])),
         Message::Text("x".repeat(5000)),
     ];
+    echo_run_with(code, &[], messages).await
+}
+
+async fn echo_run_with(
+    code: CloseCode,
+    extra: &[&str],
+    messages: Vec<Message>,
+) -> std::process::ExitStatus {
+    let (l, addr) = listener().await;
+    let mut child = tokio::process::Command::from(cli())
+        .args(["--echo", "--no-deflate"])
+        .args(extra)
+        .arg(format!("ws://{addr}/"))
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    let (mut s, mut session) = accept_session(&l).await;
+    let now = Instant::now();
     for m in &messages {
         session.send(now, m.clone()).unwrap();
     }
     let mut events = Vec::new();
-    pump(&mut s, &mut session, &mut events, |e| e.len() == 3).await;
+    let n = messages.len();
+    pump(&mut s, &mut session, &mut events, |e| e.len() == n).await;
     let echoed: Vec<_> = events
         .iter()
         .map(|e| match e {
@@ -121,4 +132,45 @@ async fn connect_failure_and_usage_errors() {
         .status()
         .unwrap();
     assert_eq!(status.code(), Some(1));
+}
+
+#[tokio::test]
+async fn config_file_raises_the_buffer_sizes() {
+    let big = vec![Message::Text("y".repeat(100_000))];
+    let text = format!(
+        "{p}textBufferSize = 16777216\n{p}binaryBufferSize = 16777216\n",
+        p = ws_config::PREFIX
+    );
+    let file =
+        std::env::temp_dir().join(format!("ws-client-cli-{}.properties", std::process::id()));
+    std::fs::write(&file, text).unwrap();
+    let status = echo_run_with(
+        CloseCode::NORMAL,
+        &["--config", file.to_str().unwrap()],
+        big,
+    )
+    .await;
+    assert_eq!(status.code(), Some(0));
+}
+
+#[tokio::test]
+async fn too_big_for_the_default_buffer_exits_4() {
+    let (l, addr) = listener().await;
+    let mut child = tokio::process::Command::from(cli())
+        .args(["--echo", "--no-deflate", &format!("ws://{addr}/")])
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let (mut s, mut session) = accept_session(&l).await;
+    session
+        .send(Instant::now(), Message::Text("z".repeat(100_000)))
+        .unwrap();
+    let mut events = Vec::new();
+    pump(&mut s, &mut session, &mut events, |_| false).await;
+    match events.last() {
+        Some(Event::Closed(info)) => assert_eq!(info.code, CloseCode::MESSAGE_TOO_BIG),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(child.wait().await.unwrap().code(), Some(4));
 }
