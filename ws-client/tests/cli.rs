@@ -168,8 +168,13 @@ async fn too_big_for_the_default_buffer_exits_4() {
         .unwrap();
     let mut events = Vec::new();
     pump(&mut s, &mut session, &mut events, |_| false).await;
+    // The client fails the connection with 1009; whether that close frame is read
+    // before the reset from the unread rest of the message is up to the kernel.
     match events.last() {
-        Some(Event::Closed(info)) => assert_eq!(info.code, CloseCode::MESSAGE_TOO_BIG),
+        Some(Event::Closed(info)) => assert!(
+            [CloseCode::MESSAGE_TOO_BIG, CloseCode::ABNORMAL].contains(&info.code),
+            "{info:?}"
+        ),
         other => panic!("{other:?}"),
     }
     assert_eq!(child.wait().await.unwrap().code(), Some(4));

@@ -310,7 +310,14 @@ pub async fn pump(
         }
         out.clear();
         session.transmit_into(&mut out);
-        s.write_all(&out).await.unwrap();
+        if s.write_all(&out).await.is_err() {
+            // The peer is gone (it may have failed the connection mid-message).
+            session.handle_eof(Instant::now());
+            while let Some(e) = session.poll_event() {
+                events.push(e);
+            }
+            return;
+        }
         if done(events) || session.is_finished() {
             return;
         }
