@@ -19,7 +19,8 @@ usage: ws-loadgen <throughput | latency | connections> [OPTIONS]
   --size BYTES       throughput: message size, e.g. 16, 1k, 64k, 1m (default 16); latency: 16
   --duration SECS    measured window (default 5)
   --warmup SECS      warm-up before the window (default 1)
-  --server-pid PID   connections: read the server's VmRSS from /proc/PID/status
+  --server-pid PID   connections: the server's VmRSS (/proc/PID/status);
+                     throughput: its CPU time over the window (/proc/PID/task/*/schedstat)
   --threads N        generator runtime threads (default 1: single-threaded)
   --json             also print one JSON line with the results
 ";
@@ -149,6 +150,7 @@ pub fn parse(args: &[String]) -> Result<Args, LoadError> {
             size,
             warmup,
             duration,
+            server_pid,
         }),
         "latency" => Mode::Latency(LatencyConfig {
             target,

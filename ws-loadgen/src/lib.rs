@@ -40,6 +40,7 @@
 pub mod cli;
 pub mod conn;
 pub mod connections;
+pub mod cpu;
 pub mod decode;
 pub mod encode;
 mod error;

@@ -11,6 +11,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::task::JoinSet;
 
 use crate::conn::{write_failed, Conn};
+use crate::cpu::cpu_nanos;
 use crate::encode::{push_message, push_pong};
 use crate::error::LoadError;
 use crate::payload::Pattern;
@@ -43,6 +44,8 @@ pub struct ThroughputConfig {
     pub warmup: Duration,
     /// The measured window.
     pub duration: Duration,
+    /// The server's process id, to read its CPU time over the window.
+    pub server_pid: Option<u32>,
 }
 
 /// What a run measured.
@@ -64,6 +67,8 @@ pub struct ThroughputReport {
     pub total_messages: u64,
     /// Connections whose close handshake ended with the server's 1000.
     pub clean_closes: usize,
+    /// CPU time the server used during the window, in seconds (with a server pid).
+    pub server_cpu_seconds: Option<f64>,
 }
 
 impl ThroughputReport {
@@ -77,12 +82,22 @@ impl ThroughputReport {
         self.msgs_per_sec() * self.size as f64 / 1e6
     }
 
+    /// Echoed messages per second of server CPU time (with a server pid): the
+    /// server's efficiency, much less sensitive than msgs/s to other load on the
+    /// machine.
+    pub fn msgs_per_server_cpu_sec(&self) -> Option<f64> {
+        self.server_cpu_seconds
+            .filter(|&s| s > 0.0)
+            .map(|s| self.messages as f64 / s)
+    }
+
     /// A human-readable table.
     pub fn table(&self) -> String {
+        let opt = |v: Option<f64>, digits: usize| v.map_or("-".into(), |v| format!("{v:.digits$}"));
         format!(
-            "| server | conns | in flight | size (B) | msgs/s | MB/s | window (s) | clean closes |\n\
-             |---|---:|---:|---:|---:|---:|---:|---:|\n\
-             | {} | {} | {} | {} | {:.0} | {:.1} | {:.2} | {}/{} |",
+            "| server | conns | in flight | size (B) | msgs/s | MB/s | window (s) | server CPU (s) | msgs/server CPU-s | clean closes |\n\
+             |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n\
+             | {} | {} | {} | {} | {:.0} | {:.1} | {:.2} | {} | {} | {}/{} |",
             self.label,
             self.connections,
             self.in_flight,
@@ -90,6 +105,8 @@ impl ThroughputReport {
             self.msgs_per_sec(),
             self.mb_per_sec(),
             self.seconds,
+            opt(self.server_cpu_seconds, 2),
+            opt(self.msgs_per_server_cpu_sec(), 0),
             self.clean_closes,
             self.connections
         )
@@ -109,6 +126,8 @@ impl ThroughputReport {
             "mb_per_sec": self.mb_per_sec(),
             "total_messages": self.total_messages,
             "clean_closes": self.clean_closes,
+            "server_cpu_seconds": self.server_cpu_seconds,
+            "msgs_per_server_cpu_sec": self.msgs_per_server_cpu_sec(),
         })
     }
 }
@@ -143,11 +162,17 @@ pub async fn run(config: &ThroughputConfig) -> Result<ThroughputReport, LoadErro
     let stop = || shared.stop.store(true, Ordering::Relaxed);
     let started = Instant::now();
     wait_or_fail(&mut tasks, started + config.warmup, &stop).await?;
+    let cpu = || config.server_pid.map(cpu_nanos).transpose();
+    let cpu_before = cpu()?;
     let before = shared.echoed.load(Ordering::Relaxed);
     let window = Instant::now();
     wait_or_fail(&mut tasks, window + config.duration, &stop).await?;
     let messages = shared.echoed.load(Ordering::Relaxed) - before;
     let seconds = window.elapsed().as_secs_f64();
+    let server_cpu_seconds = match (cpu_before, cpu()?) {
+        (Some(a), Some(b)) => Some(b.saturating_sub(a) as f64 / 1e9),
+        _ => None,
+    };
     stop();
     let mut clean_closes = 0;
     let drained = tokio::time::timeout(DRAIN_TIMEOUT + 2 * crate::conn::CLOSE_TIMEOUT, async {
@@ -174,6 +199,7 @@ pub async fn run(config: &ThroughputConfig) -> Result<ThroughputReport, LoadErro
         seconds,
         total_messages: shared.echoed.load(Ordering::Relaxed),
         clean_closes,
+        server_cpu_seconds,
     })
 }
 

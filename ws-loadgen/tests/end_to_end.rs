@@ -145,6 +145,8 @@ fn throughput_config(target: Target, size: usize) -> ThroughputConfig {
         size,
         warmup: Duration::from_millis(50),
         duration: Duration::from_millis(300),
+        // The test server runs in this process.
+        server_pid: Some(std::process::id()),
     }
 }
 
@@ -159,6 +161,7 @@ async fn throughput_against_an_honest_echo_server() {
         assert!(report.total_messages > 0, "{report:?}");
         assert_eq!(report.clean_closes, 4);
         assert_eq!(report.size, size);
+        assert!(report.server_cpu_seconds.is_some());
         let json = report.json();
         assert_eq!(json["mode"], "throughput");
         assert_eq!(json["size"], size);

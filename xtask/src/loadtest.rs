@@ -1,15 +1,17 @@
-//! `cargo xtask loadtest [--quick]`: `ws-server` against the peer echo servers
-//! (`tokio-tungstenite`, `fastwebsockets`; examples of `benches/`), measured with
-//! `ws-loadgen` in the same run and on the same settings.
+//! `cargo xtask loadtest [--quick] [--rounds N]`: `ws-server` against the peer echo
+//! servers (`tokio-tungstenite`, `fastwebsockets`; examples of `benches/`), measured
+//! with `ws-loadgen` in the same run and on the same settings.
 //!
-//! Each server runs alone, pinned to CPU 0 with `taskset` and a single-threaded
-//! runtime, without permessage-deflate; the generator (single-threaded too) is pinned
-//! to CPU 1. Per server: throughput at 16 B, 1 KiB, 64 KiB and 1 MiB (100
-//! connections, 8 messages in flight each), then round-trip latency (1 connection,
-//! 16 B), then SIGTERM. Last, the connections run against `ws-server` (10,000
-//! connections; 1,000 with `--quick`) reads its memory per idle connection. Prints
-//! one markdown table (also written to `target/loadtest/report.md`); server logs go
-//! to `target/loadtest/*.log`.
+//! Every server is pinned to CPU 0 with `taskset` and a single-threaded runtime,
+//! without permessage-deflate; the generator (single-threaded too) is pinned to CPU 1.
+//! The servers run side by side (idle unless measured) and are measured in turn:
+//! each round runs throughput at 16 B, 1 KiB, 64 KiB and 1 MiB (100 connections, 8
+//! messages in flight each) on every server, then round-trip latency (1 connection,
+//! 16 B); each cell keeps its best round (2 rounds; 1 with `--quick`), an error in
+//! any round sticks. Then SIGTERM. Last, the connections run against a fresh
+//! `ws-server` (10,000 connections; 1,000 with `--quick`) reads its memory per idle
+//! connection. Prints one markdown table (also written to
+//! `target/loadtest/report.md`); server logs go to `target/loadtest/*.log`.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader};
@@ -38,6 +40,8 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(15);
 struct Plan {
     warmup: &'static str,
     duration: &'static str,
+    /// Interleaved rounds; each cell reports its best round.
+    rounds: usize,
     idle_connections: usize,
     quick: bool,
 }
@@ -61,7 +65,8 @@ struct Running {
 /// One server's results.
 struct Row {
     name: &'static str,
-    /// msgs/s and MB/s per size, or why the cell is empty.
+    /// Per size: msgs/s, and msgs per second of server CPU time; or why the cell is
+    /// empty.
     throughput: Vec<Result<(f64, f64), String>>,
     /// p50 and p99 in microseconds.
     latency: Result<(f64, f64), String>,
@@ -69,15 +74,24 @@ struct Row {
 
 /// Entry point: `args` are the arguments after `loadtest`.
 pub fn run(args: &[String]) -> Result<(), String> {
-    let quick = match args {
-        [] => false,
-        [flag] if flag == "--quick" => true,
-        _ => return Err("usage: cargo xtask loadtest [--quick]".into()),
-    };
+    let usage = || "usage: cargo xtask loadtest [--quick] [--rounds N]".to_string();
+    let (mut quick, mut rounds) = (false, None);
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--quick" => quick = true,
+            "--rounds" => {
+                let n = it.next().and_then(|n| n.parse::<usize>().ok());
+                rounds = Some(n.filter(|n| (1..=10).contains(n)).ok_or_else(usage)?);
+            }
+            _ => return Err(usage()),
+        }
+    }
     let plan = if quick {
         Plan {
             warmup: "0.5",
             duration: "2",
+            rounds: rounds.unwrap_or(1),
             idle_connections: 1_000,
             quick,
         }
@@ -85,6 +99,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         Plan {
             warmup: "1",
             duration: "5",
+            rounds: rounds.unwrap_or(2),
             idle_connections: 10_000,
             quick,
         }
@@ -132,10 +147,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
 
     let started = chrono_free_now();
     let load_before = load_average();
-    let mut rows = Vec::new();
-    for spec in &specs {
-        rows.push(measure(spec, &plan, &loadgen, &out_dir)?);
-    }
+    let rows = measure_all(&specs, &plan, &loadgen, &out_dir)?;
     // Memory per idle connection: ws-server (the peers only when it does not exist).
     let idle = idle_run(&specs[0], &plan, &loadgen, &out_dir);
     let load_after = load_average();
@@ -339,21 +351,45 @@ fn number(v: &Value, key: &str) -> Result<f64, String> {
         .ok_or_else(|| format!("ws-loadgen JSON lacks {key}"))
 }
 
-fn measure(spec: &Spec, plan: &Plan, binary: &Path, out_dir: &Path) -> Result<Row, String> {
-    let mut server = start(spec, out_dir, false)?;
-    let mut row = Row {
-        name: spec.name,
-        throughput: Vec::new(),
-        latency: Err("not run".into()),
-    };
-    let url = server.url.clone();
-    let common = |mode: &str| -> Vec<String> {
+/// One measured cell: a pair of numbers, or why there is none.
+type Cell = Result<(f64, f64), String>;
+
+/// Keeps the better of two results of one cell; an error in any round sticks (a
+/// failed echo check must never hide behind a good round).
+fn keep_best(
+    old: Option<Cell>,
+    new: Cell,
+    better: impl Fn((f64, f64), (f64, f64)) -> (f64, f64),
+) -> Cell {
+    match (old, new) {
+        (None, new) => new,
+        (Some(Err(e)), _) | (Some(Ok(_)), Err(e)) => Err(e),
+        (Some(Ok(a)), Ok(b)) => Ok(better(a, b)),
+    }
+}
+
+/// All servers run side by side (pinned to CPU 0, idle unless measured); each round
+/// measures every size on every server in turn, then latency, so slow drifts in the
+/// machine's load hit all servers alike. Cells keep the best round.
+fn measure_all(
+    specs: &[Spec],
+    plan: &Plan,
+    binary: &Path,
+    out_dir: &Path,
+) -> Result<Vec<Row>, String> {
+    let mut servers = Vec::new();
+    for spec in specs {
+        servers.push(start(spec, out_dir, false)?);
+    }
+    let mut throughput: Vec<Vec<Option<Cell>>> = vec![vec![None; SIZES.len()]; specs.len()];
+    let mut latency: Vec<Option<Cell>> = vec![None; specs.len()];
+    let common = |mode: &str, url: &str, name: &str| -> Vec<String> {
         [
             mode,
             "--url",
-            &url,
+            url,
             "--label",
-            spec.name,
+            name,
             "--warmup",
             plan.warmup,
             "--duration",
@@ -362,39 +398,67 @@ fn measure(spec: &Spec, plan: &Plan, binary: &Path, out_dir: &Path) -> Result<Ro
         .map(String::from)
         .to_vec()
     };
-    for size in SIZES {
-        let mut args = common("throughput");
-        args.extend([
-            "--connections".to_string(),
-            CONNECTIONS.to_string(),
-            "--in-flight".into(),
-            IN_FLIGHT.to_string(),
-            "--size".into(),
-            size.to_string(),
-        ]);
-        let cell = loadgen(binary, &args)
-            .and_then(|v| Ok((number(&v, "msgs_per_sec")?, number(&v, "mb_per_sec")?)));
-        if let Err(e) = &cell {
-            eprintln!("    {}: {e}", spec.name);
+    for round in 1..=plan.rounds {
+        eprintln!("\n==> round {round} of {}", plan.rounds);
+        for (i, size) in SIZES.iter().enumerate() {
+            for (s, server) in servers.iter_mut().enumerate() {
+                let cell = if server.has_exited() {
+                    Err(format!("{} exited", server.name))
+                } else {
+                    let mut args = common("throughput", &server.url, server.name);
+                    args.extend([
+                        "--connections".to_string(),
+                        CONNECTIONS.to_string(),
+                        "--in-flight".into(),
+                        IN_FLIGHT.to_string(),
+                        "--size".into(),
+                        size.to_string(),
+                    ]);
+                    args.extend(["--server-pid".to_string(), server.pid().to_string()]);
+                    loadgen(binary, &args).and_then(|v| {
+                        let per_cpu = number(&v, "msgs_per_server_cpu_sec")?;
+                        Ok((number(&v, "msgs_per_sec")?, per_cpu))
+                    })
+                };
+                if let Err(e) = &cell {
+                    eprintln!("    {}: {e}", server.name);
+                }
+                let old = throughput[s][i].take();
+                throughput[s][i] = Some(keep_best(old, cell, |a, b| (a.0.max(b.0), a.1.max(b.1))));
+            }
         }
-        row.throughput.push(cell);
-        if server.has_exited() {
-            break;
+        for (s, server) in servers.iter_mut().enumerate() {
+            let cell = if server.has_exited() {
+                Err(format!("{} exited", server.name))
+            } else {
+                loadgen(binary, &common("latency", &server.url, server.name))
+                    .and_then(|v| Ok((number(&v, "p50_us")?, number(&v, "p99_us")?)))
+            };
+            if let Err(e) = &cell {
+                eprintln!("    {}: {e}", server.name);
+            }
+            let old = latency[s].take();
+            latency[s] = Some(keep_best(old, cell, |a, b| (a.0.min(b.0), a.1.min(b.1))));
         }
     }
-    row.throughput
-        .resize_with(SIZES.len(), || Err("server exited".into()));
-    if !server.has_exited() {
-        row.latency = loadgen(binary, &common("latency"))
-            .and_then(|v| Ok((number(&v, "p50_us")?, number(&v, "p99_us")?)));
-        if let Err(e) = &row.latency {
-            eprintln!("    {}: {e}", spec.name);
+    for server in servers {
+        if let Err(e) = server.stop() {
+            eprintln!("    {e}");
         }
     }
-    if let Err(e) = server.stop() {
-        eprintln!("    {e}");
-    }
-    Ok(row)
+    Ok(specs
+        .iter()
+        .zip(throughput)
+        .zip(latency)
+        .map(|((spec, cells), latency)| Row {
+            name: spec.name,
+            throughput: cells
+                .into_iter()
+                .map(|c| c.unwrap_or_else(|| Err("not run".into())))
+                .collect(),
+            latency: latency.unwrap_or_else(|| Err("not run".into())),
+        })
+        .collect())
 }
 
 /// The connections run against `spec`: bytes per idle connection, or why not.
@@ -440,6 +504,45 @@ fn size_name(size: usize) -> String {
     }
 }
 
+/// A size x server table with the `ws-server / best peer` ratio of `value`; `show`
+/// formats a cell given the message size.
+fn size_table(
+    md: &mut String,
+    rows: &[Row],
+    value: impl Fn((f64, f64)) -> f64,
+    show: impl Fn(usize, (f64, f64)) -> String,
+) {
+    let ours = rows.iter().find(|r| r.name == "ws-server");
+    let peers: Vec<&Row> = rows.iter().filter(|r| r.name != "ws-server").collect();
+    let mut header = "| size |".to_string();
+    let mut rule = "|---:|".to_string();
+    for r in rows {
+        header.push_str(&format!(" {} |", r.name));
+        rule.push_str("---:|");
+    }
+    header.push_str(" ws-server / best peer |");
+    rule.push_str("---:|");
+    md.push_str(&format!("{header}\n{rule}\n"));
+    for (i, size) in SIZES.iter().enumerate() {
+        let mut line = format!("| {} |", size_name(*size));
+        for r in rows {
+            match &r.throughput[i] {
+                Ok(t) => line.push_str(&format!(" {} |", show(*size, *t))),
+                Err(_) => line.push_str(" failed |"),
+            }
+        }
+        let best = peers
+            .iter()
+            .filter_map(|p| p.throughput[i].as_ref().ok().map(|t| (value(*t), p.name)))
+            .max_by(|a, b| a.0.total_cmp(&b.0));
+        let ratio = match (ours.map(|o| &o.throughput[i]), best) {
+            (Some(Ok(t)), Some((peer, name))) => format!("{:.2} ({name})", value(*t) / peer),
+            _ => "-".into(),
+        };
+        md.push_str(&format!("{line} {ratio} |\n"));
+    }
+}
+
 /// The markdown report.
 fn render(
     rows: &[Row],
@@ -465,46 +568,30 @@ fn render(
         &mut md,
         format!(
             "Echo throughput in messages/s (MB/s of payload echoed): {CONNECTIONS} connections \
-             x {IN_FLIGHT} messages in flight, {} s window after {} s warm-up; every server \
-             pinned to CPU 0 with a single-threaded runtime and no permessage-deflate, \
-             `ws-loadgen` pinned to CPU 1; every echo checked.\n",
-            plan.duration, plan.warmup
+             x {IN_FLIGHT} messages in flight, {} s window after {} s warm-up, best of {} \
+             interleaved round(s); every server pinned to CPU 0 with a single-threaded runtime \
+             and no permessage-deflate, `ws-loadgen` pinned to CPU 1; every echo checked.\n",
+            plan.duration, plan.warmup, plan.rounds
         ),
     );
-    let ours = rows.iter().find(|r| r.name == "ws-server");
-    let peers: Vec<&Row> = rows.iter().filter(|r| r.name != "ws-server").collect();
-    let mut header = "| size |".to_string();
-    let mut rule = "|---:|".to_string();
-    for r in rows {
-        header.push_str(&format!(" {} |", r.name));
-        rule.push_str("---:|");
-    }
-    header.push_str(" ws-server / best peer |");
-    rule.push_str("---:|");
-    push(&mut md, header);
-    push(&mut md, rule);
-    for (i, size) in SIZES.iter().enumerate() {
-        let mut line = format!("| {} |", size_name(*size));
-        for r in rows {
-            match &r.throughput[i] {
-                Ok((msgs, mb)) => line.push_str(&format!(" {} ({mb:.1}) |", with_commas(*msgs))),
-                Err(_) => line.push_str(" failed |"),
-            }
-        }
-        let best = peers
-            .iter()
-            .filter_map(|p| p.throughput[i].as_ref().ok().map(|t| (t.0, p.name)))
-            .max_by(|a, b| a.0.total_cmp(&b.0));
-        let ratio = match (ours.map(|o| &o.throughput[i]), best) {
-            (Some(Ok((msgs, _))), Some((peer, name))) => format!("{:.2} ({name})", msgs / peer),
-            _ => "-".into(),
-        };
-        line.push_str(&format!(" {ratio} |"));
-        push(&mut md, line);
-    }
+    size_table(
+        &mut md,
+        rows,
+        |t| t.0,
+        |size, t| format!("{} ({:.1})", with_commas(t.0), t.0 * size as f64 / 1e6),
+    );
     push(
         &mut md,
-        "\nRound trip, 1 connection, 1 message of 16 B in flight (microseconds):\n".into(),
+        "\nServer efficiency: echoed messages per second of the server's own CPU time \
+         (from /proc/PID/task/*/schedstat over the same windows; less sensitive to other \
+         load on the machine than msgs/s):\n"
+            .into(),
+    );
+    size_table(&mut md, rows, |t| t.1, |_, t| with_commas(t.1));
+    push(
+        &mut md,
+        "\nRound trip, 1 connection, 1 message of 16 B in flight (microseconds; best round):\n"
+            .into(),
     );
     push(&mut md, "| server | p50 | p99 |".into());
     push(&mut md, "|---|---:|---:|".into());
@@ -587,6 +674,24 @@ mod tests {
     }
 
     #[test]
+    fn rounds_keep_the_best_result_and_errors_stick() {
+        let max = |a: (f64, f64), b: (f64, f64)| if b.0 > a.0 { b } else { a };
+        assert_eq!(keep_best(None, Ok((1.0, 2.0)), max), Ok((1.0, 2.0)));
+        assert_eq!(
+            keep_best(Some(Ok((1.0, 2.0))), Ok((3.0, 0.0)), max),
+            Ok((3.0, 0.0))
+        );
+        assert_eq!(
+            keep_best(Some(Ok((3.0, 0.0))), Ok((1.0, 2.0)), max),
+            Ok((3.0, 0.0))
+        );
+        let failed = keep_best(Some(Err("corrupt".into())), Ok((9.0, 9.0)), max);
+        assert_eq!(failed, Err("corrupt".into()));
+        let failed = keep_best(Some(Ok((9.0, 9.0))), Err("corrupt".into()), max);
+        assert_eq!(failed, Err("corrupt".into()));
+    }
+
+    #[test]
     fn numbers_and_sizes_print_for_people() {
         assert_eq!(with_commas(0.0), "0");
         assert_eq!(with_commas(999.4), "999");
@@ -602,7 +707,7 @@ mod tests {
     fn the_report_has_ratios_against_the_best_peer() {
         let row = |name, msgs: [f64; 4]| Row {
             name,
-            throughput: msgs.iter().map(|&m| Ok((m, m / 1e6))).collect(),
+            throughput: msgs.iter().map(|&m| Ok((m, 2.0 * m))).collect(),
             latency: Ok((10.0, 20.0)),
         };
         let mut slow = row("fastwebsockets", [50.0, 50.0, 50.0, 300.0]);
@@ -619,6 +724,7 @@ mod tests {
         let plan = Plan {
             warmup: "1",
             duration: "5",
+            rounds: 2,
             idle_connections: 10,
             quick: false,
         };
@@ -628,7 +734,7 @@ mod tests {
             "{md}"
         );
         assert!(
-            md.contains("| 1 KiB | 100 (0.0) | 50 (0.0) | failed | 2.00 (tokio-tungstenite) |"),
+            md.contains("| 1 KiB | 100 (0.1) | 50 (0.1) | failed | 2.00 (tokio-tungstenite) |"),
             "{md}"
         );
         assert!(
@@ -636,6 +742,10 @@ mod tests {
             "{md}"
         );
         assert!(md.contains("0.33 (fastwebsockets)"), "{md}");
+        assert!(
+            md.contains("| 16 B | 400 | 200 | 100 | 2.00 (tokio-tungstenite) |"),
+            "{md}"
+        );
         assert!(md.contains("**2048 bytes per idle connection**"), "{md}");
         assert!(md.contains("| ws-server | 10.0 | 20.0 |"), "{md}");
     }
