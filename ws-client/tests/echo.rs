@@ -324,3 +324,31 @@ async fn sink_reports_sends_refused_after_close() {
     );
     assert!(ws.next().await.is_none());
 }
+
+#[tokio::test]
+async fn frames_in_the_same_read_as_the_101_are_delivered() {
+    let (addr, _) = scripted(|h| {
+        let key = support::header(h, "Sec-WebSocket-Key").unwrap();
+        let mut reply = format!(
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Accept: {}\r\n\r\n",
+            ws_handshake::accept_key(key.as_bytes())
+        )
+        .into_bytes();
+        reply.extend_from_slice(&[0x81, 0x02, b'h', b'i']);
+        Reply::Bytes(reply)
+    })
+    .await;
+    let mut ws = connect(&format!("ws://{addr}/"), &config().with_deflate(false))
+        .await
+        .unwrap();
+    assert_eq!(
+        ws.next().await.unwrap().unwrap(),
+        Message::Text("hi".into())
+    );
+    // The server then drops the connection without a close frame.
+    match ws.next().await {
+        Some(Err(ws_client::Error::Abnormal(info))) => assert_eq!(info.code, CloseCode::ABNORMAL),
+        other => panic!("{other:?}"),
+    }
+}

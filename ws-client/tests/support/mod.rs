@@ -30,6 +30,8 @@ pub type Log = Arc<Mutex<Vec<String>>>;
 pub enum Reply {
     /// Write this response and close.
     Raw(String),
+    /// Write these bytes and close.
+    Bytes(Vec<u8>),
     /// Upgrade (offering these subprotocols) and echo.
     Echo(Vec<String>),
     /// Read the request and never answer.
@@ -76,6 +78,10 @@ pub async fn scripted(script: impl Fn(&str) -> Reply + Send + Sync + 'static) ->
                 match script(&text) {
                     Reply::Raw(r) => {
                         let _ = s.write_all(r.as_bytes()).await;
+                        let _ = s.shutdown().await;
+                    }
+                    Reply::Bytes(r) => {
+                        let _ = s.write_all(&r).await;
                         let _ = s.shutdown().await;
                     }
                     Reply::Echo(protocols) => upgrade_and_echo(s, &head, protocols).await,
