@@ -1,6 +1,7 @@
 //! The demo binary over real sockets: the index page links the examples, chat
-//! broadcasts (HTML-escaped) between two clients, snake ticks reach a player, the
-//! streaming echo returns messages whole and negotiates its subprotocols.
+//! broadcasts (HTML-escaped) between two clients and tells a slow member how many
+//! messages it skipped, snake ticks reach a player and a dead player leaves the
+//! board, the streaming echo returns messages whole and negotiates its subprotocols.
 
 mod common;
 
@@ -21,8 +22,13 @@ struct Demo {
 
 impl Demo {
     fn start() -> Demo {
+        Demo::start_with(&[])
+    }
+
+    fn start_with(args: &[&str]) -> Demo {
         let mut child = Command::new(env!("CARGO_BIN_EXE_ws-server"))
             .args(["--addr", "127.0.0.1:0"])
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -158,4 +164,75 @@ async fn streaming_echo_returns_messages_whole_with_a_subprotocol() {
     c.send(Message::Binary(bytes::Bytes::new())).await;
     assert_eq!(c.recv().await, Message::Binary(bytes::Bytes::new()));
     c.stream.shutdown().await.ok();
+}
+
+#[tokio::test]
+async fn a_slow_chat_member_is_told_how_many_messages_it_skipped() {
+    // No blocking-send timeout: the slow member stays connected however long the
+    // flood takes (the key prefix is assembled so that it stays in ws-config).
+    let properties =
+        std::env::temp_dir().join(format!("demo-chat-{}.properties", std::process::id()));
+    let prefix = ["org.apache", ".tomcat.websocket."].concat();
+    std::fs::write(&properties, format!("{prefix}BLOCKING_SEND_TIMEOUT=-1\n")).unwrap();
+    let demo = Demo::start_with(&["--config", properties.to_str().unwrap()]);
+
+    // `slow` reads nothing until the flood is over.
+    let mut slow = connect(demo.addr, "/chat").await;
+    let mut fast = connect(demo.addr, "/chat").await;
+    let name = text(fast.recv().await)
+        .trim_start_matches("* ")
+        .trim_end_matches(" has joined.")
+        .to_owned();
+    // 3,000 messages of 7 KB: far more than the socket buffers between the server
+    // and `slow` hold, so its backlog overflows. `fast` reads each of its own messages
+    // back before sending the next.
+    const N: usize = 3_000;
+    let filler = "x".repeat(7_000);
+    for i in 0..N {
+        fast.send(Message::Text(format!("{i} {filler}"))).await;
+        while !text(fast.recv().await).starts_with(&format!("{name}: {i} ")) {}
+    }
+    fast.send(Message::Text("done".into())).await;
+
+    let (mut delivered, mut skipped, mut notices) = (0, 0, 0);
+    loop {
+        let m = text(slow.recv().await);
+        if let Some(n) = m.strip_prefix("[skipped ") {
+            notices += 1;
+            skipped += n.split(' ').next().unwrap().parse::<usize>().unwrap();
+            continue;
+        }
+        delivered += 1;
+        if m == format!("{name}: done") {
+            break;
+        }
+    }
+    std::fs::remove_file(&properties).ok();
+    assert!(notices > 0 && skipped > 0, "the backlog overflowed");
+    // Two join notices, N messages and "done": each delivered or counted as skipped.
+    assert_eq!(delivered + skipped, N + 3);
+}
+
+#[tokio::test]
+async fn a_dead_snake_player_leaves_the_board() {
+    let demo = Demo::start();
+    let mut alive = connect(demo.addr, "/snake").await;
+    let alive_join = text(alive.recv().await);
+    let mut dead = connect(demo.addr, "/snake").await;
+    let dead_join = text(dead.recv().await);
+    let dead_id = dead_join
+        .trim_start_matches(r#"{"type":"join","id":"#)
+        .trim_end_matches('}')
+        .to_owned();
+    assert_ne!(alive_join, dead_join);
+    let listed = format!(r#"{{"id":{dead_id},"#);
+    // Both are on the board, then the connection of one is dropped without a close.
+    while !text(alive.recv().await).contains(&listed) {}
+    drop(dead);
+    for _ in 0..1_000 {
+        if !text(alive.recv().await).contains(&listed) {
+            return;
+        }
+    }
+    panic!("the dead player is still on the board after 1,000 ticks");
 }
