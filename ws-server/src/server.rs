@@ -321,18 +321,19 @@ impl Server {
         let span = tracing::debug_span!("conn", %peer);
         match self.inner.builder.tls.clone() {
             None => self.serve_connection(tcp).instrument(span).await,
-            Some(tls) => {
-                let acceptor = tokio_rustls::TlsAcceptor::from(tls.config);
-                let timeout = self.inner.builder.handshake_timeout;
-                let accepted = tokio::time::timeout(timeout, acceptor.accept(tcp)).await;
-                match accepted {
-                    Ok(Ok(stream)) => self.serve_connection(stream).instrument(span).await,
-                    Ok(Err(e)) => {
-                        span.in_scope(|| tracing::debug!(error = %e, "TLS handshake failed"))
-                    }
-                    Err(_) => span.in_scope(|| tracing::debug!("TLS handshake timed out")),
-                }
-            }
+            // Boxed: TLS state is large, and plain connections should not carry its
+            // size in their task.
+            Some(tls) => Box::pin(self.serve_tls(tcp, tls).instrument(span)).await,
+        }
+    }
+
+    async fn serve_tls(self, tcp: tokio::net::TcpStream, tls: TlsConfig) {
+        let acceptor = tokio_rustls::TlsAcceptor::from(tls.config);
+        let timeout = self.inner.builder.handshake_timeout;
+        match tokio::time::timeout(timeout, acceptor.accept(tcp)).await {
+            Ok(Ok(stream)) => self.serve_connection(stream).await,
+            Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake failed"),
+            Err(_) => tracing::debug!("TLS handshake timed out"),
         }
     }
 
@@ -351,8 +352,9 @@ impl Server {
         let mut stream = stream;
         let timeout = self.inner.builder.handshake_timeout;
         let mut stop = self.inner.stop.subscribe();
+        // The handshake's state is boxed: it is large and only lives until the 101.
         let opened = tokio::select! {
-            r = tokio::time::timeout(timeout, self.handshake(&mut stream)) => match r {
+            r = tokio::time::timeout(timeout, Box::pin(self.handshake(&mut stream))) => match r {
                 Ok(r) => r,
                 Err(_) => Err(Error::HandshakeTimeout),
             },
