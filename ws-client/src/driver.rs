@@ -36,8 +36,6 @@ const IOV: usize = 64;
 const READ_BUF: usize = 64 * 1024;
 /// Rounds with progress before yielding to the runtime.
 const ROUNDS: usize = 32;
-/// Bytes of `Sink` sends held back, waiting for a flush, before writing anyway.
-const HOLD_LIMIT: usize = 64 * 1024;
 
 /// Completion of a command: `Ok` once its bytes are written.
 pub(crate) type Reply = Option<oneshot::Sender<Result<(), Error>>>;
@@ -46,6 +44,8 @@ pub(crate) type Reply = Option<oneshot::Sender<Result<(), Error>>>;
 pub(crate) enum Command {
     /// A whole message.
     Send(Message, Reply),
+    /// Whole messages buffered by the `Sink` (one command, one wake-up, per flush).
+    Batch(Vec<Message>),
     /// A part of a message.
     Part(MessageKind, Bytes, bool, Reply),
     /// A ping.
@@ -89,9 +89,6 @@ pub(crate) struct Driver {
     acks: VecDeque<(u64, oneshot::Sender<Result<(), Error>>)>,
     written: u64,
     needs_flush: bool,
-    /// `Sink` sends (no reply) are buffered until a flush, like any `Sink`, so a
-    /// batch leaves in few vectored writes instead of one write per message.
-    hold: bool,
     write_failed: bool,
     read_closed: bool,
     sleep: Pin<Box<Sleep>>,
@@ -119,7 +116,6 @@ impl Driver {
             acks: VecDeque::new(),
             written: 0,
             needs_flush: false,
-            hold: false,
             write_failed: false,
             read_closed: false,
             sleep: Box::pin(tokio::time::sleep(std::time::Duration::ZERO)),
@@ -220,7 +216,6 @@ impl Driver {
                 Poll::Ready(None) => {
                     // Every handle is gone: close politely.
                     self.commands_open = false;
-                    self.hold = false;
                     if !self.session.is_closed() {
                         let _ = self.session.close(Instant::now(), CloseCode::NORMAL, "");
                     }
@@ -234,10 +229,18 @@ impl Driver {
 
     fn apply(&mut self, command: Command) {
         let now = Instant::now();
-        // Only a whole-message send without a reply (the `Sink`) may wait for a flush.
-        self.hold = matches!(command, Command::Send(_, None));
         let (result, reply) = match command {
             Command::Send(message, reply) => (self.session.send(now, message), reply),
+            Command::Batch(messages) => {
+                let mut result = Ok(());
+                for message in messages {
+                    let sent = self.session.send(now, message);
+                    if result.is_ok() {
+                        result = sent;
+                    }
+                }
+                (result, None)
+            }
             Command::Part(kind, data, last, reply) => {
                 (self.session.send_part(now, kind, data, last), reply)
             }
@@ -270,13 +273,6 @@ impl Driver {
         if self.write_failed {
             return false;
         }
-        if self.hold
-            && self.session.state() == ws_session::State::Open
-            && self.session.pending_transmit() < HOLD_LIMIT
-        {
-            return false;
-        }
-        self.hold = false;
         let mut any = false;
         while self.session.pending_transmit() > 0 {
             let result = {

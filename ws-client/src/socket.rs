@@ -10,6 +10,10 @@ use ws_frame::CloseCode;
 use ws_session::{CloseInfo, Event, Message};
 
 use crate::driver::{is_clean, Command, Shared};
+
+/// Bytes of messages the `Sink` buffers before handing them to the driver without a
+/// flush.
+const BATCH_BYTES: usize = 64 * 1024;
 use crate::error::Error;
 use crate::handle::SessionHandle;
 use ws_handshake::DeflateParams;
@@ -23,9 +27,10 @@ use ws_handshake::DeflateParams;
 ///   It ends (`None`) after a close handshake; an abnormal end (protocol error,
 ///   timeout, transport lost) yields one [`Error::Abnormal`] first.
 ///   [`close_info`](Self::close_info) tells how it ended.
-/// * Like any `Sink`, `start_send` only buffers: messages are written at the next
-///   `poll_flush` (or once 64 KiB are waiting), so a batch of `feed`s leaves in a few
-///   vectored writes. `SinkExt::send` flushes.
+/// * Like any `Sink`, `start_send` only buffers: messages go to the connection's
+///   driver at the next `poll_flush` (or once 64 KiB are waiting) as one command, so
+///   a batch of `feed`s costs one wake-up and leaves in a few vectored writes.
+///   `SinkExt::send` flushes.
 /// * The sink's `poll_flush` completes when everything sent is written to the
 ///   transport, and reports the first send the session refused since the last flush
 ///   (queue full, message too long for a control frame, already closing...); `poll_close` sends a 1000 close and waits until it is written; keep
@@ -38,6 +43,10 @@ pub struct WebSocket {
     commands: mpsc::Sender<Command>,
     handle: SessionHandle,
     shared: Arc<Shared>,
+    /// Messages given to `start_send`, not yet handed to the driver.
+    batch: Vec<Message>,
+    /// Their payload bytes.
+    batch_bytes: usize,
     /// Sends started since the last completed flush.
     unflushed: bool,
     flush: Option<oneshot::Receiver<Result<(), Error>>>,
@@ -57,6 +66,8 @@ impl WebSocket {
             commands,
             handle,
             shared,
+            batch: Vec::new(),
+            batch_bytes: 0,
             unflushed: false,
             flush: None,
             close_sent: false,
@@ -84,7 +95,22 @@ impl WebSocket {
         self.shared.close_info()
     }
 
+    /// Hands the buffered messages to the driver as one command.
+    fn poll_push_batch(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        if self.batch.is_empty() {
+            return Poll::Ready(Ok(()));
+        }
+        ready!(self.commands.poll_ready(cx)).map_err(|_| Error::Closed)?;
+        let batch = std::mem::take(&mut self.batch);
+        self.batch_bytes = 0;
+        self.commands
+            .start_send(Command::Batch(batch))
+            .map_err(|_| Error::Closed)?;
+        Poll::Ready(Ok(()))
+    }
+
     fn poll_flushed(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        ready!(self.poll_push_batch(cx))?;
         if self.flush.is_none() {
             if !self.unflushed {
                 return Poll::Ready(Ok(()));
@@ -143,14 +169,18 @@ impl Sink<Message> for WebSocket {
     type Error = Error;
 
     fn poll_ready(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        self.commands.poll_ready(cx).map_err(|_| Error::Closed)
+        if self.batch_bytes >= BATCH_BYTES {
+            ready!(self.poll_push_batch(cx))?;
+        }
+        Poll::Ready(Ok(()))
     }
 
     fn start_send(mut self: Pin<&mut Self>, item: Message) -> Result<(), Error> {
         self.unflushed = true;
-        self.commands
-            .start_send(Command::Send(item, None))
-            .map_err(|_| Error::Closed)
+        // Count a small fixed cost per message too, so tiny messages batch finitely.
+        self.batch_bytes += item.as_bytes().len() + 16;
+        self.batch.push(item);
+        Ok(())
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
@@ -159,6 +189,7 @@ impl Sink<Message> for WebSocket {
 
     fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         if !self.close_sent {
+            ready!(self.poll_push_batch(cx))?;
             ready!(self.commands.poll_ready(cx)).map_err(|_| Error::Closed)?;
             self.commands
                 .start_send(Command::Close(CloseCode::NORMAL, String::new(), None))
