@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::task::Poll;
 use std::time::Instant;
 
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use ws_frame::CloseCode;
 use ws_session::{CloseCause, Event};
 
@@ -94,7 +94,21 @@ where
     if !d.broken {
         // Best effort: FIN (or TLS close_notify); never wait long for it.
         let _ = tokio::time::timeout(std::time::Duration::from_secs(1), d.stream.shutdown()).await;
+        if !d.eof {
+            // Lingering close: dropping a socket with unread input resets it, and the
+            // reset can destroy our close frame before the peer reads it (e.g. a 1009
+            // while the peer is still sending the oversized message). Read and discard
+            // until the peer's EOF, briefly.
+            let drain = Box::pin(drain(&mut d.stream));
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(2), drain).await;
+        }
     }
+}
+
+/// Reads and drops input until EOF or an error.
+async fn drain<S: AsyncRead + Unpin>(stream: &mut S) {
+    let mut buf = vec![0u8; 16 * 1024];
+    while let Ok(1..) = stream.read(&mut buf).await {}
 }
 
 impl<S> Driver<'_, S>
