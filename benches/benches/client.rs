@@ -97,7 +97,7 @@ fn client(c: &mut Criterion) {
         });
         rt.block_on(ours.take().unwrap().close()).unwrap();
 
-        let mut peer = rt.block_on(async {
+        let peer = rt.block_on(async {
             let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
             tcp.set_nodelay(true).unwrap();
             tokio_tungstenite::client_async(uri.as_str(), tcp)
