@@ -1,6 +1,8 @@
 // Node `ws` as a client of our server: the interop matrix of `cargo xtask interop`.
 //
-// Usage: INTEROP_NODE=<dir with node_modules> node node_client.mjs ws://HOST:PORT
+// Usage: INTEROP_NODE=<dir with node_modules> node node_client.mjs ws://HOST:PORT BUFFER_SIZE
+//
+// The server's text and binary buffers are BUFFER_SIZE bytes (above 16 MiB).
 //
 // Prints one line per check, `RESULT<TAB>feature<TAB>PASS|FAIL<TAB>detail`, and exits
 // non-zero if a check failed.
@@ -12,6 +14,7 @@ const require = createRequire(resolve(process.env.INTEROP_NODE, 'package.json'))
 const WebSocket = require('ws');
 
 const BASE = process.argv[2];
+const BUFFER_SIZE = Number(process.argv[3]);
 const SIZES = [0, 1, 125, 126, 127, 65535, 65536, 65537, 1 << 20, 16 << 20];
 const CLOSE_CODES = [1000, 1001, 1003, 1007, 1008, 1011, 3000, 4999];
 const TIMEOUT_MS = 60000;
@@ -105,6 +108,17 @@ async function closeCode(code) {
   return [m.close === code, `server answered ${m.close}`];
 }
 
+/** Sends invalid UTF-8 as text (expected 1007) or a message over the buffer (1009). */
+async function peerError(expected) {
+  const ws = await open('/echo', { deflate: false });
+  // ws sends a Buffer with binary: false as a text frame without checking it.
+  if (expected === 1007) ws.send(Buffer.from([0x6f, 0x6b, 0x20, 0xff, 0xfe]), { binary: false });
+  else ws.send(Buffer.alloc(BUFFER_SIZE + 1), { binary: true });
+  const m = await ws.next();
+  if (m.close === undefined) { ws.terminate(); return [false, 'an echo instead of a close']; }
+  return [m.close === expected, `server closed with ${m.close}`];
+}
+
 async function subprotocol() {
   // ws refuses a 101 without a protocol when it offered some: that is how "none
   // chosen" shows here.
@@ -162,6 +176,8 @@ for (const deflate of [true, false]) {
 await check('fragmented messages', fragmented);
 await check('ping/pong', pingPong);
 for (const code of CLOSE_CODES) await check(`close ${code}`, () => closeCode(code));
+await check('invalid UTF-8 from peer -> 1007', () => peerError(1007));
+await check('message over buffer size -> 1009', () => peerError(1009));
 await check('subprotocol', subprotocol);
 await check('chat broadcast', chat);
 process.exit(failed ? 1 : 0);

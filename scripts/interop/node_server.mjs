@@ -1,11 +1,13 @@
 // Our client (the ws-client binary in --echo mode) against a Node `ws` server: the
 // interop matrix of `cargo xtask interop`, driven from the server side.
 //
-// Usage: INTEROP_NODE=<dir with node_modules> node node_server.mjs WS_CLIENT_BINARY CLIENT_PROPERTIES
+// Usage: INTEROP_NODE=<dir with node_modules> node node_server.mjs WS_CLIENT_BINARY CLIENT_PROPERTIES BUFFER_SIZE
 //
 // For each check the client is started on a path naming the check; the server sends
 // messages and compares the echoes, then closes with a code and checks the client's
-// answer and exit status (0 for 1000, 3 for another code). Prints
+// answer and exit status (0 for 1000, 3 for another code); for invalid UTF-8 and a
+// message over the client's BUFFER_SIZE it checks the client's own close (1007, 1009)
+// and exit status 4 (failed). Prints
 // `RESULT<TAB>feature<TAB>PASS|FAIL<TAB>detail` lines; exits non-zero on a failure.
 import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
@@ -16,6 +18,7 @@ const require = createRequire(resolve(process.env.INTEROP_NODE, 'package.json'))
 const { WebSocketServer } = require('ws');
 
 const [client, properties] = process.argv.slice(2);
+const BUFFER_SIZE = Number(process.argv[4]);
 const SIZES = [0, 1, 125, 126, 127, 65535, 65536, 65537, 1 << 20, 16 << 20];
 const CLOSE_CODES = [1000, 1001, 1003, 1007, 1008, 1011, 3000, 4999];
 const TIMEOUT_MS = 60000;
@@ -88,6 +91,15 @@ async function closeCode(ws, code) {
   return [true, '', code];
 }
 
+async function clientCloses(ws, expected) {
+  // ws sends a Buffer with binary: false as a text frame without checking it.
+  if (expected === 1007) ws.send(Buffer.from([0x6f, 0x6b, 0x20, 0xff, 0xfe]), { binary: false });
+  else ws.send(Buffer.alloc(BUFFER_SIZE + 1), { binary: true });
+  const m = await ws.next();
+  if (m.close === undefined) return [false, 'an echo instead of a close', 'client'];
+  return [m.close === expected, `client closed with ${m.close}`, 'client'];
+}
+
 async function subprotocol(ws) {
   if (ws.protocol !== 'chat') return [false, `negotiated '${ws.protocol}'`, 1000];
   return [true, 'client offered nope, chat; server chose chat', 1000];
@@ -103,6 +115,8 @@ for (const deflate of [true, false]) {
 CASES.set('/fragments', ['fragmented messages', [], fragmented]);
 CASES.set('/ping', ['ping/pong', [], pingPong]);
 for (const code of CLOSE_CODES) CASES.set(`/close-${code}`, [`close ${code}`, [], (ws) => closeCode(ws, code)]);
+CASES.set('/invalid-utf8', ['invalid UTF-8 from peer -> 1007', [], (ws) => clientCloses(ws, 1007)]);
+CASES.set('/too-big', ['message over buffer size -> 1009', [], (ws) => clientCloses(ws, 1009)]);
 CASES.set('/subprotocol', ['subprotocol', ['--protocol', 'nope', '--protocol', 'chat'], subprotocol]);
 
 const pending = new Map(); // path -> resolve((ok, detail, code))
@@ -120,7 +134,7 @@ wss.on('connection', async (ws, req) => {
   pending.delete(req.url);
   try {
     const [ok, detail, code] = await CASES.get(req.url)[2](ws);
-    if (code === null) { done([ok, detail, null]); return; }
+    if (code === null || code === 'client') { done([ok, detail, code]); return; }
     ws.close(code, 'done');
     let m;
     do { m = await ws.next(); } while (m.close === undefined);
@@ -155,7 +169,9 @@ async function runCase(path) {
     return;
   }
   let [ok, detail, code] = outcome;
-  const expected = code === 1000 ? 0 : 3;
+  // The client's own protocol-error close ends with 4 (failed); a close by the
+  // server with a code other than 1000 with 3.
+  const expected = code === 1000 ? 0 : code === 'client' ? 4 : 3;
   if (ok && status !== expected) { ok = false; detail = `client exit status ${status}, expected ${expected}: ${stderr.trim()}`; }
   report(feature, ok, ok ? `${detail}; exit ${status}` : detail);
 }

@@ -1,9 +1,10 @@
 """Python `websockets` as a client of our server: the interop matrix of
 `cargo xtask interop`.
 
-Usage: py_client.py ws://HOST:PORT
+Usage: py_client.py ws://HOST:PORT BUFFER_SIZE
 
-The server is the ws-server demo binary with text and binary buffers above 16 MiB.
+The server is the ws-server demo binary with text and binary buffers of BUFFER_SIZE
+bytes (above 16 MiB).
 Prints one line per check, `RESULT<TAB>feature<TAB>PASS|FAIL<TAB>detail`, and exits
 non-zero if a check failed.
 """
@@ -16,6 +17,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 BASE = sys.argv[1]
+BUFFER_SIZE = int(sys.argv[2])
 SIZES = [0, 1, 125, 126, 127, 65535, 65536, 65537, 1 << 20, 16 << 20]
 CLOSE_CODES = [1000, 1001, 1003, 1007, 1008, 1011, 3000, 4999]
 TIMEOUT = 60
@@ -92,6 +94,28 @@ async def close_code(code):
         return True, f"server answered {rcvd.code}"
 
 
+async def peer_error(expected):
+    """Sends invalid UTF-8 (expected 1007) or a message over the buffer (1009)."""
+    # Not `async with`: websockets 15 on Python 3.11 raises AttributeError from its
+    # own close() when the peer closed while a large send was still pending (it
+    # aborts a transport that is already gone); the close frame is what we check.
+    ws = await connect(BASE + "/echo", **opts(False))
+    try:
+        if expected == 1007:
+            await ws.send(b"ok \xff\xfe", text=True)
+        else:
+            await ws.send(bytes(BUFFER_SIZE + 1))
+        await ws.recv()
+        return False, "an echo instead of a close"
+    except ConnectionClosed:
+        pass
+    await ws.wait_closed()
+    rcvd = ws.protocol.close_rcvd
+    if rcvd is None:
+        return False, "no close frame from the server"
+    return rcvd.code == expected, f"server closed with {rcvd.code}"
+
+
 async def subprotocol():
     cases = [(["nope", "echo.v2", "echo.v1"], "echo.v2"), (["echo.v1"], "echo.v1"), (["nope"], None)]
     for offered, expected in cases:
@@ -133,6 +157,8 @@ async def main():
     await check("ping/pong", ping_pong())
     for code in CLOSE_CODES:
         await check(f"close {code}", close_code(code))
+    await check("invalid UTF-8 from peer -> 1007", peer_error(1007))
+    await check("message over buffer size -> 1009", peer_error(1009))
     await check("subprotocol", subprotocol())
     await check("chat broadcast", chat())
 

@@ -1,11 +1,13 @@
 """Our client (the ws-client binary in --echo mode) against a Python `websockets`
 server: the interop matrix of `cargo xtask interop`, driven from the server side.
 
-Usage: py_server.py WS_CLIENT_BINARY CLIENT_PROPERTIES
+Usage: py_server.py WS_CLIENT_BINARY CLIENT_PROPERTIES BUFFER_SIZE
 
 For each check the server listens on 127.0.0.1, starts the client on a path naming
 the check, sends messages and compares the echoes, then closes with a code and checks
-the client's answer and exit status (0 for 1000, 3 for another code). Prints
+the client's answer and exit status (0 for 1000, 3 for another code); for invalid
+UTF-8 and a message over the client's BUFFER_SIZE it checks the client's own close
+(1007, 1009) and a failure exit status. Prints
 `RESULT<TAB>feature<TAB>PASS|FAIL<TAB>detail` lines; exits non-zero on a failure.
 """
 
@@ -15,7 +17,7 @@ import sys
 
 from websockets.asyncio.server import serve
 
-CLIENT, PROPERTIES = sys.argv[1], sys.argv[2]
+CLIENT, PROPERTIES, BUFFER_SIZE = sys.argv[1], sys.argv[2], int(sys.argv[3])
 SIZES = [0, 1, 125, 126, 127, 65535, 65536, 65537, 1 << 20, 16 << 20]
 CLOSE_CODES = [1000, 1001, 1003, 1007, 1008, 1011, 3000, 4999]
 TIMEOUT = 60
@@ -76,6 +78,18 @@ async def close_code(ws, code):
     return True, "", code
 
 
+async def client_closes(ws, expected):
+    if expected == 1007:
+        await ws.send(b"ok \xff\xfe", text=True)
+    else:
+        await ws.send(bytes(BUFFER_SIZE + 1))
+    await ws.wait_closed()
+    rcvd = ws.protocol.close_rcvd
+    if rcvd is None:
+        return False, "no close frame from the client", "client"
+    return rcvd.code == expected, f"client closed with {rcvd.code}", "client"
+
+
 async def subprotocol(ws):
     if ws.subprotocol != "chat":
         return False, f"negotiated {ws.subprotocol!r}", 1000
@@ -95,6 +109,8 @@ CASES["/fragments"] = ("fragmented messages", [], fragmented)
 CASES["/ping"] = ("ping/pong", [], ping_pong)
 for code in CLOSE_CODES:
     CASES[f"/close-{code}"] = (f"close {code}", [], (lambda c: lambda ws: close_code(ws, c))(code))
+CASES["/invalid-utf8"] = ("invalid UTF-8 from peer -> 1007", [], lambda ws: client_closes(ws, 1007))
+CASES["/too-big"] = ("message over buffer size -> 1009", [], lambda ws: client_closes(ws, 1009))
 CASES["/subprotocol"] = ("subprotocol", ["--protocol", "nope", "--protocol", "chat"], subprotocol)
 
 
@@ -106,6 +122,9 @@ async def handler(ws):
         return
     try:
         ok, detail, code = await CASES[path][2](ws)
+        if code == "client":
+            future.set_result((ok, detail, code))
+            return
         await ws.close(code, "done")
         rcvd = ws.protocol.close_rcvd
         if ok and (rcvd is None or rcvd.code != code):
@@ -139,7 +158,9 @@ async def run_case(port, path):
     except asyncio.TimeoutError:
         report(feature, False, f"client exited {proc.returncode} before the check: {err.decode().strip()}")
         return
-    expected_exit = 0 if code == 1000 else 3
+    # The client's own protocol-error close ends with 4 (failed); a close by the
+    # server with a code other than 1000 with 3.
+    expected_exit = 0 if code == 1000 else 4 if code == "client" else 3
     if ok and proc.returncode != expected_exit:
         ok, detail = False, f"client exit status {proc.returncode}, expected {expected_exit}: {err.decode().strip()}"
     report(feature, ok, detail + (f"; exit {proc.returncode}" if ok else ""))

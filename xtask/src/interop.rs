@@ -93,21 +93,26 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let https_base = wss_base.replacen("wss://", "https://", 1);
     let s = |p: &Path| p.to_string_lossy().into_owned();
 
+    let buffer = BUFFER_SIZE.to_string();
     let peers: Vec<(&str, Command)> = vec![
         (
             "python client",
-            script(&python, &scripts.join("py_client.py"), &[&ws_base]),
+            script(&python, &scripts.join("py_client.py"), &[&ws_base, &buffer]),
         ),
         (
             "node client",
-            node(&node_dir, &scripts.join("node_client.mjs"), &[&ws_base]),
+            node(
+                &node_dir,
+                &scripts.join("node_client.mjs"),
+                &[&ws_base, &buffer],
+            ),
         ),
         (
             "python server",
             script(
                 &python,
                 &scripts.join("py_server.py"),
-                &[&s(&client_bin), &config],
+                &[&s(&client_bin), &config, &buffer],
             ),
         ),
         (
@@ -115,7 +120,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
             node(
                 &node_dir,
                 &scripts.join("node_server.mjs"),
-                &[&s(&client_bin), &config],
+                &[&s(&client_bin), &config, &buffer],
             ),
         ),
         (
