@@ -24,6 +24,7 @@ use crate::endpoint::{BoxFut, DynEndpoint};
 use crate::error::Error;
 use crate::handle::{SessionHandle, Shared};
 use crate::io::{poll_read_into, poll_write_session};
+use crate::server::Opened;
 
 /// Why the driver woke up.
 enum Wakeup {
@@ -49,11 +50,23 @@ struct Driver<'a, S> {
 }
 
 /// Runs a session until it is finished, then shuts the transport down.
-pub(crate) async fn run<S>(stream: S, handle: SessionHandle, leftover: Vec<u8>)
+///
+/// `on_open` runs before the 101 is written when it completes without waiting, so a
+/// client that sees the 101 knows `on_open` has run (its sends follow right after
+/// the 101); an `on_open` that waits gets the 101 written first, so it can await
+/// flushed sends.
+pub(crate) async fn run<S>(stream: S, opened: Opened)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send,
 {
+    let Opened {
+        handle,
+        response,
+        leftover,
+    } = opened;
     let shared = Arc::clone(&handle.shared);
+    // Also runs if a callback panics: the session leaves the endpoint's list.
+    let cleanup = Cleanup(&shared);
     let endpoint: &dyn DynEndpoint = &*shared.slot.endpoint;
     let mut d = Driver {
         stream,
@@ -64,7 +77,20 @@ where
         unflushed: false,
         linger: None,
     };
-    d.callback(endpoint.on_open(&handle)).await;
+    let mut on_open = endpoint.on_open(&handle);
+    let opened_at_once = futures::poll!(on_open.as_mut()).is_ready();
+    match d.stream.write_all(&response).await {
+        Ok(()) => d.unflushed = true,
+        Err(e) => {
+            tracing::debug!(error = %e, "writing the 101 failed");
+            d.fail(e);
+        }
+    }
+    if !opened_at_once {
+        d.callback(on_open).await;
+    } else {
+        drop(on_open);
+    }
     if !leftover.is_empty() {
         shared
             .lock()
@@ -85,12 +111,7 @@ where
         let wakeup = d.wait(None::<std::future::Pending<()>>).await;
         d.on_wakeup(wakeup);
     }
-    {
-        let mut core = shared.lock();
-        core.gone = true;
-    }
-    shared.slot.sessions().remove(&shared.id);
-    shared.progress.notify_waiters();
+    drop(cleanup);
     if !d.broken {
         // Best effort: FIN (or TLS close_notify); never wait long for it.
         let _ = tokio::time::timeout(std::time::Duration::from_secs(1), d.stream.shutdown()).await;
@@ -109,6 +130,17 @@ where
 async fn drain<S: AsyncRead + Unpin>(stream: &mut S) {
     let mut buf = vec![0u8; 16 * 1024];
     while let Ok(1..) = stream.read(&mut buf).await {}
+}
+
+/// Marks the session gone and unregisters it when the driver ends (or unwinds).
+struct Cleanup<'a>(&'a Shared);
+
+impl Drop for Cleanup<'_> {
+    fn drop(&mut self) {
+        self.0.lock().gone = true;
+        self.0.slot.sessions().remove(&self.0.id);
+        self.0.progress.notify_waiters();
+    }
 }
 
 impl<S> Driver<'_, S>
@@ -207,6 +239,17 @@ where
         }
     }
 
+    /// The transport failed: no more I/O; the session ends with 1006.
+    fn fail(&mut self, e: io::Error) {
+        self.eof = true;
+        self.broken = true;
+        let mut core = self.shared.lock();
+        if !core.session.is_closed() {
+            self.error = Some(e);
+        }
+        core.session.handle_eof(Instant::now());
+    }
+
     fn on_wakeup(&mut self, wakeup: Option<Wakeup>) {
         let Some(wakeup) = wakeup else { return };
         let now = Instant::now();
@@ -215,12 +258,9 @@ where
             Wakeup::Io(Ok(())) => {}
             Wakeup::Io(Err(e)) => {
                 tracing::debug!(error = %e, "transport failed");
-                self.eof = true;
-                self.broken = true;
-                if !core.session.is_closed() {
-                    self.error = Some(e);
-                }
-                core.session.handle_eof(now);
+                drop(core);
+                self.fail(e);
+                core = self.shared.lock();
             }
             Wakeup::Command => {
                 if core.kill {

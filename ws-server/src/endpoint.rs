@@ -73,7 +73,10 @@ pub trait Endpoint: Send + Sync + 'static {
         config
     }
 
-    /// The session is open (after the 101 was written).
+    /// The session is open. If this completes without waiting (no pending
+    /// `.await`), it runs before the 101 is written: a client that sees the 101 knows
+    /// `on_open` has run, and what it sent follows right after the 101. If it waits,
+    /// the 101 is written first (so it may await flushed sends).
     fn on_open(&self, session: &SessionHandle) -> impl Future<Output = ()> + Send {
         let _ = session;
         async {}

@@ -1,6 +1,6 @@
 //! Moving bytes between a transport and a session without per-connection buffers.
 //!
-//! Reads go into one 64 KiB buffer per thread, borrowed only for the duration of a
+//! Reads go into one 256 KiB buffer per thread, borrowed only for the duration of a
 //! synchronous `poll_read` and handed straight to the consumer (the session parses
 //! them before the buffer is released), so an idle connection holds no read buffer.
 //! Writes take the session's queued frames as `IoSlice`s for one vectored write.
@@ -14,7 +14,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use ws_session::Session;
 
 /// Size of the per-thread read buffer.
-const READ_BUF: usize = 64 * 1024;
+const READ_BUF: usize = 256 * 1024;
 /// Slices per vectored write (two per small frame: header and payload).
 const MAX_SLICES: usize = 64;
 

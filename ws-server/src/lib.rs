@@ -78,7 +78,7 @@
 //!   turns it off); the negotiated parameters become the session's
 //!   `DeflateConfig`.
 //! * **Memory**: an idle connection holds no read or write buffer: reads use one
-//!   64 KiB buffer per runtime thread, writes go straight from the session's queue
+//!   256 KiB buffer per runtime thread, writes go straight from the session's queue
 //!   with vectored writes.
 //! * **Callbacks** of one session run one at a time, in order; see [`Endpoint`].
 #![forbid(unsafe_code)]

@@ -180,6 +180,15 @@ impl Default for Server {
     }
 }
 
+/// A session accepted by the handshake, ready for its driver.
+pub(crate) struct Opened {
+    pub(crate) handle: SessionHandle,
+    /// The 101 response, not written yet.
+    pub(crate) response: Vec<u8>,
+    /// Bytes the client sent after its request head.
+    pub(crate) leftover: Vec<u8>,
+}
+
 /// Decrements the connection count when a connection task ends.
 struct ConnectionGuard(Arc<Inner>);
 
@@ -362,8 +371,8 @@ impl Server {
         };
         drop(stop);
         match opened {
-            Ok(Some((handle, leftover))) => {
-                crate::driver::run(stream, handle, leftover).await;
+            Ok(Some(opened)) => {
+                crate::driver::run(stream, opened).await;
             }
             Ok(None) => {}
             Err(e) => tracing::debug!(error = %e, "handshake failed"),
@@ -371,7 +380,7 @@ impl Server {
     }
 
     /// Reads the request and answers it; `Some` for an opened session.
-    async fn handshake<S>(&self, stream: &mut S) -> Result<Option<(SessionHandle, Vec<u8>)>, Error>
+    async fn handshake<S>(&self, stream: &mut S) -> Result<Option<Opened>, Error>
     where
         S: AsyncRead + AsyncWrite + Unpin + Send,
     {
@@ -427,7 +436,7 @@ impl Server {
         &self,
         stream: &mut S,
         upgrade: UpgradeRequest,
-    ) -> Result<Option<(SessionHandle, Vec<u8>)>, Error>
+    ) -> Result<Option<Opened>, Error>
     where
         S: AsyncRead + AsyncWrite + Unpin + Send,
     {
@@ -471,8 +480,8 @@ impl Server {
             .with_text_delivery(endpoint.text_delivery())
             .with_binary_delivery(endpoint.binary_delivery())
             .with_deflate(accepted.deflate.as_ref().map(deflate_config));
-        stream.write_all(&accepted.response()).await?;
-        stream.flush().await?;
+        // The 101 is written by the driver, after `on_open` if that completes at once.
+        let response = accepted.response();
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
         tracing::debug!(id, path = upgrade.path(), protocol = ?accepted.protocol,
             deflate = accepted.deflate.is_some(), "session opened");
@@ -493,7 +502,11 @@ impl Server {
             session,
         );
         slot.sessions().insert(id, handle.clone());
-        Ok(Some((handle, upgrade.leftover().to_vec())))
+        Ok(Some(Opened {
+            handle,
+            response,
+            leftover: upgrade.leftover().to_vec(),
+        }))
     }
 
     /// Graceful shutdown: stops accepting, refuses new handshakes (503), sends 1001

@@ -267,3 +267,24 @@ async fn metadata_properties_control_frames_and_server_close() {
         (1000, Initiator::Remote, "done")
     );
 }
+
+/// Counts `on_open` calls.
+struct Opens(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl Endpoint for Opens {
+    async fn on_open(&self, _: &SessionHandle) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[tokio::test]
+async fn a_client_that_saw_the_101_knows_on_open_has_run() {
+    let opens = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let server = Server::builder().build();
+    server.add_endpoint("/o", Opens(opens.clone())).unwrap();
+    let addr = start(&server).await;
+    for n in 1..=20 {
+        let _c = connect(addr, "/o").await;
+        assert_eq!(opens.load(std::sync::atomic::Ordering::SeqCst), n);
+    }
+}
