@@ -352,3 +352,45 @@ async fn frames_in_the_same_read_as_the_101_are_delivered() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test]
+async fn compressed_message_over_the_buffer_size_fails_with_1009() {
+    use ws_session::{Session, SessionConfig};
+    let (l, addr) = support::listener().await;
+    tokio::spawn(async move {
+        let (mut s, _) = l.accept().await.unwrap();
+        let head = support::read_head(&mut s).await;
+        let mut hs = ws_handshake::ServerHandshake::new(ws_handshake::Limits::default());
+        let request = hs.handle_input(&head).unwrap().unwrap();
+        let accepted = request.accept(&ws_handshake::ServerConfig::default());
+        let p = accepted.deflate.expect("deflate offered by default");
+        tokio::io::AsyncWriteExt::write_all(&mut s, &accepted.response())
+            .await
+            .unwrap();
+        let deflate = ws_session::DeflateConfig::default()
+            .with_server_no_context_takeover(p.server_no_context_takeover)
+            .with_client_no_context_takeover(p.client_no_context_takeover)
+            .with_server_max_window_bits(p.server_window_bits())
+            .with_client_max_window_bits(p.client_window_bits());
+        let config = SessionConfig::default().with_deflate(Some(deflate));
+        let mut session = Session::server(config, std::time::Instant::now());
+        session
+            .send(
+                std::time::Instant::now(),
+                Message::Binary(Bytes::from(vec![0u8; (1 << 20) + 1])),
+            )
+            .unwrap();
+        let mut events = Vec::new();
+        support::pump(&mut s, &mut session, &mut events, |_| false).await;
+    });
+    let mut cfg = config();
+    cfg.session = cfg.session.with_binary_buffer_size(1 << 20);
+    let mut ws = connect(&format!("ws://{addr}/"), &cfg).await.unwrap();
+    match ws.next().await {
+        Some(Err(ws_client::Error::Abnormal(info))) => {
+            assert_eq!(info.code, CloseCode::MESSAGE_TOO_BIG)
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(ws.next().await.is_none());
+}
