@@ -186,10 +186,12 @@ async fn two_thousand_concurrent_connections_each_echo() {
     server.add_endpoint("/echo", Echo).unwrap();
     let addr = start(&server).await;
     let limit = Arc::new(tokio::sync::Semaphore::new(100)); // connecting at once
-    let release = Arc::new(tokio::sync::Notify::new());
+    // A watch channel, not a Notify: a task that reaches its wait after the release
+    // still sees it (Notify::notify_waiters wakes only tasks already waiting).
+    let (release_tx, release) = tokio::sync::watch::channel(false);
     let mut tasks = Vec::new();
     for i in 0..N {
-        let (limit, release) = (limit.clone(), release.clone());
+        let (limit, mut release) = (limit.clone(), release.clone());
         tasks.push(tokio::spawn(async move {
             let mut c =
                 {
@@ -211,10 +213,8 @@ async fn two_thousand_concurrent_connections_each_echo() {
                     }
                     c
                 };
-            let released = release.notified();
-            tokio::pin!(released);
-            released.as_mut().enable();
-            (c.session.is_closed(), released.await, c.flush().await)
+            let released = release.wait_for(|go| *go).await.map(|_| ()).ok();
+            (c.session.is_closed(), released, c.flush().await)
         }));
     }
     let waited = tokio::time::timeout(GUARD, async {
@@ -230,9 +230,10 @@ async fn two_thousand_concurrent_connections_each_echo() {
         server.connections()
     );
     assert_eq!(server.open_sessions().len(), N);
-    release.notify_waiters();
+    release_tx.send(true).unwrap();
     for t in tasks {
-        let (closed, (), ()) = guard(t).await.unwrap();
+        let (closed, released, ()) = guard(t).await.unwrap();
         assert!(!closed);
+        assert_eq!(released, Some(()));
     }
 }
