@@ -185,9 +185,10 @@ async fn two_thousand_concurrent_connections_each_echo() {
     let server = Server::builder().deflate(false).build();
     server.add_endpoint("/echo", Echo).unwrap();
     let addr = start(&server).await;
-    let limit = Arc::new(tokio::sync::Semaphore::new(100)); // connecting at once
-                                                            // A watch channel, not a Notify: a task that reaches its wait after the release
-                                                            // still sees it (Notify::notify_waiters wakes only tasks already waiting).
+    // At most 100 connecting at once.
+    let limit = Arc::new(tokio::sync::Semaphore::new(100));
+    // A watch channel, not a Notify: a task that reaches its wait after the release
+    // still sees it (Notify::notify_waiters wakes only tasks already waiting).
     let (release_tx, release) = tokio::sync::watch::channel(false);
     let mut tasks = Vec::new();
     for i in 0..N {
