@@ -196,6 +196,11 @@ where
         if futures::poll!(fut.as_mut()).is_ready() {
             return;
         }
+        // Boxed: only callbacks that wait pay for it, and every task stays small.
+        Box::pin(self.callback_pending(fut)).await;
+    }
+
+    async fn callback_pending(&mut self, mut fut: BoxFut<'_>) {
         loop {
             let wakeup = self.wait(Some(fut.as_mut())).await;
             match wakeup {

@@ -328,6 +328,7 @@ impl Server {
 
     async fn serve_tcp(self, tcp: tokio::net::TcpStream, peer: SocketAddr) {
         let span = tracing::debug_span!("conn", %peer);
+        span.in_scope(|| tracing::debug!("accepted"));
         match self.inner.builder.tls.clone() {
             None => self.serve_connection(tcp).instrument(span).await,
             // Boxed: TLS state is large, and plain connections should not carry its
