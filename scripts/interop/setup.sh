@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the interop peers of `cargo xtask interop` into a cache folder (default
 # target/interop): a Python virtualenv with `websockets`, a Node project with `ws`
-# and `playwright-core`, and Debian's `chromium` when it is missing (apt-get, as root;
+# and `playwright-core`, and Debian's `chromium` and `openssl` when missing (apt-get, as root;
 # otherwise it fails with how to install it). Idempotent: what is installed at the
 # pinned versions is reused. Only package registries are contacted.
 set -euo pipefail
@@ -34,15 +34,19 @@ if ! cmp -s "$here/package.json" "$node_dir/package.json" || [ ! -d "$node_dir/n
   (cd "$node_dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund --loglevel=error >&2)
 fi
 
-# Chromium from Debian.
-if [ ! -x /usr/bin/chromium ]; then
+# Chromium (the browser peer) and openssl (makes the wss:// test certificate) from Debian.
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v openssl >/dev/null || missing+=(openssl)
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "interop setup: installing Debian's chromium with apt-get" >&2
+    echo "interop setup: installing ${missing[*]} with apt-get" >&2
     apt-get update -qq >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
   else
-    fail "/usr/bin/chromium is missing; as root run: apt-get update && apt-get install -y chromium"
+    fail "missing: ${missing[*]}; as root run: apt-get update && apt-get install -y ${missing[*]}"
   fi
 fi
+command -v openssl >/dev/null || fail "openssl was not installed"
 [ -x /usr/bin/chromium ] || fail "chromium was not installed at /usr/bin/chromium"
 echo "interop setup: peers ready in $cache" >&2
