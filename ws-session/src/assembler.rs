@@ -16,6 +16,10 @@ use crate::deflate::Inflater;
 use crate::event::{Event, Message, MessageKind};
 use crate::ProtocolError;
 
+/// Scratch capacity kept between messages; a larger scratch is freed when a message
+/// ends, so idle connections do not hold a whole read's worth of compressed input.
+const SCRATCH_KEEP: usize = 4 * 1024;
+
 /// The message being received.
 struct InMessage {
     text: bool,
@@ -248,6 +252,11 @@ impl Assembler {
             self.scratch.clear();
             self.inflate(true, events)?;
         }
+        if fin && self.scratch.capacity() > SCRATCH_KEEP {
+            // Idle connections hold no large scratch space: a message's compressed
+            // chunks may have grown it to a whole read's size.
+            self.scratch = Vec::new();
+        }
         let msg = self.sink.msg.as_ref().expect("message in progress");
         if !fin {
             if msg.partial {
@@ -274,5 +283,44 @@ impl Assembler {
             events.push_back(Event::Message(message));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{DeflateConfig, Role};
+    use crate::deflate::Deflater;
+    use ws_frame::Rsv;
+
+    /// A compressed client message whose single frame is far larger than
+    /// `SCRATCH_KEEP`: the scratch grows for it and is released at the message end.
+    #[test]
+    fn scratch_is_released_after_a_large_compressed_message() {
+        let deflate = DeflateConfig::default();
+        let config = SessionConfig::default()
+            .with_binary_buffer_size(1 << 20)
+            .with_deflate(Some(deflate));
+        let mut assembler = Assembler::new(&config, Some(Inflater::new(&deflate, Role::Server)));
+        let plain: Vec<u8> = (0..200_000u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        let mut wire = Vec::new();
+        Deflater::new(&deflate, Role::Client)
+            .expect("window 15 compresses")
+            .compress(&plain, true, &mut wire);
+        assert!(wire.len() > SCRATCH_KEEP);
+        let mut header = FrameHeader::new(OpCode::Binary, wire.len() as u64);
+        header.rsv = Rsv::RSV1;
+        let mut events = VecDeque::new();
+        assembler.start_frame(&header).unwrap();
+        assembler.push(&wire, None, 0, &mut events).unwrap();
+        assert!(assembler.scratch.capacity() >= wire.len());
+        assembler.end_frame(true, &mut events).unwrap();
+        assert!(assembler.scratch.capacity() <= SCRATCH_KEEP);
+        match events.pop_front() {
+            Some(Event::Message(Message::Binary(data))) => assert_eq!(&data[..], &plain[..]),
+            other => panic!("expected the whole message, got {other:?}"),
+        }
     }
 }
