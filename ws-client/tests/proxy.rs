@@ -135,10 +135,11 @@ async fn tunnel_without_auth() {
     assert_eq!(header(&log[0], "Host"), Some(target.to_string().as_str()));
 }
 
-#[tokio::test]
-async fn basic_407_answered() {
+/// A proxy that challenges with `auth` is answered once (two CONNECTs in its log) and
+/// the echo goes through the tunnel.
+async fn check_407_answered(auth: ProxyAuth) {
     let target = echo_server().await;
-    let (p, log) = proxy(ProxyAuth::Basic).await;
+    let (p, log) = proxy(auth).await;
     echo_once(
         &format!("ws://{target}/"),
         &via(p, Some(Credentials::new("p", "pw"))),
@@ -148,15 +149,13 @@ async fn basic_407_answered() {
 }
 
 #[tokio::test]
+async fn basic_407_answered() {
+    check_407_answered(ProxyAuth::Basic).await;
+}
+
+#[tokio::test]
 async fn digest_407_answered_for_connect() {
-    let target = echo_server().await;
-    let (p, log) = proxy(ProxyAuth::Digest).await;
-    echo_once(
-        &format!("ws://{target}/"),
-        &via(p, Some(Credentials::new("p", "pw"))),
-    )
-    .await;
-    assert_eq!(log.lock().unwrap().len(), 2);
+    check_407_answered(ProxyAuth::Digest).await;
 }
 
 #[tokio::test]

@@ -135,11 +135,10 @@ impl ClientRequest {
     /// `max_header_bytes` for `MAX_HTTP_RESPONSE_HEADER_BYTES`, default 8192).
     pub fn handshake(&self, limits: Limits) -> ClientHandshake {
         ClientHandshake {
-            reader: HeadReader::new(limits),
+            response: ResponseReader::new(limits),
             accept: crate::accept::accept_key(self.key.as_bytes()),
             protocols: self.protocols.clone(),
             extensions: self.extensions.clone(),
-            finished: false,
         }
     }
 }
@@ -222,25 +221,29 @@ pub enum Outcome {
     Rejected(Rejected),
 }
 
-/// Reads one handshake response from bytes as they arrive.
+/// Reads one response head, once: the part the upgrade and the proxy CONNECT
+/// handshakes share. After a result (a head or an error) more input is
+/// [`ClientError::Malformed`].
 #[derive(Clone, Debug)]
-pub struct ClientHandshake {
+pub(crate) struct ResponseReader {
     reader: HeadReader,
-    accept: String,
-    protocols: Vec<String>,
-    extensions: Vec<Extension>,
     finished: bool,
 }
 
-impl ClientHandshake {
-    /// Takes the next bytes from the connection. Returns `Ok(None)` while the head is
-    /// incomplete, then the outcome and the bytes after the head (for a 101: the
-    /// first frames, to hand to the session). A 101 that fails a check is an error,
-    /// not a [`Rejected`]. Input after a result is [`ClientError::Malformed`].
-    pub fn handle_input(
+impl ResponseReader {
+    pub(crate) fn new(limits: Limits) -> Self {
+        ResponseReader {
+            reader: HeadReader::new(limits),
+            finished: false,
+        }
+    }
+
+    /// Takes the next bytes: `Ok(None)` while the head is incomplete, then the parsed
+    /// head and the bytes after it.
+    pub(crate) fn push(
         &mut self,
         bytes: &[u8],
-    ) -> Result<Option<(Outcome, Vec<u8>)>, ClientError> {
+    ) -> Result<Option<(RawResponse, Vec<u8>)>, ClientError> {
         if self.finished {
             return Err(ClientError::Malformed(
                 "input after the response head".into(),
@@ -253,17 +256,42 @@ impl ClientHandshake {
         result
     }
 
-    /// The `Sec-WebSocket-Accept` value expected from the server.
-    pub fn expected_accept(&self) -> &str {
-        &self.accept
-    }
-
-    fn read(&mut self, bytes: &[u8]) -> Result<Option<(Outcome, Vec<u8>)>, ClientError> {
+    fn read(&mut self, bytes: &[u8]) -> Result<Option<(RawResponse, Vec<u8>)>, ClientError> {
         let Some((head, leftover)) = self.reader.push(bytes).map_err(from_head)? else {
             return Ok(None);
         };
         let raw = parse_response(&head, self.reader.limits()).map_err(from_head)?;
+        Ok(Some((raw, leftover)))
+    }
+}
+
+/// Reads one handshake response from bytes as they arrive.
+#[derive(Clone, Debug)]
+pub struct ClientHandshake {
+    response: ResponseReader,
+    accept: String,
+    protocols: Vec<String>,
+    extensions: Vec<Extension>,
+}
+
+impl ClientHandshake {
+    /// Takes the next bytes from the connection. Returns `Ok(None)` while the head is
+    /// incomplete, then the outcome and the bytes after the head (for a 101: the
+    /// first frames, to hand to the session). A 101 that fails a check is an error,
+    /// not a [`Rejected`]. Input after a result is [`ClientError::Malformed`].
+    pub fn handle_input(
+        &mut self,
+        bytes: &[u8],
+    ) -> Result<Option<(Outcome, Vec<u8>)>, ClientError> {
+        let Some((raw, leftover)) = self.response.push(bytes)? else {
+            return Ok(None);
+        };
         Ok(Some((self.classify(raw)?, leftover)))
+    }
+
+    /// The `Sec-WebSocket-Accept` value expected from the server.
+    pub fn expected_accept(&self) -> &str {
+        &self.accept
     }
 
     fn classify(&self, raw: RawResponse) -> Result<Outcome, ClientError> {

@@ -1,8 +1,7 @@
 //! HTTP `CONNECT` through a proxy (RFC 9110 section 9.3.6), before the upgrade.
 
-use super::{check_header, from_head, AuthChallenge, ClientError, Rejected, WsUri};
+use super::{check_header, AuthChallenge, ClientError, Rejected, ResponseReader, WsUri};
 use crate::auth::parse_challenges;
-use crate::head::{parse_response, HeadReader};
 use crate::status::StatusCode;
 use crate::{Headers, Limits};
 
@@ -52,8 +51,7 @@ impl ProxyConnect {
     /// `MAX_HTTP_RESPONSE_HEADER_BYTES` here too).
     pub fn handshake(&self, limits: Limits) -> ProxyHandshake {
         ProxyHandshake {
-            reader: HeadReader::new(limits),
-            finished: false,
+            response: ResponseReader::new(limits),
         }
     }
 }
@@ -72,8 +70,7 @@ pub enum ProxyOutcome {
 /// Reads a proxy's response to [`ProxyConnect`].
 #[derive(Clone, Debug)]
 pub struct ProxyHandshake {
-    reader: HeadReader,
-    finished: bool,
+    response: ResponseReader,
 }
 
 impl ProxyHandshake {
@@ -83,23 +80,9 @@ impl ProxyHandshake {
         &mut self,
         bytes: &[u8],
     ) -> Result<Option<(ProxyOutcome, Vec<u8>)>, ClientError> {
-        if self.finished {
-            return Err(ClientError::Malformed(
-                "input after the response head".into(),
-            ));
-        }
-        let result = self.read(bytes);
-        if !matches!(result, Ok(None)) {
-            self.finished = true;
-        }
-        result
-    }
-
-    fn read(&mut self, bytes: &[u8]) -> Result<Option<(ProxyOutcome, Vec<u8>)>, ClientError> {
-        let Some((head, leftover)) = self.reader.push(bytes).map_err(from_head)? else {
+        let Some((raw, leftover)) = self.response.push(bytes)? else {
             return Ok(None);
         };
-        let raw = parse_response(&head, self.reader.limits()).map_err(from_head)?;
         let status = StatusCode(raw.status);
         let headers = raw.headers;
         let outcome = if (200..300).contains(&raw.status) {
