@@ -331,18 +331,31 @@ impl Driver {
         if self.read_closed || self.session.is_closed() || !self.backlog.is_empty() {
             return false;
         }
-        let mut buf = ReadBuf::new(&mut self.read_buf);
-        match Pin::new(&mut self.io).poll_read(cx, &mut buf) {
-            Poll::Ready(Ok(())) => {
-                let now = Instant::now();
-                if buf.filled().is_empty() {
-                    self.read_closed = true;
-                    self.session.handle_eof(now);
-                } else {
-                    self.session.handle_input(now, buf.filled());
+        let polled = match self.session.lend_input() {
+            // A large frame under way: its payload goes straight into the message
+            // buffer the session lends (no copy, and reads as large as the frame's rest).
+            Some(mut loan) => {
+                let polled =
+                    tokio_util::io::poll_read_buf(Pin::new(&mut self.io), cx, &mut loan.buf_mut());
+                self.session.handle_loan(Instant::now(), loan);
+                polled
+            }
+            None => {
+                let mut buf = ReadBuf::new(&mut self.read_buf);
+                let polled = Pin::new(&mut self.io).poll_read(cx, &mut buf);
+                if !buf.filled().is_empty() {
+                    self.session.handle_input(Instant::now(), buf.filled());
                 }
+                polled.map_ok(|()| buf.filled().len())
+            }
+        };
+        match polled {
+            Poll::Ready(Ok(0)) => {
+                self.read_closed = true;
+                self.session.handle_eof(Instant::now());
                 true
             }
+            Poll::Ready(Ok(_)) => true,
             Poll::Ready(Err(e)) => {
                 tracing::debug!(error = %e, "read failed");
                 self.read_closed = true;

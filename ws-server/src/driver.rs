@@ -23,7 +23,7 @@ use ws_session::{CloseCause, Event};
 use crate::endpoint::{BoxFut, DynEndpoint};
 use crate::error::Error;
 use crate::handle::{SessionHandle, Shared};
-use crate::io::{poll_read_into, poll_write_session};
+use crate::io::{poll_read_session, poll_write_session, WithSession};
 use crate::server::Opened;
 
 /// Why the driver woke up.
@@ -335,15 +335,8 @@ where
             // Read (not while a callback runs, nor after the end of input).
             let closed = shared.lock().session.is_closed();
             if read && !self.eof && !closed {
-                match poll_read_into(&mut self.stream, cx, |bytes| {
-                    let mut core = shared.lock();
-                    if bytes.is_empty() {
-                        core.session.handle_eof(Instant::now());
-                    } else {
-                        core.session.handle_input(Instant::now(), bytes);
-                    }
-                }) {
-                    Poll::Ready(Ok((0, ()))) => {
+                match poll_read_session(&mut self.stream, cx, shared) {
+                    Poll::Ready(Ok(0)) => {
                         self.eof = true;
                         progress = true;
                     }
@@ -359,6 +352,13 @@ where
             }
         })
         .await
+    }
+}
+
+/// The driver takes the session's lock only around each step of a read.
+impl WithSession for &Shared {
+    fn with<R>(&mut self, f: impl FnOnce(&mut ws_session::Session) -> R) -> R {
+        f(&mut self.lock().session)
     }
 }
 

@@ -3,15 +3,19 @@
 //! Reads go into one 256 KiB buffer per thread, borrowed only for the duration of a
 //! synchronous `poll_read` and handed straight to the consumer (the session parses
 //! them before the buffer is released), so an idle connection holds no read buffer.
+//! While a large frame is under way the session lends its message buffer instead
+//! ([`ws_session::Session::lend_input`]) and the payload is read straight into it:
+//! no copy, and reads as large as the frame's rest.
 //! Writes take the session's queued frames as `IoSlice`s for one vectored write.
 
 use std::cell::RefCell;
 use std::io::{self, IoSlice};
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
+use std::time::Instant;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use ws_session::Session;
+use ws_session::{InputLoan, Session};
 
 /// Size of the per-thread read buffer.
 const READ_BUF: usize = 256 * 1024;
@@ -37,6 +41,62 @@ where
         // Re-entered from inside `consume` (never by this crate): use a fresh buffer.
         Err(_) => read_with(stream, cx, &mut vec![0; 4096], consume),
     })
+}
+
+/// Access to a session, however the caller holds it (owned, or behind a lock that
+/// is taken only around each call).
+pub(crate) trait WithSession {
+    /// Runs `f` on the session.
+    fn with<R>(&mut self, f: impl FnOnce(&mut Session) -> R) -> R;
+}
+
+impl WithSession for &mut Session {
+    fn with<R>(&mut self, f: impl FnOnce(&mut Session) -> R) -> R {
+        f(self)
+    }
+}
+
+/// Polls one read and feeds it to the session: straight into the message buffer
+/// when the session lends it, else through the thread's buffer. Returns the byte
+/// count; `Ok(0)` is the end of the stream, already reported to the session.
+pub(crate) fn poll_read_session<S, W>(
+    stream: &mut S,
+    cx: &mut Context<'_>,
+    mut session: W,
+) -> Poll<io::Result<usize>>
+where
+    S: AsyncRead + Unpin + ?Sized,
+    W: WithSession,
+{
+    let polled = match session.with(Session::lend_input) {
+        Some(mut loan) => {
+            let polled = poll_read_loan(stream, cx, &mut loan);
+            session.with(|s| s.handle_loan(Instant::now(), loan));
+            polled
+        }
+        None => poll_read_into(stream, cx, |bytes| {
+            if !bytes.is_empty() {
+                session.with(|s| s.handle_input(Instant::now(), bytes));
+            }
+        })
+        .map_ok(|(n, ())| n),
+    };
+    if let Poll::Ready(Ok(0)) = polled {
+        session.with(|s| s.handle_eof(Instant::now()));
+    }
+    polled
+}
+
+/// Polls one read into a buffer lent by the session; `Ok(0)` means end of stream.
+fn poll_read_loan<S>(
+    stream: &mut S,
+    cx: &mut Context<'_>,
+    loan: &mut InputLoan,
+) -> Poll<io::Result<usize>>
+where
+    S: AsyncRead + Unpin + ?Sized,
+{
+    tokio_util::io::poll_read_buf(Pin::new(stream), cx, &mut loan.buf_mut())
 }
 
 fn read_with<S, R>(

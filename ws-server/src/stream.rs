@@ -20,7 +20,7 @@ use ws_handshake::{Accepted, Limits, ServerConfig};
 use ws_session::{CloseCause, CloseInfo, Delivery, Event, Message, Session, SessionConfig};
 
 use crate::error::Error;
-use crate::io::{poll_read_into, poll_write_session};
+use crate::io::{poll_read_session, poll_write_session};
 use crate::origin::OriginPolicy;
 use crate::request::{read_request, Request};
 use crate::server::{deflate_config, DEFAULT_HANDSHAKE_TIMEOUT};
@@ -312,15 +312,8 @@ where
             if this.eof {
                 return Poll::Pending;
             }
-            let session = &mut this.session;
-            match poll_read_into(&mut this.stream, cx, |bytes| {
-                if bytes.is_empty() {
-                    session.handle_eof(Instant::now());
-                } else {
-                    session.handle_input(Instant::now(), bytes);
-                }
-            }) {
-                Poll::Ready(Ok((0, ()))) => this.eof = true,
+            match poll_read_session(&mut this.stream, cx, &mut this.session) {
+                Poll::Ready(Ok(0)) => this.eof = true,
                 Poll::Ready(Ok(_)) => {}
                 Poll::Ready(Err(e)) => {
                     this.eof = true;

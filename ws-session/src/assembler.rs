@@ -20,6 +20,25 @@ use crate::ProtocolError;
 /// ends, so idle connections do not hold a whole read's worth of compressed input.
 const SCRATCH_KEEP: usize = 4 * 1024;
 
+/// Buffer capacity a message may reserve before any of its payload arrived:
+/// what a peer that announces a large frame and then stalls can make us hold.
+const RESERVE_FLOOR: usize = 16 * 1024;
+
+/// How far ahead of the bytes received a message buffer may be reserved:
+/// capacity never exceeds `max(RESERVE_FLOOR, RESERVE_GROWTH × received)` (nor the
+/// message limit), whatever size the peer announces. Reserving ahead lets payload be
+/// read straight into the buffer (see [`Assembler::lend`]) and keeps regrowth copies
+/// small (doubling would copy as much as the message itself); the price is that a
+/// peer that stalls mid-message makes us hold up to this many times what it sent.
+const RESERVE_GROWTH: usize = 8;
+
+/// Spare room below which a message buffer grows before a direct read.
+const MIN_SPARE: usize = 4 * 1024;
+
+/// Message-buffer capacity kept between messages; a larger buffer is dropped when a
+/// message ends, so an idle connection does not pin its last large message.
+const BUF_KEEP: usize = 4 * 1024;
+
 /// The message being received.
 struct InMessage {
     text: bool,
@@ -52,31 +71,85 @@ impl Sink {
         mask: Option<([u8; 4], usize)>,
         events: &mut VecDeque<Event>,
     ) -> Result<(), ProtocolError> {
-        let Some(msg) = self.msg.as_mut() else {
-            return Ok(());
-        };
         let mut offset = mask.map_or(0, |(_, o)| o);
         while !data.is_empty() {
-            let room = if msg.partial {
-                msg.part_size - self.buf.len()
-            } else {
-                data.len()
+            let Some(room) = self.room() else {
+                return Ok(());
             };
             let take = room.min(data.len());
             let start = self.buf.len();
             self.buf.extend_from_slice(&data[..take]);
-            if let Some((key, _)) = mask {
-                apply_mask(&mut self.buf[start..], key, offset);
-            }
-            if msg.text && msg.utf8.feed(&self.buf[start..]).is_err() {
-                return Err(ProtocolError::InvalidUtf8);
-            }
-            msg.len += take as u64;
+            self.accept(start, mask.map(|(key, _)| (key, offset)), events)?;
             offset += take;
             data = &data[take..];
-            if msg.partial && self.buf.len() >= msg.part_size {
-                Self::emit_part(msg, &mut self.buf, false, events);
-            }
+        }
+        Ok(())
+    }
+
+    /// Before `incoming` bytes of a message are appended with `rest` more of the
+    /// frame to come: makes room (for partial delivery, up to the part size), ahead as
+    /// far as the [`RESERVE_GROWTH`] rule allows. The buffer grows only when the bytes (or a useful read) no longer fit,
+    /// or in one step to the frame's end as soon as the rule allows that, so the
+    /// bytes copied by regrowth stay below a seventh of the message.
+    fn reserve_ahead(&mut self, incoming: usize, rest: u64) {
+        let Some(msg) = self.msg.as_ref() else {
+            return;
+        };
+        let len = self.buf.len();
+        let capacity = self.buf.capacity();
+        // The buffer holds the message, or in partial delivery the current part.
+        let limit = if msg.partial {
+            msg.part_size
+        } else {
+            usize::MAX
+        };
+        let frame_end = usize::try_from(rest)
+            .unwrap_or(usize::MAX)
+            .saturating_add(len + incoming)
+            .min(limit);
+        let received = usize::try_from(msg.len)
+            .unwrap_or(usize::MAX)
+            .saturating_add(incoming);
+        let allowed = received.saturating_mul(RESERVE_GROWTH).max(RESERVE_FLOOR);
+        let target = frame_end.min(allowed);
+        let cramped = capacity - len < incoming.max(MIN_SPARE);
+        if target > capacity && (cramped || target == frame_end) {
+            self.buf.reserve(target - len);
+        }
+    }
+
+    /// How many more bytes the buffer takes before a part must be handed out
+    /// (unbounded for whole messages); `None` with no message in progress.
+    fn room(&self) -> Option<usize> {
+        let msg = self.msg.as_ref()?;
+        Some(if msg.partial {
+            msg.part_size - self.buf.len()
+        } else {
+            usize::MAX
+        })
+    }
+
+    /// The bytes of `buf` from `start` on have just been added: unmasks them in place
+    /// (`mask`: key and frame offset of `buf[start]`), validates text, counts them and
+    /// hands out the part once it is full.
+    fn accept(
+        &mut self,
+        start: usize,
+        mask: Option<([u8; 4], usize)>,
+        events: &mut VecDeque<Event>,
+    ) -> Result<(), ProtocolError> {
+        let Some(msg) = self.msg.as_mut() else {
+            return Ok(());
+        };
+        if let Some((key, offset)) = mask {
+            apply_mask(&mut self.buf[start..], key, offset);
+        }
+        if msg.text && msg.utf8.feed(&self.buf[start..]).is_err() {
+            return Err(ProtocolError::InvalidUtf8);
+        }
+        msg.len += (self.buf.len() - start) as u64;
+        if msg.partial && self.buf.len() >= msg.part_size {
+            Self::emit_part(msg, &mut self.buf, false, events);
         }
         Ok(())
     }
@@ -199,18 +272,22 @@ impl Assembler {
     }
 
     /// Payload bytes of the current data frame, still masked with `mask` (if any);
-    /// `offset` is the position of `chunk[0]` in the frame payload.
+    /// `offset` is the position of `chunk[0]` in the frame payload, `rest` how many
+    /// of its bytes follow `chunk`.
     pub(crate) fn push(
         &mut self,
         chunk: &[u8],
         mask: Option<[u8; 4]>,
         offset: usize,
+        rest: u64,
         events: &mut VecDeque<Event>,
     ) -> Result<(), ProtocolError> {
         let Some(msg) = self.sink.msg.as_ref() else {
             return Ok(());
         };
         if !msg.compressed {
+            let incoming = chunk.len().min(self.sink.room().unwrap_or(0));
+            self.sink.reserve_ahead(incoming, rest);
             return self.sink.append(chunk, mask.map(|k| (k, offset)), events);
         }
         self.scratch.clear();
@@ -219,6 +296,48 @@ impl Assembler {
             apply_mask(&mut self.scratch, key, offset);
         }
         self.inflate(false, events)
+    }
+
+    /// Lends the message buffer for reading up to `remaining` payload bytes of the
+    /// current frame straight from the transport, with room reserved: the buffer (its
+    /// current length is where the new bytes start) and the most bytes to append.
+    /// `None` unless an uncompressed message is in progress (compressed input goes
+    /// through the inflater anyway). The room follows the reservation rule of
+    /// [`RESERVE_GROWTH`]: sized by what has arrived, never by what is announced.
+    pub(crate) fn lend(&mut self, remaining: u64) -> Option<(BytesMut, usize)> {
+        let msg = self.sink.msg.as_ref()?;
+        if msg.compressed {
+            return None;
+        }
+        let room = self.sink.room()?;
+        self.sink.reserve_ahead(0, remaining);
+        let spare = self.sink.buf.capacity() - self.sink.buf.len();
+        let want = usize::try_from(remaining)
+            .unwrap_or(usize::MAX)
+            .min(room)
+            .min(spare);
+        if want == 0 {
+            return None;
+        }
+        Some((std::mem::take(&mut self.sink.buf), want))
+    }
+
+    /// Takes back the buffer lent by [`lend`](Self::lend), whose bytes from `start` on
+    /// are payload of the current frame (at most what was lent), still masked with
+    /// `mask`; `offset` is the position of `buf[start]` in the frame payload.
+    pub(crate) fn push_lent(
+        &mut self,
+        buf: BytesMut,
+        start: usize,
+        mask: Option<[u8; 4]>,
+        offset: usize,
+        events: &mut VecDeque<Event>,
+    ) -> Result<(), ProtocolError> {
+        self.sink.buf = buf;
+        if self.sink.buf.len() == start {
+            return Ok(());
+        }
+        self.sink.accept(start, mask.map(|k| (k, offset)), events)
     }
 
     fn inflate(&mut self, finish: bool, events: &mut VecDeque<Event>) -> Result<(), ProtocolError> {
@@ -271,7 +390,14 @@ impl Assembler {
         if msg.partial {
             Sink::emit_part(&msg, &mut self.sink.buf, true, events);
         } else {
-            let data = self.sink.buf.split();
+            // A large buffer goes out whole (no split, so no shared spare capacity
+            // pinning it, and text becomes a `String` without a copy); a small one is
+            // split and its spare capacity kept for the next message.
+            let data = if self.sink.buf.capacity() > BUF_KEEP {
+                std::mem::take(&mut self.sink.buf)
+            } else {
+                self.sink.buf.split()
+            };
             let message = if msg.text {
                 // Validated as it arrived; `from_utf8` re-checks (no unsafe here).
                 Message::Text(
@@ -281,6 +407,11 @@ impl Assembler {
                 Message::Binary(data.freeze())
             };
             events.push_back(Event::Message(message));
+        }
+        if self.sink.buf.capacity() > BUF_KEEP {
+            // The spare capacity left after the split shares the message's allocation:
+            // keeping it would pin the whole message while the connection idles.
+            self.sink.buf = BytesMut::new();
         }
         Ok(())
     }
@@ -314,7 +445,7 @@ mod tests {
         header.rsv = Rsv::RSV1;
         let mut events = VecDeque::new();
         assembler.start_frame(&header).unwrap();
-        assembler.push(&wire, None, 0, &mut events).unwrap();
+        assembler.push(&wire, None, 0, 0, &mut events).unwrap();
         assert!(assembler.scratch.capacity() >= wire.len());
         assembler.end_frame(true, &mut events).unwrap();
         assert!(assembler.scratch.capacity() <= SCRATCH_KEEP);

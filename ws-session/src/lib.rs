@@ -6,7 +6,10 @@
 //!
 //! * **inputs** — [`handle_input`](Session::handle_input) (bytes read),
 //!   [`handle_timeout`](Session::handle_timeout) (a deadline passed),
-//!   [`handle_eof`](Session::handle_eof) (the peer closed the transport);
+//!   [`handle_eof`](Session::handle_eof) (the peer closed the transport), and for
+//!   large frames [`lend_input`](Session::lend_input) +
+//!   [`handle_loan`](Session::handle_loan) (read payload straight into the message
+//!   buffer instead of copying it there);
 //! * **commands** — [`send`](Session::send), [`send_part`](Session::send_part),
 //!   [`ping`](Session::ping), [`pong`](Session::pong), [`close`](Session::close);
 //! * **outputs** — [`poll_event`](Session::poll_event) ([`Event`]s: messages, parts,
@@ -43,7 +46,8 @@
 //!
 //! * **Receiving**: whole or partial delivery per message type ([`Delivery`]); whole
 //!   messages larger than the buffer size fail with 1009, decided from the frame header
-//!   before buffering; an absolute `max_message_size` and `max_fragments` apply in both
+//!   before buffering, and message buffers grow with the bytes received, never to a
+//!   size the peer merely announces; an absolute `max_message_size` and `max_fragments` apply in both
 //!   modes; compressed messages are inflated in bounded steps and counted against the
 //!   same limits. Text is checked as it arrives (1007 in the frame with the bad byte).
 //! * **Control frames**: pings are answered automatically (also mid-message; pending
@@ -95,6 +99,6 @@ pub use bytes::Bytes;
 pub use config::{DeflateConfig, Delivery, Role, SessionConfig};
 pub use error::{ProtocolError, SendError};
 pub use event::{CloseCause, CloseInfo, Event, Initiator, Message, MessageKind, TimeoutKind};
-pub use session::{Session, State};
+pub use session::{InputLoan, Session, State};
 pub use writer::MaskSource;
 pub use ws_frame::CloseCode;

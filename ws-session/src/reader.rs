@@ -3,13 +3,18 @@
 
 use std::collections::VecDeque;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use ws_frame::{apply_mask, Decoded, FrameHeader, OpCode, Rsv, MAX_HEADER_LEN};
 
 use crate::assembler::Assembler;
 use crate::config::Role;
 use crate::event::Event;
 use crate::ProtocolError;
+
+/// The smallest rest of a data frame worth a direct read: below it, one ordinary read
+/// that also takes the frames after it costs less than a read that stops at the
+/// frame's end.
+const LEND_MIN_REMAINING: u64 = 32 * 1024;
 
 /// A complete control frame for the session to act on.
 #[derive(Debug)]
@@ -72,8 +77,13 @@ impl Reader {
             if header.opcode.is_control() {
                 self.control.extend_from_slice(chunk);
             } else if take > 0 {
-                self.assembler
-                    .push(chunk, header.mask, frame.offset, events)?;
+                self.assembler.push(
+                    chunk,
+                    header.mask,
+                    frame.offset,
+                    frame.remaining - take as u64,
+                    events,
+                )?;
             }
             frame.offset += take;
             frame.remaining -= take as u64;
@@ -85,6 +95,41 @@ impl Reader {
             }
         }
         Ok(None)
+    }
+
+    /// Lends the message buffer for a direct read of the current data frame's payload
+    /// (see [`Assembler::lend`]), when enough of it is still to come.
+    pub(crate) fn lend(&mut self) -> Option<(BytesMut, usize)> {
+        let frame = self.frame.as_ref()?;
+        if !frame.header.opcode.is_data() || frame.remaining < LEND_MIN_REMAINING {
+            return None;
+        }
+        self.assembler.lend(frame.remaining)
+    }
+
+    /// Takes back the buffer from [`lend`](Self::lend) with the bytes from `start` on
+    /// read into it (at most what was lent, which is at most the frame's rest).
+    pub(crate) fn read_lent(
+        &mut self,
+        buf: BytesMut,
+        start: usize,
+        events: &mut VecDeque<Event>,
+    ) -> Result<(), ProtocolError> {
+        let n = buf.len() - start;
+        let Some(frame) = self.frame.as_mut() else {
+            return Ok(());
+        };
+        let header = frame.header;
+        self.assembler
+            .push_lent(buf, start, header.mask, frame.offset, events)?;
+        frame.offset += n;
+        frame.remaining -= n as u64;
+        if frame.remaining == 0 {
+            self.frame = None;
+            // A data frame: its end yields no control frame.
+            self.end_frame(header, events)?;
+        }
+        Ok(())
     }
 
     fn read_header(&mut self, input: &mut &[u8]) -> Result<(), ProtocolError> {

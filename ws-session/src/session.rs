@@ -5,7 +5,8 @@ use std::collections::VecDeque;
 use std::io::IoSlice;
 use std::time::Instant;
 
-use bytes::Bytes;
+use bytes::buf::Limit;
+use bytes::{BufMut, Bytes, BytesMut};
 use ws_frame::{truncate_reason, CloseCode, CloseFrame, OpCode, MAX_CONTROL_PAYLOAD};
 
 use crate::assembler::Assembler;
@@ -47,6 +48,46 @@ pub struct Session {
     our_close: Option<(Option<CloseCode>, String)>,
     /// The code of the peer's close frame, once received (if it had one).
     peer_code: Option<CloseCode>,
+    /// The message buffer is out on an [`InputLoan`].
+    lent: bool,
+}
+
+/// The message buffer, lent by [`Session::lend_input`] so the front-end can read
+/// payload straight into it; give it back with [`Session::handle_loan`].
+///
+/// Only appending is possible (through [`buf_mut`](Self::buf_mut)), and at most
+/// [`max_len`](Self::max_len) bytes: the rest of the current frame, bounded by what
+/// the peer has already sent (never by the length it announced).
+#[derive(Debug)]
+pub struct InputLoan {
+    buf: BytesMut,
+    start: usize,
+    max: usize,
+}
+
+impl InputLoan {
+    /// The most bytes the session takes through this loan.
+    pub fn max_len(&self) -> usize {
+        self.max
+    }
+
+    /// Bytes appended so far.
+    pub fn len(&self) -> usize {
+        self.buf.len() - self.start
+    }
+
+    /// Whether nothing has been appended yet.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Where to read: a [`BufMut`] with room for the rest of
+    /// [`max_len`](Self::max_len) (already reserved), e.g. for
+    /// `tokio_util::io::poll_read_buf`.
+    pub fn buf_mut(&mut self) -> Limit<&mut BytesMut> {
+        let left = self.max - self.len();
+        (&mut self.buf).limit(left)
+    }
 }
 
 impl std::fmt::Debug for Session {
@@ -92,6 +133,7 @@ impl Session {
             events: VecDeque::new(),
             our_close: None,
             peer_code: None,
+            lent: false,
             state: State::Open,
             config,
         }
@@ -154,6 +196,7 @@ impl Session {
 
     /// Bytes read from the transport. Any split of the stream gives the same events.
     pub fn handle_input(&mut self, now: Instant, mut input: &[u8]) {
+        debug_assert!(!self.lent, "input while the message buffer is lent");
         while !input.is_empty() && self.state != State::Closed {
             let before = self.reader.data_frames;
             let result = self.reader.read(&mut input, &mut self.events);
@@ -165,6 +208,46 @@ impl Session {
                 Ok(Some(control)) => self.on_control(now, control),
                 Err(e) => self.fail(now, e),
             }
+        }
+    }
+
+    /// Lends the buffer of the message being received, so the next read can go
+    /// straight into it instead of through [`handle_input`](Self::handle_input) (which
+    /// copies): offered while a large uncompressed data frame is under way and most
+    /// of its payload is still to come. Read into [`InputLoan::buf_mut`], then give
+    /// the loan back with [`handle_loan`](Self::handle_loan), also when the read
+    /// failed or would block (an empty loan changes nothing).
+    ///
+    /// Until the loan is back, call no other input method: the bytes it holds are
+    /// the frame's next payload bytes. `None` while a loan is out or when a plain
+    /// read serves better.
+    pub fn lend_input(&mut self) -> Option<InputLoan> {
+        if self.lent || self.state == State::Closed {
+            return None;
+        }
+        let (buf, max) = self.reader.lend()?;
+        self.lent = true;
+        Some(InputLoan {
+            start: buf.len(),
+            buf,
+            max,
+        })
+    }
+
+    /// Gives back a loan from [`lend_input`](Self::lend_input): the bytes appended to
+    /// it are input, exactly as if passed to [`handle_input`](Self::handle_input).
+    pub fn handle_loan(&mut self, now: Instant, loan: InputLoan) {
+        debug_assert!(self.lent, "a loan handed back twice");
+        debug_assert!(loan.len() <= loan.max, "more bytes than lent");
+        self.lent = false;
+        if self.state == State::Closed {
+            return;
+        }
+        if let Err(e) = self
+            .reader
+            .read_lent(loan.buf, loan.start, &mut self.events)
+        {
+            self.fail(now, e);
         }
     }
 
