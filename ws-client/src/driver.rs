@@ -54,6 +54,8 @@ pub(crate) enum Command {
     Close(CloseCode, String, Reply),
     /// Completes when everything queued before it is written.
     Flush(Reply),
+    /// New idle timeouts: read, write, both directions.
+    SetIdle([Option<std::time::Duration>; 3], Reply),
 }
 
 /// State shared between the driver and the handles.
@@ -247,6 +249,10 @@ impl Driver {
             Command::Ping(payload, reply) => (self.session.ping(now, &payload), reply),
             Command::Close(code, reason, reply) => (self.session.close(now, code, &reason), reply),
             Command::Flush(reply) => (Ok(()), reply),
+            Command::SetIdle([read, write, max], reply) => {
+                self.session.set_idle_timeouts(read, write, max);
+                (Ok(()), reply)
+            }
         };
         let Some(reply) = reply else {
             if let (Err(e), Ok(mut slot)) = (result, self.shared.unreported.lock()) {

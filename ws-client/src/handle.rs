@@ -108,6 +108,20 @@ impl SessionHandle {
         self.request(Command::Flush).await
     }
 
+    /// Changes the idle timeouts of this session (JSR 356's `setMaxIdleTimeout`, and
+    /// Tomcat's read and write idle timeouts): read, write and both directions,
+    /// `None` for off. They count from the last activity; one already passed closes
+    /// the session with 1001 at once.
+    pub async fn set_idle_timeouts(
+        &self,
+        read: Option<Duration>,
+        write: Option<Duration>,
+        max: Option<Duration>,
+    ) -> Result<(), Error> {
+        self.request(|r| Command::SetIdle([read, write, max], r))
+            .await
+    }
+
     /// Sends a whole message and waits until it is written, at most
     /// `BLOCKING_SEND_TIMEOUT` (default 20 s; `None` waits forever). On timeout the
     /// session is closed with 1001 and [`Error::SendTimeout`] returned.

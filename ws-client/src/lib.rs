@@ -101,4 +101,7 @@ pub use proxy::Proxy;
 pub use socket::WebSocket;
 pub use ws_config::{ClientSettings, Credentials, TlsContext, TlsVersion};
 pub use ws_handshake::DeflateParams;
-pub use ws_session::{CloseCode, CloseInfo, Delivery, Message, MessageKind, SessionConfig};
+pub use ws_session::{
+    CloseCause, CloseCode, CloseInfo, Delivery, Initiator, Message, MessageKind, SessionConfig,
+    TimeoutKind,
+};

@@ -5,10 +5,12 @@ mod support;
 use std::sync::mpsc as std_mpsc;
 
 use futures::{SinkExt, StreamExt};
+use std::time::Duration;
 use support::{config, echo_server, scripted, Reply};
+
 use ws_client::{
-    connect, connect_endpoint, Bytes, CloseCode, CloseInfo, ConnectError, Delivery, Endpoint,
-    Message, MessageKind, SessionHandle,
+    connect, connect_endpoint, Bytes, CloseCause, CloseCode, CloseInfo, ConnectError, Delivery,
+    Endpoint, Message, MessageKind, SessionHandle, TimeoutKind,
 };
 
 #[tokio::test]
@@ -392,5 +394,33 @@ async fn compressed_message_over_the_buffer_size_fails_with_1009() {
         }
         other => panic!("{other:?}"),
     }
+    assert!(ws.next().await.is_none());
+}
+
+#[tokio::test]
+async fn an_idle_timeout_set_on_a_live_session_closes_it_with_1001() {
+    let addr = echo_server().await;
+    let mut ws = connect(&format!("ws://{addr}/"), &config()).await.unwrap();
+    let handle = ws.handle();
+    ws.send(Message::Text("before".into())).await.unwrap();
+    assert_eq!(
+        ws.next().await.unwrap().unwrap(),
+        Message::Text("before".into())
+    );
+    let started = std::time::Instant::now();
+    handle
+        .set_idle_timeouts(Some(Duration::from_millis(200)), None, None)
+        .await
+        .unwrap();
+    // Nothing arrives; the read idle timeout ends the session (an abnormal end: the
+    // stream yields it as an error, then ends).
+    match ws.next().await {
+        Some(Err(ws_client::Error::Abnormal(info))) => {
+            assert_eq!(info.code, CloseCode::ABNORMAL);
+            assert_eq!(info.cause, CloseCause::Timeout(TimeoutKind::ReadIdle));
+        }
+        other => panic!("expected the idle timeout, got {other:?}"),
+    }
+    assert!(started.elapsed() >= Duration::from_millis(150));
     assert!(ws.next().await.is_none());
 }

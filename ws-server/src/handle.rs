@@ -264,6 +264,25 @@ impl SessionHandle {
         )
     }
 
+    /// Changes this session's idle timeouts while it runs (JSR 356's
+    /// `setMaxIdleTimeout`, and Tomcat's per-session read and write idle timeouts):
+    /// read, write and both directions, `None` for off. They count from the last
+    /// activity; a timeout that has already passed closes the session with 1001 at
+    /// once. Other sessions of the endpoint keep theirs.
+    pub fn set_idle_timeouts(
+        &self,
+        read: Option<Duration>,
+        write: Option<Duration>,
+        max: Option<Duration>,
+    ) {
+        self.shared
+            .lock()
+            .session
+            .set_idle_timeouts(read, write, max);
+        // The driver sleeps until the old deadline: have it read the new one.
+        self.shared.wake.notify_one();
+    }
+
     /// Whether messages can still be sent (open, not closing).
     pub fn is_open(&self) -> bool {
         let core = self.shared.lock();

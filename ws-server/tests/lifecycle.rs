@@ -33,6 +33,44 @@ async fn idle_timeout_closes_with_1001() {
     );
 }
 
+/// No idle timeout for the endpoint; the first message sets this session's.
+struct SetsIdle;
+
+impl Endpoint for SetsIdle {
+    async fn on_message(&self, s: &SessionHandle, _: Message) {
+        s.set_idle_timeouts(None, None, Some(Duration::from_millis(200)));
+        assert_eq!(
+            s.idle_timeouts(),
+            (None, None, Some(Duration::from_millis(200)))
+        );
+    }
+}
+
+#[tokio::test]
+async fn idle_timeout_set_on_a_live_session_closes_it_with_1001() {
+    let server = Server::builder().build();
+    server.add_endpoint("/idle", SetsIdle).unwrap();
+    let addr = start(&server).await;
+    let mut quiet = connect(addr, "/idle").await;
+    let mut c = connect(addr, "/idle").await;
+    c.send("set it").await;
+    let started = std::time::Instant::now();
+    let info = c.closed().await;
+    assert_eq!(
+        (info.code, info.initiator),
+        (CloseCode::GOING_AWAY, Initiator::Remote)
+    );
+    assert!(started.elapsed() >= Duration::from_millis(150));
+    // The other session of the endpoint kept no timeout: still open, it answers our
+    // close normally.
+    quiet.close(CloseCode::NORMAL).await;
+    let info = quiet.closed().await;
+    assert_eq!(
+        (info.code, info.initiator),
+        (CloseCode::NORMAL, Initiator::Local)
+    );
+}
+
 /// On "go", sends 4 MiB messages with `send_flushed` until one fails.
 struct Flood(mpsc::UnboundedSender<String>);
 

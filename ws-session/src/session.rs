@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 use std::io::IoSlice;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::buf::Limit;
 use bytes::{BufMut, Bytes, BytesMut};
@@ -423,6 +423,25 @@ impl Session {
             CloseCause::Aborted,
         );
         Ok(())
+    }
+
+    /// Changes the idle timeouts of a live session (JSR 356's `setMaxIdleTimeout`;
+    /// Tomcat's per-session read and write idle properties): `read`, `write` and
+    /// `max` (both directions), `None` for off. Deadlines count from the last
+    /// activity, so a shorter timeout that has already passed fires at the next
+    /// [`handle_timeout`](Self::handle_timeout); re-read
+    /// [`poll_timeout`](Self::poll_timeout) after calling this. No effect on timers
+    /// once closing.
+    pub fn set_idle_timeouts(
+        &mut self,
+        read: Option<Duration>,
+        write: Option<Duration>,
+        max: Option<Duration>,
+    ) {
+        self.config.read_idle_timeout = read;
+        self.config.write_idle_timeout = write;
+        self.config.max_idle_timeout = max;
+        self.timers.set_idle(read, write, max);
     }
 
     // ----- outputs -----

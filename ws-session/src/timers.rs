@@ -37,6 +37,18 @@ impl Timers {
         }
     }
 
+    /// Replaces the idle timeouts; the deadlines follow from the last activity.
+    pub(crate) fn set_idle(
+        &mut self,
+        read: Option<Duration>,
+        write: Option<Duration>,
+        max: Option<Duration>,
+    ) {
+        self.read_idle = read;
+        self.write_idle = write;
+        self.max_idle = max;
+    }
+
     /// A data frame was received.
     pub(crate) fn on_read(&mut self, now: Instant) {
         self.last_read = self.last_read.max(now);

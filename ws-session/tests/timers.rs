@@ -201,3 +201,33 @@ fn late_timeout_calls_fire_once() {
     s.handle_timeout(t0 + Duration::from_secs(200));
     assert_eq!(events(&mut s).len(), 1);
 }
+
+#[test]
+fn idle_timeouts_change_on_a_live_session() {
+    let t0 = Instant::now();
+    let mut s = server(SessionConfig::default(), t0);
+    assert_eq!(s.poll_timeout(), None);
+    // Turned on: counts from the last activity (the start here).
+    s.set_idle_timeouts(None, None, Some(Duration::from_secs(30)));
+    assert_eq!(s.poll_timeout(), Some(t0 + Duration::from_secs(30)));
+    assert_eq!(s.config().max_idle_timeout, Some(Duration::from_secs(30)));
+    // Shortened below the time already idle: fires at the next timeout call.
+    let t20 = t0 + Duration::from_secs(20);
+    s.set_idle_timeouts(Some(Duration::from_secs(10)), None, None);
+    assert_eq!(s.poll_timeout(), Some(t0 + Duration::from_secs(10)));
+    // Turned off again: nothing fires.
+    s.set_idle_timeouts(None, None, None);
+    assert_eq!(s.poll_timeout(), None);
+    s.handle_timeout(t20);
+    assert_eq!(s.state(), State::Open);
+    // On again, already expired: closes with 1001 at once.
+    s.set_idle_timeouts(Some(Duration::from_secs(10)), None, None);
+    s.handle_timeout(t20);
+    let wire = output(&mut s);
+    assert_eq!(close_code(&wire[0]), Some(1001));
+    let ev = events(&mut s);
+    assert_eq!(
+        closed(&ev).cause,
+        CloseCause::Timeout(TimeoutKind::ReadIdle)
+    );
+}
