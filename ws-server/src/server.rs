@@ -356,10 +356,11 @@ impl Server {
     {
         self.inner.connections.fetch_add(1, Ordering::AcqRel);
         let _guard = ConnectionGuard(Arc::clone(&self.inner));
+        let mut stream = stream;
         if *self.inner.stop.borrow() {
+            refuse_during_shutdown(&mut stream).await;
             return;
         }
-        let mut stream = stream;
         let timeout = self.inner.builder.handshake_timeout;
         let mut stop = self.inner.stop.subscribe();
         // The handshake's state is boxed: it is large and only lives until the 101.
@@ -368,7 +369,10 @@ impl Server {
                 Ok(r) => r,
                 Err(_) => Err(Error::HandshakeTimeout),
             },
-            _ = stop.changed() => return,
+            _ = stop.changed() => {
+                refuse_during_shutdown(&mut stream).await;
+                return;
+            }
         };
         drop(stop);
         match opened {
@@ -551,6 +555,19 @@ impl Server {
             }
         }
     }
+}
+
+/// Answers a connection whose handshake the shutdown interrupted (or that arrived
+/// as it began) with 503, so the client knows to retry elsewhere rather than seeing
+/// a reset; best effort, for at most a second.
+async fn refuse_during_shutdown<S: AsyncWrite + Unpin>(stream: &mut S) {
+    tracing::debug!("handshake refused: shutting down");
+    let response = error_response(StatusCode::SERVICE_UNAVAILABLE, &[]);
+    let refuse = async {
+        stream.write_all(&response).await?;
+        stream.shutdown().await
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(1), refuse).await;
 }
 
 /// The negotiated permessage-deflate parameters as the session's configuration.

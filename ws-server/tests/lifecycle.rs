@@ -274,4 +274,10 @@ async fn shutdown_drops_sessions_that_never_answer_after_the_grace_period() {
     .await;
     guard(server.shutdown(Duration::from_millis(300))).await;
     assert_eq!(server.connections(), 0);
+    // The half-sent handshake was answered, not reset: 503, then the end.
+    let answer = String::from_utf8(guard(read_to_end(&mut stuck)).await).unwrap();
+    assert!(
+        answer.starts_with("HTTP/1.1 503 Service Unavailable\r\n"),
+        "{answer:?}"
+    );
 }
