@@ -297,7 +297,9 @@ where
     }
 
     /// One round of transport I/O: flush what is queued, then (if `read`) read once
-    /// and feed the session. Resolves when something happened.
+    /// and feed the session. Resolves when input arrived (or ended, or failed), or a
+    /// closed session wrote; a write alone keeps waiting, with the wakers of this
+    /// same poll, so an echo costs one turn of the loop, not two.
     async fn io(&mut self, read: bool) -> io::Result<()> {
         let shared = self.shared;
         poll_fn(|cx| {
@@ -314,7 +316,9 @@ where
                     Poll::Ready(Ok(n)) => {
                         core.written += n as u64;
                         self.unflushed = true;
-                        progress = true;
+                        // Writing needs no new turn of the loop (waiters are woken
+                        // here) unless the session may now be finished.
+                        progress |= core.session.is_closed();
                         let drained = above && !core.session.is_above_high_water();
                         if drained || !core.blocking.is_empty() || core.session.is_finished() {
                             drop(core);

@@ -182,14 +182,15 @@ pub(crate) struct Assembler {
     binary_buffer_size: usize,
     max_message_size: u64,
     max_fragments: u32,
-    inflater: Option<Inflater>,
+    /// Boxed: a session without deflate should not carry its size.
+    inflater: Option<Box<Inflater>>,
     /// Unmasked compressed input, reused.
     scratch: Vec<u8>,
     sink: Sink,
 }
 
 impl Assembler {
-    pub(crate) fn new(config: &SessionConfig, inflater: Option<Inflater>) -> Assembler {
+    pub(crate) fn new(config: &SessionConfig, inflater: Option<Box<Inflater>>) -> Assembler {
         Assembler {
             text_delivery: config.text_delivery,
             binary_delivery: config.binary_delivery,
@@ -432,7 +433,10 @@ mod tests {
         let config = SessionConfig::default()
             .with_binary_buffer_size(1 << 20)
             .with_deflate(Some(deflate));
-        let mut assembler = Assembler::new(&config, Some(Inflater::new(&deflate, Role::Server)));
+        let mut assembler = Assembler::new(
+            &config,
+            Some(Box::new(Inflater::new(&deflate, Role::Server))),
+        );
         let plain: Vec<u8> = (0..200_000u32)
             .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
             .collect();

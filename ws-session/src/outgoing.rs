@@ -18,7 +18,8 @@ struct PartialSend {
 
 /// Builds outgoing data frames; see the module docs.
 pub(crate) struct Outgoing {
-    deflater: Option<Deflater>,
+    /// Boxed: a session without deflate should not carry its size.
+    deflater: Option<Box<Deflater>>,
     fragment_size: Option<usize>,
     partial: Option<PartialSend>,
 }
@@ -31,7 +32,7 @@ fn opcode(kind: MessageKind) -> OpCode {
 }
 
 impl Outgoing {
-    pub(crate) fn new(deflater: Option<Deflater>, fragment_size: Option<usize>) -> Outgoing {
+    pub(crate) fn new(deflater: Option<Box<Deflater>>, fragment_size: Option<usize>) -> Outgoing {
         Outgoing {
             deflater,
             fragment_size: fragment_size.map(|n| n.max(1)),

@@ -121,8 +121,15 @@ impl Session {
         masks: Box<dyn MaskSource + Send>,
         now: Instant,
     ) -> Session {
-        let inflater = config.deflate.as_ref().map(|d| Inflater::new(d, role));
-        let deflater = config.deflate.as_ref().and_then(|d| Deflater::new(d, role));
+        let inflater = config
+            .deflate
+            .as_ref()
+            .map(|d| Box::new(Inflater::new(d, role)));
+        let deflater = config
+            .deflate
+            .as_ref()
+            .and_then(|d| Deflater::new(d, role))
+            .map(Box::new);
         let assembler = Assembler::new(&config, inflater);
         Session {
             role,
