@@ -302,13 +302,7 @@ async fn protocol_error_from_the_server_ends_the_stream_with_an_error() {
     let mut ws = connect(&format!("ws://{addr}/"), &config().with_deflate(false))
         .await
         .unwrap();
-    match ws.next().await {
-        Some(Err(ws_client::Error::Abnormal(info))) => {
-            assert_eq!(info.code, CloseCode::PROTOCOL_ERROR)
-        }
-        other => panic!("{other:?}"),
-    }
-    assert!(ws.next().await.is_none());
+    assert_eq!(abnormal_end(&mut ws).await.code, CloseCode::PROTOCOL_ERROR);
 }
 
 #[tokio::test]
@@ -349,10 +343,7 @@ async fn frames_in_the_same_read_as_the_101_are_delivered() {
         Message::Text("hi".into())
     );
     // The server then drops the connection without a close frame.
-    match ws.next().await {
-        Some(Err(ws_client::Error::Abnormal(info))) => assert_eq!(info.code, CloseCode::ABNORMAL),
-        other => panic!("{other:?}"),
-    }
+    assert_eq!(abnormal_end(&mut ws).await.code, CloseCode::ABNORMAL);
 }
 
 #[tokio::test]
@@ -388,13 +379,7 @@ async fn compressed_message_over_the_buffer_size_fails_with_1009() {
     let mut cfg = config();
     cfg.session = cfg.session.with_binary_buffer_size(1 << 20);
     let mut ws = connect(&format!("ws://{addr}/"), &cfg).await.unwrap();
-    match ws.next().await {
-        Some(Err(ws_client::Error::Abnormal(info))) => {
-            assert_eq!(info.code, CloseCode::MESSAGE_TOO_BIG)
-        }
-        other => panic!("{other:?}"),
-    }
-    assert!(ws.next().await.is_none());
+    assert_eq!(abnormal_end(&mut ws).await.code, CloseCode::MESSAGE_TOO_BIG);
 }
 
 #[tokio::test]
@@ -412,15 +397,20 @@ async fn an_idle_timeout_set_on_a_live_session_closes_it_with_1001() {
         .set_idle_timeouts(Some(Duration::from_millis(200)), None, None)
         .await
         .unwrap();
-    // Nothing arrives; the read idle timeout ends the session (an abnormal end: the
-    // stream yields it as an error, then ends).
-    match ws.next().await {
-        Some(Err(ws_client::Error::Abnormal(info))) => {
-            assert_eq!(info.code, CloseCode::ABNORMAL);
-            assert_eq!(info.cause, CloseCause::Timeout(TimeoutKind::ReadIdle));
-        }
-        other => panic!("expected the idle timeout, got {other:?}"),
-    }
+    // Nothing arrives; the read idle timeout ends the session.
+    let info = abnormal_end(&mut ws).await;
+    assert_eq!(info.code, CloseCode::ABNORMAL);
+    assert_eq!(info.cause, CloseCause::Timeout(TimeoutKind::ReadIdle));
     assert!(started.elapsed() >= Duration::from_millis(150));
+}
+
+/// The stream's abnormal end: one `Error::Abnormal` with the close info, then the
+/// end of the stream.
+async fn abnormal_end(ws: &mut ws_client::WebSocket) -> CloseInfo {
+    let info = match ws.next().await {
+        Some(Err(ws_client::Error::Abnormal(info))) => info,
+        other => panic!("expected an abnormal end, got {other:?}"),
+    };
     assert!(ws.next().await.is_none());
+    info
 }
