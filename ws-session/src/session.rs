@@ -82,8 +82,8 @@ impl InputLoan {
     }
 
     /// Where to read: a [`BufMut`] with room for the rest of
-    /// [`max_len`](Self::max_len) (already reserved), e.g. for
-    /// `tokio_util::io::poll_read_buf`.
+    /// [`max_len`](Self::max_len) (already reserved), for a runtime's "read into a
+    /// `BufMut`" helper (such as a `poll_read_buf` function).
     pub fn buf_mut(&mut self) -> Limit<&mut BytesMut> {
         let left = self.max - self.len();
         (&mut self.buf).limit(left)

@@ -7,8 +7,9 @@
 //! The servers run side by side (idle unless measured) and are measured in turn:
 //! each round runs throughput at 16 B, 1 KiB, 64 KiB and 1 MiB (100 connections, 8
 //! messages in flight each) on every server, then round-trip latency (1 connection,
-//! 16 B); each cell keeps its best round (2 rounds; 1 with `--quick`), an error in
-//! any round sticks. Then SIGTERM. Last, the connections run against a fresh
+//! 16 B; 3 runs per server, interleaved); a throughput cell keeps its best round (2
+//! rounds; 1 with `--quick`), a latency cell the median of its runs; an error in any
+//! run sticks. Then SIGTERM. Last, the connections run against a fresh
 //! `ws-server` (10,000 connections; 1,000 with `--quick`) reads its memory per idle
 //! connection. Prints one markdown table (also written to
 //! `target/loadtest/report.md`); server logs go to `target/loadtest/*.log`.
@@ -40,8 +41,10 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(15);
 struct Plan {
     warmup: &'static str,
     duration: &'static str,
-    /// Interleaved rounds; each cell reports its best round.
+    /// Interleaved rounds; each throughput cell reports its best round.
     rounds: usize,
+    /// Latency runs per server and round; the cell reports their median.
+    latency_runs: usize,
     idle_connections: usize,
     quick: bool,
 }
@@ -92,6 +95,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
             warmup: "0.5",
             duration: "2",
             rounds: rounds.unwrap_or(1),
+            latency_runs: 1,
             idle_connections: 1_000,
             quick,
         }
@@ -100,6 +104,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
             warmup: "1",
             duration: "5",
             rounds: rounds.unwrap_or(2),
+            latency_runs: 3,
             idle_connections: 10_000,
             quick,
         }
@@ -368,9 +373,36 @@ fn keep_best(
     }
 }
 
+/// The median of each half of the runs' (p50, p99), or the first error: a single
+/// run's p99 swings by several percent on a shared machine, and the median of
+/// interleaved runs is steadier than the best one.
+fn median_cell(runs: Vec<Cell>) -> Cell {
+    let mut pairs = Vec::with_capacity(runs.len());
+    for run in runs {
+        pairs.push(run?);
+    }
+    if pairs.is_empty() {
+        return Err("not run".into());
+    }
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        let mid = v.len() / 2;
+        if v.len().is_multiple_of(2) {
+            (v[mid - 1] + v[mid]) / 2.0
+        } else {
+            v[mid]
+        }
+    };
+    Ok((
+        median(pairs.iter().map(|p| p.0).collect()),
+        median(pairs.iter().map(|p| p.1).collect()),
+    ))
+}
+
 /// All servers run side by side (pinned to CPU 0, idle unless measured); each round
-/// measures every size on every server in turn, then latency, so slow drifts in the
-/// machine's load hit all servers alike. Cells keep the best round.
+/// measures every size on every server in turn, then latency (`latency_runs` runs
+/// per server, interleaved), so slow drifts in the machine's load hit all servers
+/// alike. Throughput cells keep the best round; latency cells the median run.
 fn measure_all(
     specs: &[Spec],
     plan: &Plan,
@@ -382,7 +414,7 @@ fn measure_all(
         servers.push(start(spec, out_dir, false)?);
     }
     let mut throughput: Vec<Vec<Option<Cell>>> = vec![vec![None; SIZES.len()]; specs.len()];
-    let mut latency: Vec<Option<Cell>> = vec![None; specs.len()];
+    let mut latency: Vec<Vec<Cell>> = vec![Vec::new(); specs.len()];
     let common = |mode: &str, url: &str, name: &str| -> Vec<String> {
         [
             mode,
@@ -427,18 +459,19 @@ fn measure_all(
                 throughput[s][i] = Some(keep_best(old, cell, |a, b| (a.0.max(b.0), a.1.max(b.1))));
             }
         }
-        for (s, server) in servers.iter_mut().enumerate() {
-            let cell = if server.has_exited() {
-                Err(format!("{} exited", server.name))
-            } else {
-                loadgen(binary, &common("latency", &server.url, server.name))
-                    .and_then(|v| Ok((number(&v, "p50_us")?, number(&v, "p99_us")?)))
-            };
-            if let Err(e) = &cell {
-                eprintln!("    {}: {e}", server.name);
+        for _ in 0..plan.latency_runs {
+            for (s, server) in servers.iter_mut().enumerate() {
+                let cell = if server.has_exited() {
+                    Err(format!("{} exited", server.name))
+                } else {
+                    loadgen(binary, &common("latency", &server.url, server.name))
+                        .and_then(|v| Ok((number(&v, "p50_us")?, number(&v, "p99_us")?)))
+                };
+                if let Err(e) = &cell {
+                    eprintln!("    {}: {e}", server.name);
+                }
+                latency[s].push(cell);
             }
-            let old = latency[s].take();
-            latency[s] = Some(keep_best(old, cell, |a, b| (a.0.min(b.0), a.1.min(b.1))));
         }
     }
     for server in servers {
@@ -456,7 +489,7 @@ fn measure_all(
                 .into_iter()
                 .map(|c| c.unwrap_or_else(|| Err("not run".into())))
                 .collect(),
-            latency: latency.unwrap_or_else(|| Err("not run".into())),
+            latency: median_cell(latency),
         })
         .collect())
 }
@@ -590,8 +623,11 @@ fn render(
     size_table(&mut md, rows, |t| t.1, |_, t| with_commas(t.1));
     push(
         &mut md,
-        "\nRound trip, 1 connection, 1 message of 16 B in flight (microseconds; best round):\n"
-            .into(),
+        format!(
+            "\nRound trip, 1 connection, 1 message of 16 B in flight (microseconds; median of \
+             {} interleaved runs per server):\n",
+            plan.rounds * plan.latency_runs
+        ),
     );
     push(&mut md, "| server | p50 | p99 |".into());
     push(&mut md, "|---|---:|---:|".into());
@@ -725,6 +761,7 @@ mod tests {
             warmup: "1",
             duration: "5",
             rounds: 2,
+            latency_runs: 3,
             idle_connections: 10,
             quick: false,
         };
@@ -748,5 +785,22 @@ mod tests {
         );
         assert!(md.contains("**2048 bytes per idle connection**"), "{md}");
         assert!(md.contains("| ws-server | 10.0 | 20.0 |"), "{md}");
+        assert!(md.contains("median of 6 interleaved runs"), "{md}");
+    }
+
+    #[test]
+    fn latency_cells_take_the_median_run_and_errors_stick() {
+        let runs = vec![Ok((3.0, 30.0)), Ok((1.0, 50.0)), Ok((2.0, 10.0))];
+        assert_eq!(median_cell(runs), Ok((2.0, 30.0)));
+        let even = vec![
+            Ok((1.0, 10.0)),
+            Ok((4.0, 40.0)),
+            Ok((2.0, 20.0)),
+            Ok((3.0, 30.0)),
+        ];
+        assert_eq!(median_cell(even), Ok((2.5, 25.0)));
+        let failed = vec![Ok((1.0, 1.0)), Err("corrupt".into()), Ok((1.0, 1.0))];
+        assert_eq!(median_cell(failed), Err("corrupt".into()));
+        assert!(median_cell(Vec::new()).is_err());
     }
 }
