@@ -89,7 +89,9 @@ where
 async fn stream_sink_over_duplex_is_cancellation_safe() {
     let (client_io, server_io) = tokio::io::duplex(1024);
     let server = tokio::spawn(async move {
-        let ws = accept(server_io, AcceptConfig::default()).await.unwrap();
+        let mut config = AcceptConfig::default();
+        config.session = SessionConfig::default().with_binary_buffer_size(1 << 20);
+        let ws = accept(server_io, config).await.unwrap();
         assert_eq!(ws.path(), "/dup");
         assert_eq!(ws.query(), Some("a=b"));
         let ws = cancelling_echo(ws).await;
@@ -99,7 +101,7 @@ async fn stream_sink_over_duplex_is_cancellation_safe() {
         client_io,
         "ws://localhost/dup?a=b",
         |r| r,
-        SessionConfig::default(),
+        SessionConfig::default().with_binary_buffer_size(1 << 20),
     )
     .await
     .unwrap();
@@ -119,6 +121,13 @@ async fn stream_sink_over_duplex_is_cancellation_safe() {
             c.send(text.as_str()).await;
         }
         assert_eq!(c.recv().await, Message::Text(text));
+    }
+    // Large frames: their payload is read straight into the message buffer (direct
+    // reads through session loans), still with `next()` cancelled all along.
+    for i in 0..3u32 {
+        let blob: Vec<u8> = (0..150_000u32).map(|j| (j * 31 + i) as u8).collect();
+        c.send(blob.clone()).await;
+        assert_eq!(c.recv().await, Message::Binary(blob.into()));
     }
     c.close(CloseCode::NORMAL).await;
     assert_eq!(c.closed().await.code, CloseCode::NORMAL);

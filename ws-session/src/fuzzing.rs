@@ -12,14 +12,16 @@ use crate::{DeflateConfig, Delivery, Event, Role, Session, SessionConfig, State}
 /// `Closed`, every event well formed.
 ///
 /// The first byte picks options (delivery modes, small limits); the rest is the input,
-/// cut into pieces whose sizes come from the second byte, with a timer tick between
-/// pieces; data events are echoed back. `t0` is the clock base (the caller's; the session reads no clock).
+/// cut into pieces whose sizes come from the second byte (whose top bit also sends
+/// pieces through [`Session::lend_input`] loans whenever one is offered), with a
+/// timer tick between pieces; data events are echoed back. `t0` is the clock base (the caller's; the session reads no clock).
 pub fn drive(role: Role, deflate: bool, data: &[u8], t0: Instant) {
     let (opts, input) = match data.split_first() {
         Some((o, rest)) => (*o, rest),
         None => (0, data),
     };
     let step = usize::from(input.first().copied().unwrap_or(1) % 17).max(1);
+    let use_loans = input.first().is_some_and(|b| b & 0x80 != 0);
     let mut config = SessionConfig::default()
         .with_text_buffer_size(if opts & 1 != 0 { 64 } else { 8192 })
         .with_binary_buffer_size(if opts & 2 != 0 { 64 } else { 8192 })
@@ -52,7 +54,11 @@ pub fn drive(role: Role, deflate: bool, data: &[u8], t0: Instant) {
     let mut out = Vec::new();
     for piece in input.chunks(step) {
         now += Duration::from_millis(1);
-        session.handle_input(now, piece);
+        if use_loans {
+            feed_through_loans(&mut session, now, piece);
+        } else {
+            session.handle_input(now, piece);
+        }
         session.handle_timeout(now);
         while let Some(event) = session.poll_event() {
             assert!(!closed, "event after Closed: {event:?}");
@@ -78,6 +84,27 @@ pub fn drive(role: Role, deflate: bool, data: &[u8], t0: Instant) {
         check_output(role, &out, &mut close_sent);
     }
     session.handle_eof(now);
+}
+
+/// Feeds `piece` as a front-end doing direct reads would: into a loan while the
+/// session offers one (never more than it lends), the rest as plain input.
+fn feed_through_loans(session: &mut Session, now: Instant, mut piece: &[u8]) {
+    use bytes::BufMut;
+    while !piece.is_empty() {
+        match session.lend_input() {
+            Some(mut loan) => {
+                assert!(loan.max_len() > 0, "an empty loan");
+                let n = loan.max_len().min(piece.len());
+                loan.buf_mut().put_slice(&piece[..n]);
+                session.handle_loan(now, loan);
+                piece = &piece[n..];
+            }
+            None => {
+                session.handle_input(now, piece);
+                return;
+            }
+        }
+    }
 }
 
 /// Our own output must be well-formed frames: masked exactly by clients, control
