@@ -78,8 +78,9 @@
 //!   turns it off); the negotiated parameters become the session's
 //!   `DeflateConfig`.
 //! * **Memory**: an idle connection holds no read or write buffer: reads use one
-//!   256 KiB buffer per runtime thread, writes go straight from the session's queue
-//!   with vectored writes.
+//!   256 KiB buffer per runtime thread (and go straight into the message buffer while
+//!   a large frame is under way), writes go straight from the session's queue with
+//!   vectored writes.
 //! * **Callbacks** of one session run one at a time, in order; see [`Endpoint`].
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
