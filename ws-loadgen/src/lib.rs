@@ -8,7 +8,9 @@
 //!
 //! * [`throughput`]: N connections, each keeping K messages of S bytes in flight
 //!   (pipelined, written and read concurrently), for a window after a warm-up;
-//!   reports echoed messages/s and MB/s.
+//!   reports echoed messages/s and MB/s. Messages are cut from a pattern masked once
+//!   per run ([`outbox`]), so large sizes measure the server, not the generator's
+//!   masking.
 //! * [`latency`]: one connection, one 16-byte message in flight; round-trip
 //!   percentiles.
 //! * [`connections`]: N connections, each handshakes and echoes one message, then all
@@ -46,6 +48,7 @@ pub mod encode;
 mod error;
 pub mod latency;
 pub mod memory;
+pub mod outbox;
 pub mod payload;
 pub mod pool;
 pub mod receive;

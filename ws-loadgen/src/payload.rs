@@ -83,8 +83,18 @@ impl Pattern {
 
     /// The body (everything after the sequence number) of message `seq`.
     pub fn body(&self, seq: u64) -> &[u8] {
-        let start = (seq % PERIOD) as usize;
+        let start = self.body_start(seq);
         &self.bytes[start..start + self.size - SEQ_LEN]
+    }
+
+    /// Where in [`bytes`](Self::bytes) the body of message `seq` starts.
+    pub fn body_start(&self, seq: u64) -> usize {
+        (seq % PERIOD) as usize
+    }
+
+    /// The whole pattern every body is cut from.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
     }
 
     /// Appends message `seq` to `out`.

@@ -12,10 +12,12 @@ use tokio::task::JoinSet;
 
 use crate::conn::{write_failed, Conn};
 use crate::cpu::cpu_nanos;
-use crate::encode::{push_message, push_pong};
+use crate::encode::push_pong;
 use crate::error::LoadError;
+use crate::outbox::{MaskedPattern, Outbox};
 use crate::payload::Pattern;
 use crate::pool::{open_all, wait_or_fail};
+use crate::rng::Rng;
 use crate::target::Target;
 
 /// After the window, how long connections may take to receive their last echoes.
@@ -149,13 +151,18 @@ pub async fn run(config: &ThroughputConfig) -> Result<ThroughputReport, LoadErro
     }
     let pattern = Arc::new(Pattern::new(config.size)?);
     let conns = open_all(&config.target, &pattern, config.connections).await?;
+    // One masking key for the run's messages (see `outbox`); pongs and closes still
+    // draw a fresh key each.
+    let key = Rng::seeded(u64::MAX).mask();
+    let masked = Arc::new(MaskedPattern::new(pattern.clone(), key));
     let shared = Arc::new(Shared::default());
     let mut tasks = JoinSet::new();
     for mut conn in conns {
         let shared = shared.clone();
         let in_flight = config.in_flight;
+        let outbox = Outbox::new(masked.clone());
         tasks.spawn(async move {
-            pump(&mut conn, &shared, in_flight).await?;
+            pump(&mut conn, outbox, &shared, in_flight).await?;
             conn.close().await
         });
     }
@@ -206,9 +213,13 @@ pub async fn run(config: &ThroughputConfig) -> Result<ThroughputReport, LoadErro
 /// One connection's loop: keep `in_flight` messages outstanding, write and read at
 /// the same time (a large echo must never wait for our write to finish), check every
 /// echo; after the stop flag, send nothing new and return once all echoes are in.
-async fn pump(conn: &mut Conn, shared: &Shared, in_flight: usize) -> Result<(), LoadError> {
+async fn pump(
+    conn: &mut Conn,
+    mut out: Outbox,
+    shared: &Shared,
+    in_flight: usize,
+) -> Result<(), LoadError> {
     let in_flight = in_flight as u64;
-    let pattern = conn.pattern().clone();
     let Conn {
         stream,
         rx,
@@ -218,28 +229,30 @@ async fn pump(conn: &mut Conn, shared: &Shared, in_flight: usize) -> Result<(), 
     } = conn;
     let (mut reader, mut writer) = stream.split();
     let mut input = vec![0u8; READ_BUF];
-    let mut out: Vec<u8> = Vec::with_capacity(REFILL_BELOW + pattern.size() + 14);
-    let mut pos = 0;
+    let mut pong = Vec::new();
     loop {
         let stopping = shared.stop.load(Ordering::Relaxed);
         if stopping && rx.expected() == *sent {
-            return match writer.write_all(&out[pos..]).await {
-                Ok(()) => Ok(()),
-                Err(e) => Err(write_failed(&mut reader, rx, e).await),
-            };
-        }
-        if pos > 0 && out.len() - pos < REFILL_BELOW {
-            // Cheap: fewer than REFILL_BELOW bytes move.
-            out.drain(..pos);
-            pos = 0;
+            while out.queued() > 0 {
+                let written = writer.write_vectored(&out.slices()).await;
+                match written {
+                    Ok(0) => return Err(LoadError::Closed("socket refused writes".into())),
+                    Ok(n) => out.advance(n),
+                    Err(e) => return Err(write_failed(&mut reader, rx, e).await),
+                }
+            }
+            return Ok(());
         }
         for ping in rx.take_pings() {
-            push_pong(&mut out, &ping, rng.mask());
+            pong.clear();
+            push_pong(&mut pong, &ping, rng.mask());
+            out.push_encoded(&pong);
         }
-        while !stopping && *sent - rx.expected() < in_flight && out.len() - pos < REFILL_BELOW {
-            push_message(&mut out, &pattern, *sent, rng.mask());
+        while !stopping && *sent - rx.expected() < in_flight && out.queued() < REFILL_BELOW {
+            out.push_message(*sent);
             *sent += 1;
         }
+        let slices = out.slices();
         tokio::select! {
             biased;
             read = reader.read(&mut input) => {
@@ -255,7 +268,7 @@ async fn pump(conn: &mut Conn, shared: &Shared, in_flight: usize) -> Result<(), 
                     shared.echoed.fetch_add(done, Ordering::Relaxed);
                 }
             }
-            wrote = writer.write(&out[pos..]), if pos < out.len() => {
+            wrote = writer.write_vectored(&slices), if !slices.is_empty() => {
                 let n = match wrote {
                     Ok(n) => n,
                     Err(e) => return Err(write_failed(&mut reader, rx, e).await),
@@ -263,11 +276,8 @@ async fn pump(conn: &mut Conn, shared: &Shared, in_flight: usize) -> Result<(), 
                 if n == 0 {
                     return Err(LoadError::Closed("socket refused writes".into()));
                 }
-                pos += n;
-                if pos == out.len() {
-                    out.clear();
-                    pos = 0;
-                }
+                drop(slices);
+                out.advance(n);
             }
         }
     }
