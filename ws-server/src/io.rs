@@ -21,6 +21,8 @@ use ws_session::{InputLoan, Session};
 const READ_BUF: usize = 256 * 1024;
 /// Slices per vectored write (two per small frame: header and payload).
 const MAX_SLICES: usize = 64;
+/// Queued output up to this size is copied into one buffer for a plain write.
+const COALESCE_MAX: usize = 2048;
 
 thread_local! {
     static BUF: RefCell<Box<[u8]>> = RefCell::new(vec![0; READ_BUF].into_boxed_slice());
@@ -132,7 +134,23 @@ where
         if n == 0 {
             return Poll::Ready(Ok(total));
         }
-        match Pin::new(&mut *stream).poll_write_vectored(cx, &slices[..n]) {
+        let small: usize = slices[..n].iter().map(|s| s.len()).sum();
+        let polled = if n > 1 && small <= COALESCE_MAX {
+            // Small frames (a header and a short payload each) leave as one plain
+            // write: cheaper in the kernel than a vectored write of tiny pieces.
+            let mut joined = [0u8; COALESCE_MAX];
+            let mut at = 0;
+            for slice in &slices[..n] {
+                joined[at..at + slice.len()].copy_from_slice(slice);
+                at += slice.len();
+            }
+            Pin::new(&mut *stream).poll_write(cx, &joined[..at])
+        } else if n == 1 {
+            Pin::new(&mut *stream).poll_write(cx, &slices[0])
+        } else {
+            Pin::new(&mut *stream).poll_write_vectored(cx, &slices[..n])
+        };
+        match polled {
             Poll::Ready(Ok(0)) => {
                 return Poll::Ready(Err(io::Error::new(
                     io::ErrorKind::WriteZero,
