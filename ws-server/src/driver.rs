@@ -227,11 +227,15 @@ where
             .flatten()
             .min()
         };
-        let sleep = tokio::time::sleep_until(
-            deadline
-                .map(tokio::time::Instant::from_std)
-                .unwrap_or_else(far_future),
-        );
+        // No timer at all without a deadline (the common case): nothing to build or
+        // register on every turn of the loop.
+        let sleep = deadline.map(|d| tokio::time::sleep_until(tokio::time::Instant::from_std(d)));
+        let timer = async {
+            match sleep {
+                Some(sleep) => sleep.await,
+                None => std::future::pending().await,
+            }
+        };
         let shared = self.shared;
         let is_callback = fut.is_some();
         let mut fut = pin!(futures::future::OptionFuture::from(fut));
@@ -240,7 +244,7 @@ where
             Some(()) = &mut fut, if is_callback => None,
             r = self.io(read) => Some(Wakeup::Io(r)),
             _ = shared.wake.notified() => Some(Wakeup::Command),
-            _ = sleep, if deadline.is_some() => Some(Wakeup::Timer),
+            () = timer => Some(Wakeup::Timer),
         }
     }
 
@@ -364,9 +368,4 @@ impl WithSession for &Shared {
     fn with<R>(&mut self, f: impl FnOnce(&mut ws_session::Session) -> R) -> R {
         f(&mut self.lock().session)
     }
-}
-
-/// A deadline that never comes (about 30 years out).
-fn far_future() -> tokio::time::Instant {
-    tokio::time::Instant::now() + std::time::Duration::from_secs(86400 * 365 * 30)
 }
