@@ -214,9 +214,7 @@ where
     async fn wait<F: Future<Output = ()>>(&mut self, fut: Option<F>) -> Option<Wakeup> {
         let read = fut.is_none();
         let deadline = {
-            let mut core = self.shared.lock();
-            // From here on a send must wake us (see `Core::driver_busy`).
-            core.driver_busy = false;
+            let core = self.shared.lock();
             if core.session.is_closed() && self.linger.is_none() {
                 self.linger = Some(Instant::now() + core.session.config().session_close_timeout);
             }
@@ -265,7 +263,6 @@ where
         let Some(wakeup) = wakeup else { return };
         let now = Instant::now();
         let mut core = self.shared.lock();
-        core.driver_busy = true;
         match wakeup {
             Wakeup::Io(Ok(())) => {}
             Wakeup::Io(Err(e)) => {

@@ -82,10 +82,6 @@ pub(crate) struct Core {
     pub(crate) kill: bool,
     /// The driver has ended; nothing will be written any more.
     pub(crate) gone: bool,
-    /// The driver is between waits (handing events to the endpoint): it writes what
-    /// is queued before it waits again, so a send need not wake it. Saves an echo
-    /// from the endpoint's own callback a second turn of the driver's loop.
-    pub(crate) driver_busy: bool,
 }
 
 impl Core {
@@ -182,7 +178,6 @@ impl SessionHandle {
                     timed_out: false,
                     kill: false,
                     gone: false,
-                    driver_busy: true,
                 }),
                 wake: Notify::new(),
                 progress: Notify::new(),
@@ -378,17 +373,14 @@ impl SessionHandle {
         &self,
         f: impl FnOnce(&mut Session, Instant) -> Result<(), SendError>,
     ) -> Result<(), Error> {
-        let busy = {
+        {
             let mut core = self.shared.lock();
             if core.gone {
                 return Err(Error::Closed);
             }
             f(&mut core.session, Instant::now()).map_err(send_error)?;
-            core.driver_busy
-        };
-        if !busy {
-            self.shared.wake.notify_one();
         }
+        self.shared.wake.notify_one();
         Ok(())
     }
 
@@ -417,11 +409,8 @@ impl SessionHandle {
                         Error::Send(e) => send_error(e),
                         e => e,
                     });
-                    let busy = core.driver_busy;
                     drop(core);
-                    if !busy {
-                        shared.wake.notify_one();
-                    }
+                    shared.wake.notify_one();
                     return result;
                 }
             }
