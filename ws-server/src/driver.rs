@@ -243,7 +243,7 @@ where
             biased;
             Some(()) = &mut fut, if is_callback => None,
             r = self.io(read) => Some(Wakeup::Io(r)),
-            _ = shared.wake.notified() => Some(Wakeup::Command),
+            () = poll_fn(|cx| shared.wake.poll_woken(cx)) => Some(Wakeup::Command),
             () = timer => Some(Wakeup::Timer),
         }
     }
@@ -261,7 +261,6 @@ where
 
     fn on_wakeup(&mut self, wakeup: Option<Wakeup>) {
         let Some(wakeup) = wakeup else { return };
-        let now = Instant::now();
         let mut core = self.shared.lock();
         match wakeup {
             Wakeup::Io(Ok(())) => {}
@@ -275,10 +274,11 @@ where
                 if core.kill {
                     self.eof = true;
                     self.broken = true;
-                    core.session.handle_eof(now);
+                    core.session.handle_eof(Instant::now());
                 }
             }
             Wakeup::Timer => {
+                let now = Instant::now();
                 if core.blocking_expired(now) && !core.session.is_closed() {
                     tracing::debug!("blocking send timed out");
                     core.timed_out = true;
@@ -311,28 +311,29 @@ where
                 return Poll::Pending;
             }
             let mut progress = false;
-            // Write.
-            {
+            // Write (and note whether the session is closed, under the same lock).
+            let closed = {
                 let mut core = shared.lock();
                 let above = core.session.is_above_high_water();
                 match poll_write_session(&mut self.stream, cx, &mut core.session) {
-                    Poll::Ready(Ok(0)) => {}
+                    Poll::Ready(Ok(0)) | Poll::Pending => core.session.is_closed(),
                     Poll::Ready(Ok(n)) => {
                         core.written += n as u64;
                         self.unflushed = true;
                         // Writing needs no new turn of the loop (waiters are woken
                         // here) unless the session may now be finished.
-                        progress |= core.session.is_closed();
+                        let closed = core.session.is_closed();
+                        progress |= closed;
                         let drained = above && !core.session.is_above_high_water();
                         if drained || !core.blocking.is_empty() || core.session.is_finished() {
                             drop(core);
                             shared.progress.notify_waiters();
                         }
+                        closed
                     }
                     Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-                    Poll::Pending => {}
                 }
-            }
+            };
             if self.unflushed {
                 match std::pin::Pin::new(&mut self.stream).poll_flush(cx) {
                     Poll::Ready(Ok(())) => self.unflushed = false,
@@ -341,7 +342,6 @@ where
                 }
             }
             // Read (not while a callback runs, nor after the end of input).
-            let closed = shared.lock().session.is_closed();
             if read && !self.eof && !closed {
                 match poll_read_session(&mut self.stream, cx, shared) {
                     Poll::Ready(Ok(0)) => {

@@ -34,10 +34,12 @@
 //! pongs go out ahead of queued data.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use futures::task::AtomicWaker;
 use tokio::sync::Notify;
 use ws_frame::CloseCode;
 use ws_handshake::DeflateParams;
@@ -106,7 +108,7 @@ impl Core {
 pub(crate) struct Shared {
     pub(crate) core: Mutex<Core>,
     /// Wakes the driver (something was queued, or a kill).
-    pub(crate) wake: Notify,
+    pub(crate) wake: DriverWake,
     /// Wakes waiting senders (queue drained, bytes written, closed).
     pub(crate) progress: Notify,
     pub(crate) id: u64,
@@ -118,6 +120,37 @@ pub(crate) struct Shared {
     pub(crate) blocking_timeout: Option<Duration>,
     pub(crate) properties: Properties,
     pub(crate) slot: Arc<EndpointSlot>,
+}
+
+/// Wakes the driver task: a flag plus the driver's waker, cheaper per turn of the
+/// driver's loop than a `Notify` (no waiter list to join and leave). A wake that
+/// comes while the driver is not waiting is kept (the flag) and seen at its next wait.
+#[derive(Debug, Default)]
+pub(crate) struct DriverWake {
+    pending: AtomicBool,
+    waker: AtomicWaker,
+}
+
+impl DriverWake {
+    /// Wakes the driver (or has its next wait return at once).
+    pub(crate) fn notify(&self) {
+        self.pending.store(true, Ordering::Release);
+        self.waker.wake();
+    }
+
+    /// For the driver: ready once a wake came since the last ready.
+    pub(crate) fn poll_woken(&self, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        if self.pending.swap(false, Ordering::AcqRel) {
+            return std::task::Poll::Ready(());
+        }
+        self.waker.register(cx.waker());
+        // A wake between the check and the registration must not be lost.
+        if self.pending.swap(false, Ordering::AcqRel) {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    }
 }
 
 impl Shared {
@@ -179,7 +212,7 @@ impl SessionHandle {
                     kill: false,
                     gone: false,
                 }),
-                wake: Notify::new(),
+                wake: DriverWake::default(),
                 progress: Notify::new(),
                 id: init.id,
                 target: init.target,
@@ -280,7 +313,7 @@ impl SessionHandle {
             .session
             .set_idle_timeouts(read, write, max);
         // The driver sleeps until the old deadline: have it read the new one.
-        self.shared.wake.notify_one();
+        self.shared.wake.notify();
     }
 
     /// Whether messages can still be sent (open, not closing).
@@ -380,7 +413,7 @@ impl SessionHandle {
             }
             f(&mut core.session, Instant::now()).map_err(send_error)?;
         }
-        self.shared.wake.notify_one();
+        self.shared.wake.notify();
         Ok(())
     }
 
@@ -410,7 +443,7 @@ impl SessionHandle {
                         e => e,
                     });
                     drop(core);
-                    shared.wake.notify_one();
+                    shared.wake.notify();
                     return result;
                 }
             }
@@ -437,7 +470,7 @@ impl SessionHandle {
         };
         let _registration = Registration { shared, id };
         // The driver enforces the deadline from now on, also while we wait for room.
-        shared.wake.notify_one();
+        shared.wake.notify();
         let target = self
             .with_room(move |core, now| {
                 op(&mut core.session, now)?;

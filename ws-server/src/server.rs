@@ -533,7 +533,7 @@ impl Server {
             );
             for s in left {
                 s.shared.lock().kill = true;
-                s.shared.wake.notify_one();
+                s.shared.wake.notify();
             }
             let _ = self
                 .wait_connections(tokio::time::Instant::now() + Duration::from_secs(1))
