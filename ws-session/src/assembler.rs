@@ -88,9 +88,10 @@ impl Sink {
 
     /// Before `incoming` bytes of a message are appended with `rest` more of the
     /// frame to come: makes room (for partial delivery, up to the part size), ahead as
-    /// far as the [`RESERVE_GROWTH`] rule allows. The buffer grows only when the bytes (or a useful read) no longer fit,
-    /// or in one step to the frame's end as soon as the rule allows that, so the
-    /// bytes copied by regrowth stay below a seventh of the message.
+    /// far as the [`RESERVE_GROWTH`] rule allows. The buffer grows only when the bytes
+    /// (or a useful read) no longer fit, or in one step to the frame's end as soon as
+    /// the rule allows that, so the bytes copied by regrowth stay below a seventh of
+    /// the message.
     fn reserve_ahead(&mut self, incoming: usize, rest: u64) {
         let Some(msg) = self.msg.as_ref() else {
             return;
@@ -114,7 +115,11 @@ impl Sink {
         let target = frame_end.min(allowed);
         let cramped = capacity - len < incoming.max(MIN_SPARE);
         if target > capacity && (cramped || target == frame_end) {
-            self.buf.reserve(target - len);
+            // Exactly `target` (`reserve` could double past the bound), keeping the
+            // bytes so far.
+            let mut grown = BytesMut::with_capacity(target);
+            grown.extend_from_slice(&self.buf);
+            self.buf = grown;
         }
     }
 

@@ -127,6 +127,21 @@ fn a_stalled_large_frame_reserves_by_bytes_received_not_by_its_announced_length(
         "lent {} bytes after 100,000",
         loan.max_len()
     );
+    s.handle_loan(t0, loan);
+    // Many small steps later the loans still stay within the bound.
+    let mut received = 100_000;
+    for _ in 0..40 {
+        let mut loan = s.lend_input().expect("still under way");
+        assert!(
+            received + loan.max_len() <= 8 * received,
+            "lent {} bytes after {received}",
+            loan.max_len()
+        );
+        let n = loan.max_len().min(50_000);
+        loan.buf_mut().put_slice(&vec![0u8; n]);
+        s.handle_loan(t0, loan);
+        received += n;
+    }
 }
 
 #[test]
