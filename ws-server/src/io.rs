@@ -6,7 +6,9 @@
 //! While a large frame is under way the session lends its message buffer instead
 //! ([`ws_session::Session::lend_input`]) and the payload is read straight into it:
 //! no copy, and reads as large as the frame's rest.
-//! Writes take the session's queued frames as `IoSlice`s for one vectored write.
+//! Writes take the session's queued frames as `IoSlice`s for one vectored write; up
+//! to 2 KiB of them (small frames: a header and a short payload each) are copied into
+//! one stack buffer for a plain write instead, which costs the kernel less.
 
 use std::cell::RefCell;
 use std::io::{self, IoSlice};
