@@ -418,34 +418,45 @@ impl SessionHandle {
     }
 
     /// Waits until the queue is below its high-water mark, then runs `op` under the
-    /// lock and wakes the driver.
+    /// lock and wakes the driver. With room at once (the common case) no waiter is
+    /// registered at all.
     async fn with_room<R>(
         &self,
         op: impl FnOnce(&mut Core, Instant) -> Result<R, Error>,
     ) -> Result<R, Error> {
         let shared = &*self.shared;
+        let mut op = Some(op);
+        let mut attempt = || -> Option<Result<R, Error>> {
+            let mut core = shared.lock();
+            if core.gone || core.session.state() != State::Open {
+                return Some(Err(if core.timed_out {
+                    Error::SendTimeout
+                } else {
+                    Error::Closed
+                }));
+            }
+            if core.session.is_above_high_water() {
+                return None;
+            }
+            let op = op.take().expect("runs at most once");
+            let result = op(&mut core, Instant::now()).map_err(|e| match e {
+                Error::Send(e) => send_error(e),
+                e => e,
+            });
+            drop(core);
+            shared.wake.notify();
+            Some(result)
+        };
+        if let Some(result) = attempt() {
+            return result;
+        }
         loop {
+            // Registered before the re-check, so a drain in between is not missed.
             let notified = shared.progress.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            {
-                let mut core = shared.lock();
-                if core.gone || core.session.state() != State::Open {
-                    return Err(if core.timed_out {
-                        Error::SendTimeout
-                    } else {
-                        Error::Closed
-                    });
-                }
-                if !core.session.is_above_high_water() {
-                    let result = op(&mut core, Instant::now()).map_err(|e| match e {
-                        Error::Send(e) => send_error(e),
-                        e => e,
-                    });
-                    drop(core);
-                    shared.wake.notify();
-                    return result;
-                }
+            if let Some(result) = attempt() {
+                return result;
             }
             notified.await;
         }
