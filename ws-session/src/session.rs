@@ -58,11 +58,20 @@ pub struct Session {
 /// Only appending is possible (through [`buf_mut`](Self::buf_mut)), and at most
 /// [`max_len`](Self::max_len) bytes: the rest of the current frame, bounded by what
 /// the peer has already sent (never by the length it announced).
-#[derive(Debug)]
 pub struct InputLoan {
     buf: BytesMut,
     start: usize,
     max: usize,
+}
+
+/// Sizes only: the buffer holds a whole message so far, not something to print.
+impl std::fmt::Debug for InputLoan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InputLoan")
+            .field("len", &self.len())
+            .field("max_len", &self.max)
+            .finish_non_exhaustive()
+    }
 }
 
 impl InputLoan {
