@@ -35,10 +35,6 @@ const RESERVE_GROWTH: usize = 8;
 /// Spare room below which a message buffer grows before a direct read.
 const MIN_SPARE: usize = 4 * 1024;
 
-/// Message-buffer capacity kept between messages; a larger buffer is dropped when a
-/// message ends, so an idle connection does not pin its last large message.
-const BUF_KEEP: usize = 4 * 1024;
-
 /// The message being received.
 struct InMessage {
     text: bool,
@@ -395,15 +391,15 @@ impl Assembler {
         let msg = self.sink.msg.take().expect("message in progress");
         if msg.partial {
             Sink::emit_part(&msg, &mut self.sink.buf, true, events);
+            // What capacity is left shares the last part's allocation: keeping it
+            // would pin that part while the connection idles.
+            self.sink.buf = BytesMut::new();
         } else {
-            // A large buffer goes out whole (no split, so no shared spare capacity
-            // pinning it, and text becomes a `String` without a copy); a small one is
-            // split and its spare capacity kept for the next message.
-            let data = if self.sink.buf.capacity() > BUF_KEEP {
-                std::mem::take(&mut self.sink.buf)
-            } else {
-                self.sink.buf.split()
-            };
+            // The buffer goes out whole: it was reserved for this message (exactly, for
+            // a single frame), so it has no spare room worth keeping, and a split
+            // would cost a shared-ownership header and pin the allocation. Text
+            // becomes a `String` without a copy.
+            let data = std::mem::take(&mut self.sink.buf);
             let message = if msg.text {
                 // Validated as it arrived; `from_utf8` re-checks (no unsafe here).
                 Message::Text(
@@ -413,11 +409,6 @@ impl Assembler {
                 Message::Binary(data.freeze())
             };
             events.push_back(Event::Message(message));
-        }
-        if self.sink.buf.capacity() > BUF_KEEP {
-            // The spare capacity left after the split shares the message's allocation:
-            // keeping it would pin the whole message while the connection idles.
-            self.sink.buf = BytesMut::new();
         }
         Ok(())
     }

@@ -169,7 +169,11 @@ pub struct SessionConfig {
     pub max_idle_timeout: Option<Duration>,
     /// Our addition: when queued outbound bytes exceed this, the session reports
     /// itself above its high-water mark so front-ends stop accepting sends until it
-    /// drains. Default 64 KiB.
+    /// drains. Default 256 KiB: room for a few 64 KiB messages, so an echo of such
+    /// messages does not wait for every one to be written before taking the next
+    /// (at 64 KiB, one message alone was above the mark, and a loaded server
+    /// echoing 64 KiB messages ran at half its rate). The hard bound is
+    /// `max_outbound_bytes`.
     pub outbound_high_water_mark: usize,
     /// Our addition: hard bound on queued outbound bytes; a data send or ping that
     /// would go beyond it fails with [`SendError::QueueFull`](crate::SendError::QueueFull)
@@ -200,7 +204,7 @@ impl Default for SessionConfig {
             read_idle_timeout: None,
             write_idle_timeout: None,
             max_idle_timeout: None,
-            outbound_high_water_mark: 64 * 1024,
+            outbound_high_water_mark: 256 * 1024,
             max_outbound_bytes: 64 * 1024 * 1024 + 64 * 1024,
             fragment_size: None,
             deflate: None,
