@@ -2,18 +2,30 @@
 //! (shared with the [`SessionHandle`]s) over any transport, calling the endpoint.
 //!
 //! Loop: dispatch every queued event to the endpoint (callbacks may queue sends),
-//! then wait for the first of: transport I/O (write what is queued, then read and
-//! feed the session), a wake-up from a handle (something queued, a forced shutdown),
-//! or the next deadline (session timers, blocking sends). All available input is
-//! parsed and all callbacks run before the next write, so many echoes leave in one
-//! vectored write. While a callback is pending the driver keeps writing and keeps
-//! the timers, but does not read.
+//! then wait for the first of: transport I/O, a wake-up from a handle (something
+//! queued, a forced shutdown), or the next deadline (session timers, blocking sends).
+//!
+//! The I/O wait is where the hot path lives, so a message costs no turn of the loop:
+//! it writes what is queued, reads and feeds the session, then hands the new
+//! messages, parts and pongs to the endpoint right there, polling each callback once,
+//! and goes round again to write the replies, until the transport has nothing more
+//! to read. It returns to the loop only for what the loop must do: a callback that
+//! waits (then finished there), a close to dispatch, the end of input, a closed
+//! session that wrote. All available input is parsed and all callbacks run before
+//! the next write, so many echoes leave in one write. While a callback is pending
+//! the driver keeps writing and keeps the timers, but does not read.
+//!
+//! Wake-ups: a send made while the driver is handing events to the endpoint does
+//! not wake it (`Core::driving`: it writes right after). Every handle call that can
+//! bring a deadline earlier (close, ping, idle timeouts, flushed sends) wakes it
+//! always, so the loop re-arms its timer; input alone only moves deadlines later,
+//! or ends the session (a close event, which the loop handles).
 
 use std::future::{poll_fn, Future};
 use std::io;
 use std::pin::pin;
 use std::sync::Arc;
-use std::task::Poll;
+use std::task::{Context, Poll};
 use std::time::Instant;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -23,7 +35,7 @@ use ws_session::{CloseCause, Event};
 use crate::endpoint::{BoxFut, DynEndpoint};
 use crate::error::Error;
 use crate::handle::{SessionHandle, Shared};
-use crate::io::{poll_read_session, poll_write_session, WithSession};
+use crate::io::{poll_read_session, poll_write_session};
 use crate::server::Opened;
 
 /// Why the driver woke up.
@@ -33,9 +45,21 @@ enum Wakeup {
     Timer,
 }
 
+/// Steps of the I/O wait (a write and a read, or one callback) before it yields to
+/// the runtime: tokio's transports yield on their own after a budget of reads;
+/// this bounds any other.
+const IO_ROUNDS: usize = 512;
+
 struct Driver<'a, S> {
     stream: S,
     shared: &'a Shared,
+    endpoint: &'a dyn DynEndpoint,
+    handle: &'a SessionHandle,
+    /// A callback started in the I/O wait that did not complete at once: the loop
+    /// runs it to completion before anything else.
+    pending: Option<BoxFut<'a>>,
+    /// An event the I/O wait leaves to the loop (a close).
+    held: Option<Event>,
     /// The read side ended or the transport failed: no more reads.
     eof: bool,
     /// The transport failed: no more writes either.
@@ -71,6 +95,10 @@ where
     let mut d = Driver {
         stream,
         shared: &shared,
+        endpoint,
+        handle: &handle,
+        pending: None,
+        held: None,
         eof: false,
         broken: false,
         error: None,
@@ -98,10 +126,16 @@ where
             .handle_input(Instant::now(), &leftover);
     }
     loop {
+        if let Some(fut) = d.pending.take() {
+            Box::pin(d.callback_pending(fut)).await;
+        }
+        if let Some(event) = d.held.take() {
+            d.dispatch(event).await;
+        }
         loop {
             let event = shared.lock().session.poll_event();
             match event {
-                Some(event) => d.dispatch(endpoint, &handle, event).await,
+                Some(event) => d.dispatch(event).await,
                 None => break,
             }
         }
@@ -143,7 +177,7 @@ impl Drop for Cleanup<'_> {
     }
 }
 
-impl<S> Driver<'_, S>
+impl<'a, S> Driver<'a, S>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send,
 {
@@ -153,7 +187,8 @@ where
     }
 
     /// Hands one event to the endpoint.
-    async fn dispatch(&mut self, endpoint: &dyn DynEndpoint, handle: &SessionHandle, event: Event) {
+    async fn dispatch(&mut self, event: Event) {
+        let (endpoint, handle) = (self.endpoint, self.handle);
         match event {
             Event::Message(m) => self.callback(endpoint.on_message(handle, m)).await,
             Event::Part { kind, data, last } => {
@@ -300,72 +335,135 @@ where
         }
     }
 
-    /// One round of transport I/O: flush what is queued, then (if `read`) read once
-    /// and feed the session. Resolves when input arrived (or ended, or failed), or a
-    /// closed session wrote; a write alone keeps waiting, with the wakers of this
-    /// same poll, so an echo costs one turn of the loop, not two.
+    /// Transport I/O: write what is queued, then (if `read`) read, feed the session
+    /// and hand what it yields to the endpoint, and go round again. Resolves when the
+    /// loop has work (see the module docs), the input ended or failed, or a closed
+    /// session wrote; a write alone keeps waiting, with the wakers of this same poll,
+    /// so an echo costs no turn of the loop.
     async fn io(&mut self, read: bool) -> io::Result<()> {
-        let shared = self.shared;
         poll_fn(|cx| {
-            if self.broken {
-                return Poll::Pending;
-            }
-            let mut progress = false;
-            // Write (and note whether the session is closed, under the same lock).
-            let closed = {
-                let mut core = shared.lock();
-                let above = core.session.is_above_high_water();
-                match poll_write_session(&mut self.stream, cx, &mut core.session) {
-                    Poll::Ready(Ok(0)) | Poll::Pending => core.session.is_closed(),
-                    Poll::Ready(Ok(n)) => {
-                        core.written += n as u64;
-                        self.unflushed = true;
-                        // Writing needs no new turn of the loop (waiters are woken
-                        // here) unless the session may now be finished.
-                        let closed = core.session.is_closed();
-                        progress |= closed;
-                        let drained = above && !core.session.is_above_high_water();
-                        if drained || !core.blocking.is_empty() || core.session.is_finished() {
-                            drop(core);
-                            shared.progress.notify_waiters();
+            for _ in 0..IO_ROUNDS {
+                match self.transfer(cx, read) {
+                    Ok(Step::Wait) => return Poll::Pending,
+                    Ok(Step::Loop) => return Poll::Ready(Ok(())),
+                    Ok(Step::Again) => {}
+                    Ok(Step::Call(event)) => {
+                        if !self.call_now(cx, event) {
+                            return Poll::Ready(Ok(()));
                         }
-                        closed
                     }
-                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-                }
-            };
-            if self.unflushed {
-                match std::pin::Pin::new(&mut self.stream).poll_flush(cx) {
-                    Poll::Ready(Ok(())) => self.unflushed = false,
-                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-                    Poll::Pending => {}
+                    Err(e) => return Poll::Ready(Err(e)),
                 }
             }
-            // Read (not while a callback runs, nor after the end of input).
-            if read && !self.eof && !closed {
-                match poll_read_session(&mut self.stream, cx, shared) {
-                    Poll::Ready(Ok(0)) => {
-                        self.eof = true;
-                        progress = true;
-                    }
-                    Poll::Ready(Ok(_)) => progress = true,
-                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-                    Poll::Pending => {}
-                }
-            }
-            if progress {
-                Poll::Ready(Ok(()))
-            } else {
-                Poll::Pending
-            }
+            // Let the runtime run other tasks; this poll comes back at once.
+            cx.waker().wake_by_ref();
+            Poll::Pending
         })
         .await
     }
+
+    /// One step of [`io`](Self::io), under one lock of the session: the next queued
+    /// event if there is one; else write what is queued, read and feed the session,
+    /// and take the first event that yields.
+    fn transfer(&mut self, cx: &mut Context<'_>, read: bool) -> io::Result<Step> {
+        if self.broken {
+            return Ok(Step::Wait);
+        }
+        let shared = self.shared;
+        let mut core = shared.lock();
+        if read {
+            if let Some(event) = core.session.poll_event() {
+                return Ok(Step::Call(event));
+            }
+        }
+        // The endpoint is done for now: sends wake the driver again.
+        core.driving = false;
+        let above = core.session.is_above_high_water();
+        let (wrote, wake_senders) =
+            match poll_write_session(&mut self.stream, cx, &mut core.session) {
+                Poll::Ready(Ok(0)) | Poll::Pending => (false, false),
+                Poll::Ready(Ok(n)) => {
+                    core.written += n as u64;
+                    self.unflushed = true;
+                    let drained = above && !core.session.is_above_high_water();
+                    let wake = drained || !core.blocking.is_empty() || core.session.is_finished();
+                    (true, wake)
+                }
+                Poll::Ready(Err(e)) => return Err(e),
+            };
+        if self.unflushed {
+            match std::pin::Pin::new(&mut self.stream).poll_flush(cx) {
+                Poll::Ready(Ok(())) => self.unflushed = false,
+                Poll::Ready(Err(e)) => return Err(e),
+                Poll::Pending => {}
+            }
+        }
+        let step = if core.session.is_closed() {
+            // A closed session that wrote may now be finished: the loop checks.
+            if wrote {
+                Step::Loop
+            } else {
+                Step::Wait
+            }
+        } else if !read || self.eof {
+            Step::Wait
+        } else {
+            match poll_read_session(&mut self.stream, cx, &mut core.session) {
+                Poll::Ready(Ok(0)) => {
+                    self.eof = true;
+                    Step::Loop
+                }
+                Poll::Ready(Ok(_)) => match core.session.poll_event() {
+                    Some(event) => Step::Call(event),
+                    // A frame in part, or a ping whose pong is now queued.
+                    None => Step::Again,
+                },
+                Poll::Ready(Err(e)) => return Err(e),
+                Poll::Pending => Step::Wait,
+            }
+        };
+        if let Step::Call(_) = step {
+            core.driving = true;
+        }
+        drop(core);
+        if wake_senders {
+            shared.progress.notify_waiters();
+        }
+        Ok(step)
+    }
+
+    /// Hands `event` to the endpoint, polling the callback once. Returns whether the
+    /// I/O wait may go on: not if the callback waits (it is kept in `pending`), nor
+    /// for a close (kept in `held`); the loop has both.
+    fn call_now(&mut self, cx: &mut Context<'_>, event: Event) -> bool {
+        let (endpoint, handle) = (self.endpoint, self.handle);
+        let mut fut = match event {
+            Event::Message(m) => endpoint.on_message(handle, m),
+            Event::Part { kind, data, last } => endpoint.on_part(handle, kind, data, last),
+            Event::Pong(p) => endpoint.on_pong(handle, p),
+            event => {
+                self.held = Some(event);
+                self.shared.lock().driving = false;
+                return false;
+            }
+        };
+        if fut.as_mut().poll(cx).is_ready() {
+            return true;
+        }
+        self.pending = Some(fut);
+        self.shared.lock().driving = false;
+        false
+    }
 }
 
-/// The driver takes the session's lock only around each step of a read.
-impl WithSession for &Shared {
-    fn with<R>(&mut self, f: impl FnOnce(&mut ws_session::Session) -> R) -> R {
-        f(&mut self.lock().session)
-    }
+/// What one step of the I/O wait leaves to do.
+enum Step {
+    /// Nothing until a waker fires.
+    Wait,
+    /// The driver's loop has work.
+    Loop,
+    /// Go round again.
+    Again,
+    /// Hand this event to the endpoint.
+    Call(Event),
 }

@@ -8,7 +8,7 @@
 //! no copy, and reads as large as the frame's rest.
 //! Writes take the session's queued frames as `IoSlice`s for one vectored write; up
 //! to 2 KiB of them (small frames: a header and a short payload each) are copied into
-//! one stack buffer for a plain write instead, which costs the kernel less.
+//! the thread's buffer for a plain write instead, which costs the kernel less.
 
 use std::cell::RefCell;
 use std::io::{self, IoSlice};
@@ -47,46 +47,32 @@ where
     })
 }
 
-/// Access to a session, however the caller holds it (owned, or behind a lock that
-/// is taken only around each call).
-pub(crate) trait WithSession {
-    /// Runs `f` on the session.
-    fn with<R>(&mut self, f: impl FnOnce(&mut Session) -> R) -> R;
-}
-
-impl WithSession for &mut Session {
-    fn with<R>(&mut self, f: impl FnOnce(&mut Session) -> R) -> R {
-        f(self)
-    }
-}
-
 /// Polls one read and feeds it to the session: straight into the message buffer
 /// when the session lends it, else through the thread's buffer. Returns the byte
 /// count; `Ok(0)` is the end of the stream, already reported to the session.
-pub(crate) fn poll_read_session<S, W>(
+pub(crate) fn poll_read_session<S>(
     stream: &mut S,
     cx: &mut Context<'_>,
-    mut session: W,
+    session: &mut Session,
 ) -> Poll<io::Result<usize>>
 where
     S: AsyncRead + Unpin + ?Sized,
-    W: WithSession,
 {
-    let polled = match session.with(Session::lend_input) {
+    let polled = match session.lend_input() {
         Some(mut loan) => {
             let polled = poll_read_loan(stream, cx, &mut loan);
-            session.with(|s| s.handle_loan(Instant::now(), loan));
+            session.handle_loan(Instant::now(), loan);
             polled
         }
         None => poll_read_into(stream, cx, |bytes| {
             if !bytes.is_empty() {
-                session.with(|s| s.handle_input(Instant::now(), bytes));
+                session.handle_input(Instant::now(), bytes);
             }
         })
         .map_ok(|(n, ())| n),
     };
     if let Poll::Ready(Ok(0)) = polled {
-        session.with(|s| s.handle_eof(Instant::now()));
+        session.handle_eof(Instant::now());
     }
     polled
 }
@@ -130,23 +116,30 @@ where
     S: AsyncWrite + Unpin + ?Sized,
 {
     let mut total = 0;
-    loop {
+    // Cheap when nothing is queued (most calls): no slices to set up.
+    while session.pending_transmit() > 0 {
         let mut slices = [IoSlice::new(&[]); MAX_SLICES];
         let n = session.poll_transmit(&mut slices);
         if n == 0 {
-            return Poll::Ready(Ok(total));
+            break;
         }
         let small: usize = slices[..n].iter().map(|s| s.len()).sum();
         let polled = if n > 1 && small <= COALESCE_MAX {
             // Small frames (a header and a short payload each) leave as one plain
             // write: cheaper in the kernel than a vectored write of tiny pieces.
-            let mut joined = [0u8; COALESCE_MAX];
-            let mut at = 0;
-            for slice in &slices[..n] {
-                joined[at..at + slice.len()].copy_from_slice(slice);
-                at += slice.len();
-            }
-            Pin::new(&mut *stream).poll_write(cx, &joined[..at])
+            // They are joined in the thread's read buffer, idle while we write (a
+            // stack array would be zeroed on every call).
+            BUF.with(|cell| match cell.try_borrow_mut() {
+                Ok(mut joined) => {
+                    let mut at = 0;
+                    for slice in &slices[..n] {
+                        joined[at..at + slice.len()].copy_from_slice(slice);
+                        at += slice.len();
+                    }
+                    Pin::new(&mut *stream).poll_write(cx, &joined[..at])
+                }
+                Err(_) => Pin::new(&mut *stream).poll_write_vectored(cx, &slices[..n]),
+            })
         } else if n == 1 {
             Pin::new(&mut *stream).poll_write(cx, &slices[0])
         } else {
@@ -168,4 +161,5 @@ where
             Poll::Pending => return Poll::Pending,
         }
     }
+    Poll::Ready(Ok(total))
 }

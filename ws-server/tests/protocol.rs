@@ -288,3 +288,38 @@ async fn a_client_that_saw_the_101_knows_on_open_has_run() {
         assert_eq!(opens.load(std::sync::atomic::Ordering::SeqCst), n);
     }
 }
+
+/// Closes the session from `on_message`; gives the peer 300 ms to answer.
+struct ClosesOnMessage(mpsc::UnboundedSender<String>);
+
+impl Endpoint for ClosesOnMessage {
+    fn session_config(&self, config: SessionConfig) -> SessionConfig {
+        config.with_session_close_timeout(std::time::Duration::from_millis(300))
+    }
+    async fn on_message(&self, s: &SessionHandle, _: Message) {
+        s.close(CloseCode::NORMAL, "bye").unwrap();
+    }
+    async fn on_close(&self, _: &SessionHandle, c: &CloseInfo) {
+        let _ = self.0.send(format!("close {} {:?}", c.code.0, c.initiator));
+    }
+}
+
+/// A close started by a callback arms the close-handshake timer (the driver runs
+/// callbacks inside its I/O wait, whose timer was set before): a peer that never
+/// answers is dropped after the timeout, not kept forever.
+#[tokio::test]
+async fn close_from_a_callback_times_out_against_a_silent_peer() {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let server = Server::builder().build();
+    server.add_endpoint("/close", ClosesOnMessage(tx)).unwrap();
+    let addr = start(&server).await;
+    let (head, mut tcp) = raw(addr, &upgrade_request(addr, "/close", "")).await;
+    assert!(head.starts_with("HTTP/1.1 101"), "{head}");
+    let started = std::time::Instant::now();
+    tcp.write_all(&masked(0x81, b"hi")).await.unwrap();
+    // We never answer the close: the server ends the connection on its own.
+    let reply = read_to_end(&mut tcp).await;
+    assert_eq!(close_code(&reply), Some(1000));
+    assert!(started.elapsed() >= std::time::Duration::from_millis(250));
+    assert_eq!(guard(rx.recv()).await.unwrap(), "close 1006 Local");
+}
