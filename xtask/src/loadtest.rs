@@ -7,9 +7,9 @@
 //! The servers run side by side (idle unless measured) and are measured in turn:
 //! each round runs throughput at 16 B, 1 KiB, 64 KiB and 1 MiB (100 connections, 8
 //! messages in flight each) on every server, then round-trip latency (1 connection,
-//! 16 B; 3 runs per server, interleaved); a throughput cell keeps its best round (2
-//! rounds; 1 with `--quick`), a latency cell the median of its runs; an error in any
-//! run sticks. Then SIGTERM. Last, the connections run against a fresh
+//! 16 B; 3 runs per server, interleaved, rotating which server goes first); a
+//! throughput cell keeps its best round (2 rounds; 1 with `--quick`), a latency
+//! cell the median of its runs; an error in any run sticks. Then SIGTERM. Last, the connections run against a fresh
 //! `ws-server` (10,000 connections; 1,000 with `--quick`) reads its memory per idle
 //! connection. Prints one markdown table (also written to
 //! `target/loadtest/report.md`); server logs go to `target/loadtest/*.log`.
@@ -401,8 +401,9 @@ fn median_cell(runs: Vec<Cell>) -> Cell {
 
 /// All servers run side by side (pinned to CPU 0, idle unless measured); each round
 /// measures every size on every server in turn, then latency (`latency_runs` runs
-/// per server, interleaved), so slow drifts in the machine's load hit all servers
-/// alike. Throughput cells keep the best round; latency cells the median run.
+/// per server, interleaved, each run starting with the next server in turn), so slow
+/// drifts in the machine's load hit all servers alike. Throughput cells keep the
+/// best round; latency cells the median run.
 fn measure_all(
     specs: &[Spec],
     plan: &Plan,
@@ -459,8 +460,14 @@ fn measure_all(
                 throughput[s][i] = Some(keep_best(old, cell, |a, b| (a.0.max(b.0), a.1.max(b.1))));
             }
         }
-        for _ in 0..plan.latency_runs {
-            for (s, server) in servers.iter_mut().enumerate() {
+        // The runs rotate the servers' order, so none is always the first after the
+        // heavy throughput runs (which leave the machine busy for a moment).
+        thread::sleep(Duration::from_secs(1));
+        for run in 0..plan.latency_runs {
+            let first = (round - 1) * plan.latency_runs + run;
+            for k in 0..servers.len() {
+                let s = (first + k) % servers.len();
+                let server = &mut servers[s];
                 let cell = if server.has_exited() {
                     Err(format!("{} exited", server.name))
                 } else {
