@@ -116,34 +116,25 @@ where
     S: AsyncWrite + Unpin + ?Sized,
 {
     let mut total = 0;
-    // Cheap when nothing is queued (most calls): no slices to set up.
-    while session.pending_transmit() > 0 {
-        let mut slices = [IoSlice::new(&[]); MAX_SLICES];
-        let n = session.poll_transmit(&mut slices);
-        if n == 0 {
+    loop {
+        let pending = session.pending_transmit();
+        if pending == 0 {
             break;
         }
-        let small: usize = slices[..n].iter().map(|s| s.len()).sum();
-        let polled = if n > 1 && small <= COALESCE_MAX {
-            // Small frames (a header and a short payload each) leave as one plain
-            // write: cheaper in the kernel than a vectored write of tiny pieces.
-            // They are joined in the thread's read buffer, idle while we write (a
-            // stack array would be zeroed on every call).
+        let polled = if pending <= COALESCE_MAX {
+            // Small output (a few frames, each a header and a short payload) leaves
+            // as one plain write of a copy, made in the thread's read buffer (idle
+            // while we write): cheaper in the kernel than a vectored write of tiny
+            // pieces, and no slices to set up.
             BUF.with(|cell| match cell.try_borrow_mut() {
                 Ok(mut joined) => {
-                    let mut at = 0;
-                    for slice in &slices[..n] {
-                        joined[at..at + slice.len()].copy_from_slice(slice);
-                        at += slice.len();
-                    }
-                    Pin::new(&mut *stream).poll_write(cx, &joined[..at])
+                    let n = session.copy_transmit(&mut joined[..pending]);
+                    Pin::new(&mut *stream).poll_write(cx, &joined[..n])
                 }
-                Err(_) => Pin::new(&mut *stream).poll_write_vectored(cx, &slices[..n]),
+                Err(_) => poll_write_slices(stream, cx, session),
             })
-        } else if n == 1 {
-            Pin::new(&mut *stream).poll_write(cx, &slices[0])
         } else {
-            Pin::new(&mut *stream).poll_write_vectored(cx, &slices[..n])
+            poll_write_slices(stream, cx, session)
         };
         match polled {
             Poll::Ready(Ok(0)) => {
@@ -162,4 +153,20 @@ where
         }
     }
     Poll::Ready(Ok(total))
+}
+
+/// One write of the queued frames as slices: vectored, or plain for a single slice.
+fn poll_write_slices<S>(
+    stream: &mut S,
+    cx: &mut Context<'_>,
+    session: &Session,
+) -> Poll<io::Result<usize>>
+where
+    S: AsyncWrite + Unpin + ?Sized,
+{
+    let mut slices = [IoSlice::new(&[]); MAX_SLICES];
+    match session.poll_transmit(&mut slices) {
+        1 => Pin::new(stream).poll_write(cx, &slices[0]),
+        n => Pin::new(stream).poll_write_vectored(cx, &slices[..n]),
+    }
 }

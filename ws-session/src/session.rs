@@ -482,6 +482,15 @@ impl Session {
         }
     }
 
+    /// Copies the next bytes to write, in order, to the front of `out` (as many as
+    /// fit) and returns how many; like [`poll_transmit`](Self::poll_transmit) it
+    /// marks nothing written: report what the transport accepted with
+    /// [`advance_transmit`](Self::advance_transmit). For small output, one plain
+    /// write of a copy costs less than setting up a vectored write.
+    pub fn copy_transmit(&self, out: &mut [u8]) -> usize {
+        self.writer.copy_out(out)
+    }
+
     /// Convenience for buffered transports: appends all pending bytes to `out` and marks
     /// them written; returns how many.
     pub fn transmit_into(&mut self, out: &mut Vec<u8>) -> usize {

@@ -223,6 +223,31 @@ impl Writer {
         n
     }
 
+    /// Copies the next unwritten bytes, in send order, to the front of `out` (as many
+    /// as fit); returns how many. Nothing is marked written.
+    pub(crate) fn copy_out(&self, out: &mut [u8]) -> usize {
+        let mut n = 0;
+        let mut skip = self.pos;
+        for frame in self.frames() {
+            let head = &frame.head[..usize::from(frame.head_len)];
+            for part in [head, &frame.payload[..]] {
+                if skip >= part.len() {
+                    skip -= part.len();
+                    continue;
+                }
+                let part = &part[skip..];
+                skip = 0;
+                let take = part.len().min(out.len() - n);
+                out[n..n + take].copy_from_slice(&part[..take]);
+                n += take;
+                if n == out.len() {
+                    return n;
+                }
+            }
+        }
+        n
+    }
+
     /// Marks `n` bytes as written.
     pub(crate) fn advance(&mut self, mut n: usize) {
         n = n.min(self.queued);

@@ -652,3 +652,34 @@ fn eof_while_closing_is_reported_as_ours() {
     assert!(s.is_finished());
     assert_eq!(s.poll_timeout(), None);
 }
+
+/// `copy_transmit` yields exactly the bytes `poll_transmit` lists, in order, from
+/// wherever the last partial write stopped, and cuts at the buffer's end.
+#[test]
+fn copy_transmit_matches_poll_transmit() {
+    let t0 = Instant::now();
+    let mut s = server(SessionConfig::default(), t0);
+    s.send_text(t0, "hello").unwrap();
+    s.send_binary(t0, vec![7u8; 300]).unwrap();
+    s.ping(t0, b"p").unwrap();
+    s.send_text(t0, "").unwrap();
+    let listed = |s: &ws_session::Session| {
+        let mut slices = [std::io::IoSlice::new(&[]); 16];
+        let n = s.poll_transmit(&mut slices);
+        slices[..n]
+            .iter()
+            .flat_map(|b| b.to_vec())
+            .collect::<Vec<u8>>()
+    };
+    for written in [0, 1, 2, 7, 150, 290] {
+        let want = listed(&s);
+        assert_eq!(want.len(), s.pending_transmit());
+        let mut all = vec![0u8; want.len() + 5];
+        assert_eq!(s.copy_transmit(&mut all), want.len());
+        assert_eq!(&all[..want.len()], &want[..]);
+        let mut cut = [0u8; 3];
+        assert_eq!(s.copy_transmit(&mut cut), 3);
+        assert_eq!(&cut[..], &want[..3]);
+        s.advance_transmit(written);
+    }
+}
