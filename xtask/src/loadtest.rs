@@ -9,7 +9,9 @@
 //! messages in flight each) on every server, then round-trip latency (1 connection,
 //! 16 B; 3 runs per server, interleaved, rotating which server goes first); a
 //! throughput cell keeps its best round (2 rounds; 1 with `--quick`), a latency
-//! cell the median of its runs; an error in any run sticks. Then SIGTERM. Last, the connections run against a fresh
+//! cell the median of its runs, and a paired line the median of run-by-run
+//! differences against each peer (drift between runs cancels); an error in any run
+//! sticks. Then SIGTERM. Last, the connections run against a fresh
 //! `ws-server` (10,000 connections; 1,000 with `--quick`) reads its memory per idle
 //! connection. Prints one markdown table (also written to
 //! `target/loadtest/report.md`); server logs go to `target/loadtest/*.log`.
@@ -71,8 +73,11 @@ struct Row {
     /// Per size: msgs/s, and msgs per second of server CPU time; or why the cell is
     /// empty.
     throughput: Vec<Result<(f64, f64), String>>,
-    /// p50 and p99 in microseconds.
+    /// p50 and p99 in microseconds: the median run.
     latency: Result<(f64, f64), String>,
+    /// Every latency run, in order (run `k` of every server was measured in the same
+    /// back-to-back group).
+    latency_runs: Vec<Cell>,
 }
 
 /// Entry point: `args` are the arguments after `loadtest`.
@@ -399,6 +404,24 @@ fn median_cell(runs: Vec<Cell>) -> Cell {
     ))
 }
 
+/// Median over the runs both servers completed of the run-by-run differences
+/// `a - b` (p50, p99): compares two servers measured back to back in each run, so
+/// drift in the machine's load between runs cancels; `None` without such a run.
+fn paired_median(a: &[Cell], b: &[Cell]) -> Option<(f64, f64)> {
+    let diffs: Vec<Cell> = a
+        .iter()
+        .zip(b)
+        .filter_map(|(x, y)| match (x, y) {
+            (Ok(x), Ok(y)) => Some(Ok((x.0 - y.0, x.1 - y.1))),
+            _ => None,
+        })
+        .collect();
+    if diffs.is_empty() {
+        return None;
+    }
+    median_cell(diffs).ok()
+}
+
 /// All servers run side by side (pinned to CPU 0, idle unless measured); each round
 /// measures every size on every server in turn, then latency (`latency_runs` runs
 /// per server, interleaved, each run starting with the next server in turn), so slow
@@ -496,7 +519,8 @@ fn measure_all(
                 .into_iter()
                 .map(|c| c.unwrap_or_else(|| Err("not run".into())))
                 .collect(),
-            latency: median_cell(latency),
+            latency: median_cell(latency.clone()),
+            latency_runs: latency,
         })
         .collect())
 }
@@ -644,6 +668,29 @@ fn render(
             Err(_) => push(&mut md, format!("| {} | failed | failed |", r.name)),
         }
     }
+    if let Some((ours, peers)) = rows.split_first() {
+        let paired: Vec<String> = peers
+            .iter()
+            .filter_map(|peer| {
+                let (p50, p99) = paired_median(&ours.latency_runs, &peer.latency_runs)?;
+                Some(format!(
+                    "{} - {}: p50 {p50:+.1}, p99 {p99:+.1}",
+                    ours.name, peer.name
+                ))
+            })
+            .collect();
+        if !paired.is_empty() {
+            push(
+                &mut md,
+                format!(
+                    "\nPaired: the median of run-by-run differences (servers measured back to \
+                     back within each run, so drift between runs cancels; microseconds, \
+                     negative is faster): {}.",
+                    paired.join("; ")
+                ),
+            );
+        }
+    }
     push(&mut md, String::new());
     match idle {
         Ok(v) => {
@@ -752,9 +799,11 @@ mod tests {
             name,
             throughput: msgs.iter().map(|&m| Ok((m, 2.0 * m))).collect(),
             latency: Ok((10.0, 20.0)),
+            latency_runs: vec![Ok((10.0, 20.0)), Ok((12.0, 18.0))],
         };
         let mut slow = row("fastwebsockets", [50.0, 50.0, 50.0, 300.0]);
         slow.throughput[1] = Err("boom".into());
+        slow.latency_runs = vec![Ok((9.0, 21.0)), Err("lost".into())];
         let rows = [
             row("ws-server", [200.0, 100.0, 100.0, 100.0]),
             row("tokio-tungstenite", [100.0, 50.0, 200.0, 50.0]),
@@ -793,6 +842,29 @@ mod tests {
         assert!(md.contains("**2048 bytes per idle connection**"), "{md}");
         assert!(md.contains("| ws-server | 10.0 | 20.0 |"), "{md}");
         assert!(md.contains("median of 6 interleaved runs"), "{md}");
+        assert!(
+            md.contains("ws-server - tokio-tungstenite: p50 +0.0, p99 +0.0; ws-server - fastwebsockets: p50 +1.0, p99 -1.0."),
+            "{md}"
+        );
+    }
+
+    #[test]
+    fn paired_differences_skip_runs_either_server_lost() {
+        let a = vec![
+            Ok((10.0, 30.0)),
+            Ok((20.0, 40.0)),
+            Err("x".into()),
+            Ok((5.0, 5.0)),
+        ];
+        let b = vec![
+            Ok((9.0, 31.0)),
+            Ok((25.0, 40.0)),
+            Ok((1.0, 1.0)),
+            Err("y".into()),
+        ];
+        // Differences of runs 0 and 1 only: (1, -1) and (-5, 0).
+        assert_eq!(paired_median(&a, &b), Some((-2.0, -0.5)));
+        assert_eq!(paired_median(&a[2..], &b[2..]), None);
     }
 
     #[test]
