@@ -208,6 +208,49 @@ impl Assembler {
         }
     }
 
+    /// A whole message in one uncompressed, final data frame (`header`, checked by the
+    /// reader) with all of its `payload` (still masked) at hand: handed out as one
+    /// event, exactly as [`start_frame`](Self::start_frame), [`push`](Self::push) and
+    /// [`end_frame`](Self::end_frame) would, in one allocation and one pass. Returns
+    /// false, changing nothing, unless no message is in progress, the kind is
+    /// delivered whole, the payload is within the limit, and text is valid UTF-8: the
+    /// long way handles (and reports) the rest.
+    pub(crate) fn take_whole(
+        &mut self,
+        header: &FrameHeader,
+        payload: &[u8],
+        events: &mut VecDeque<Event>,
+    ) -> bool {
+        let text = header.opcode == OpCode::Text;
+        let (delivery, buffer) = if text {
+            (self.text_delivery, self.text_buffer_size)
+        } else {
+            (self.binary_delivery, self.binary_buffer_size)
+        };
+        let limit = self.max_message_size.min(buffer as u64);
+        if self.sink.msg.is_some() || delivery != Delivery::Whole || payload.len() as u64 > limit {
+            return false;
+        }
+        let mut data = BytesMut::from(payload);
+        if let Some(key) = header.mask {
+            apply_mask(&mut data, key, 0);
+        }
+        let message = if text {
+            match String::from_utf8(Vec::from(data)) {
+                Ok(text) => Message::Text(text),
+                Err(_) => return false,
+            }
+        } else {
+            Message::Binary(data.freeze())
+        };
+        if self.scratch.capacity() > SCRATCH_KEEP {
+            // As at the end of any message (see `end_frame`).
+            self.scratch = Vec::new();
+        }
+        events.push_back(Event::Message(message));
+        true
+    }
+
     /// Checks a data frame header against the message state and the limits, before
     /// any of its payload is buffered. `compressed` is the RSV1 bit (already checked to
     /// be allowed).

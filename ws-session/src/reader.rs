@@ -67,7 +67,7 @@ impl Reader {
     ) -> Result<Option<Control>, ProtocolError> {
         while !input.is_empty() || self.frame.as_ref().is_some_and(|f| f.remaining == 0) {
             let Some(frame) = self.frame.as_mut() else {
-                self.read_header(input)?;
+                self.read_header(input, events)?;
                 continue;
             };
             let take = (frame.remaining.min(input.len() as u64)) as usize;
@@ -132,7 +132,41 @@ impl Reader {
         Ok(())
     }
 
-    fn read_header(&mut self, input: &mut &[u8]) -> Result<(), ProtocolError> {
+    /// The short way for the common frame: a whole uncompressed message in one frame
+    /// whose header and payload are both in `input` (just past the header), for whole
+    /// delivery. Takes its payload (advancing `input`) and returns true, or leaves
+    /// everything as it was and returns false: any frame that breaks a rule or a
+    /// limit goes the long way, which reports the error.
+    fn take_whole(
+        &mut self,
+        header: &FrameHeader,
+        input: &mut &[u8],
+        events: &mut VecDeque<Event>,
+    ) -> bool {
+        let well_formed = header.fin
+            && header.rsv.bits() == 0
+            && header.mask.is_some() == (self.role == Role::Server)
+            && matches!(header.opcode, OpCode::Text | OpCode::Binary);
+        let Ok(len) = usize::try_from(header.payload_len) else {
+            return false;
+        };
+        if !well_formed || len > input.len() {
+            return false;
+        }
+        let (payload, rest) = input.split_at(len);
+        if !self.assembler.take_whole(header, payload, events) {
+            return false;
+        }
+        *input = rest;
+        self.data_frames += 1;
+        true
+    }
+
+    fn read_header(
+        &mut self,
+        input: &mut &[u8],
+        events: &mut VecDeque<Event>,
+    ) -> Result<(), ProtocolError> {
         let had = self.head_len;
         let take = (MAX_HEADER_LEN - had).min(input.len());
         self.head[had..had + take].copy_from_slice(&input[..take]);
@@ -144,6 +178,9 @@ impl Reader {
             Decoded::Complete(header, len) => {
                 self.head_len = 0;
                 *input = &input[len - had..];
+                if had == 0 && self.take_whole(&header, input, events) {
+                    return Ok(());
+                }
                 self.start_frame(header)?;
             }
         }

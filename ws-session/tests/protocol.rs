@@ -211,6 +211,18 @@ fn whole_message_over_buffer_fails_1009_from_the_header() {
     // Exactly the buffer size is fine.
     let (ev, _) = serve(SessionConfig::default(), &cframe(true, 2, &[7; 8192]));
     assert!(matches!(&ev[0], Event::Message(Message::Binary(b)) if b.len() == 8192));
+    // One byte more with the whole payload at hand fails the same way.
+    let (ev, wire) = serve(SessionConfig::default(), &cframe(true, 1, &[b'a'; 8193]));
+    assert_eq!(
+        assert_failed(&ev, &wire, 1009),
+        ProtocolError::MessageTooBig { limit: 8192 }
+    );
+    // Bad UTF-8 in a whole one-frame text message, and a continuation without a
+    // start, keep their codes too.
+    let (ev, wire) = serve(SessionConfig::default(), &cframe(true, 1, &[b'a', 0xff]));
+    assert_failed(&ev, &wire, 1007);
+    let (ev, wire) = serve(SessionConfig::default(), &cframe(true, 0, b"x"));
+    assert_failed(&ev, &wire, 1002);
 }
 
 #[test]
