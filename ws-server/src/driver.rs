@@ -373,6 +373,7 @@ where
         let mut core = shared.lock();
         if read {
             if let Some(event) = core.session.poll_event() {
+                core.driving = true;
                 return Ok(Step::Call(event));
             }
         }
