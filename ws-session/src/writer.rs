@@ -20,6 +20,7 @@
 
 use std::collections::VecDeque;
 use std::io::IoSlice;
+use std::ops::ControlFlow;
 
 use bytes::{Bytes, BytesMut};
 use ws_frame::{apply_mask, FrameHeader, OpCode, Rsv, MAX_HEADER_LEN};
@@ -200,26 +201,39 @@ impl Writer {
             .chain(self.data.iter())
     }
 
-    /// Fills `bufs` with the next unwritten chunks, in send order; returns how many
-    /// slices were filled.
-    pub(crate) fn io_slices<'a>(&'a self, bufs: &mut [IoSlice<'a>]) -> usize {
-        let mut n = 0;
+    /// Hands `f` the unwritten bytes in send order, as the non-empty pieces they are
+    /// stored in (each frame's header, then its payload; the first may start
+    /// mid-piece), until it breaks. A plain loop: this is on every write's path.
+    fn for_each_unwritten<'a>(&'a self, mut f: impl FnMut(&'a [u8]) -> ControlFlow<()>) {
         let mut skip = self.pos;
         for frame in self.frames() {
             let head = &frame.head[..usize::from(frame.head_len)];
             for part in [head, &frame.payload[..]] {
-                if n == bufs.len() {
-                    return n;
-                }
                 if skip >= part.len() {
                     skip -= part.len();
                     continue;
                 }
-                bufs[n] = IoSlice::new(&part[skip..]);
+                let rest = &part[skip..];
                 skip = 0;
-                n += 1;
+                if f(rest).is_break() {
+                    return;
+                }
             }
         }
+    }
+
+    /// Fills `bufs` with the next unwritten chunks, in send order; returns how many
+    /// slices were filled.
+    pub(crate) fn io_slices<'a>(&'a self, bufs: &mut [IoSlice<'a>]) -> usize {
+        let mut n = 0;
+        self.for_each_unwritten(|part| {
+            if n == bufs.len() {
+                return ControlFlow::Break(());
+            }
+            bufs[n] = IoSlice::new(part);
+            n += 1;
+            ControlFlow::Continue(())
+        });
         n
     }
 
@@ -227,24 +241,16 @@ impl Writer {
     /// as fit); returns how many. Nothing is marked written.
     pub(crate) fn copy_out(&self, out: &mut [u8]) -> usize {
         let mut n = 0;
-        let mut skip = self.pos;
-        for frame in self.frames() {
-            let head = &frame.head[..usize::from(frame.head_len)];
-            for part in [head, &frame.payload[..]] {
-                if skip >= part.len() {
-                    skip -= part.len();
-                    continue;
-                }
-                let part = &part[skip..];
-                skip = 0;
-                let take = part.len().min(out.len() - n);
-                out[n..n + take].copy_from_slice(&part[..take]);
-                n += take;
-                if n == out.len() {
-                    return n;
-                }
+        self.for_each_unwritten(|part| {
+            let take = part.len().min(out.len() - n);
+            out[n..n + take].copy_from_slice(&part[..take]);
+            n += take;
+            if n == out.len() {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
             }
-        }
+        });
         n
     }
 
@@ -279,18 +285,10 @@ impl Writer {
     pub(crate) fn drain_into(&mut self, out: &mut Vec<u8>) -> usize {
         let n = self.queued;
         out.reserve(n);
-        let mut skip = self.pos;
-        for frame in self.frames() {
-            let head = &frame.head[..usize::from(frame.head_len)];
-            for part in [head, &frame.payload[..]] {
-                if skip >= part.len() {
-                    skip -= part.len();
-                    continue;
-                }
-                out.extend_from_slice(&part[skip..]);
-                skip = 0;
-            }
-        }
+        self.for_each_unwritten(|part| {
+            out.extend_from_slice(part);
+            ControlFlow::Continue(())
+        });
         self.advance(n);
         n
     }
