@@ -304,8 +304,9 @@ impl Endpoint for ClosesOnMessage {
     }
 }
 
-/// A close started by a callback arms the close-handshake timer (the driver runs
-/// callbacks inside its I/O wait, whose timer was set before): a peer that never
+/// A close started by a callback arms the close-handshake timer: the driver runs
+/// callbacks inside its I/O wait, whose timer was set before, so `close()` must wake
+/// it to re-arm even though plain sends from a callback do not. A peer that never
 /// answers is dropped after the timeout, not kept forever.
 #[tokio::test]
 async fn close_from_a_callback_times_out_against_a_silent_peer() {
