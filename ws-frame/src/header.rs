@@ -157,7 +157,9 @@ impl FrameHeader {
         };
         let mask = if masked {
             let at = 2 + ext_len;
-            Some([buf[at], buf[at + 1], buf[at + 2], buf[at + 3]])
+            let mut key = [0u8; 4];
+            key.copy_from_slice(&buf[at..at + 4]);
+            Some(key)
         } else {
             None
         };

@@ -15,6 +15,12 @@
 //! the next write, so many echoes leave in one write. While a callback is pending
 //! the driver keeps writing and keeps the timers, but does not read.
 //!
+//! The driver is built for each endpoint type ([`run`] is generic; the server reaches
+//! it through `DynEndpoint::drive`): a message, part or pong becomes one future type
+//! (`C` below), kept in a pinned slot of the driver's own future while it waits, so a
+//! callback costs no allocation. Plain TCP is called directly; other transports
+//! through a trait object (`io::Conn`).
+//!
 //! Wake-ups: a send made while the driver is handing events to the endpoint does
 //! not wake it (`Core::driving`: it writes right after). Every handle call that can
 //! bring a deadline earlier (close, ping, idle timeouts, flushed sends) wakes it
@@ -24,15 +30,17 @@
 use std::future::{poll_fn, Future};
 use std::io;
 use std::pin::pin;
+use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 use std::time::Instant;
 
+use futures::future::Either;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use ws_frame::CloseCode;
 use ws_session::{CloseCause, Event};
 
-use crate::endpoint::{BoxFut, DynEndpoint};
+use crate::endpoint::{BoxFut, Endpoint};
 use crate::error::Error;
 use crate::handle::{SessionHandle, Shared};
 use crate::io::{poll_read_session, poll_write_session};
@@ -50,14 +58,16 @@ enum Wakeup {
 /// this bounds any other.
 const IO_ROUNDS: usize = 512;
 
-struct Driver<'a, S> {
+/// The driver's state. `C` turns a message, part or pong into the endpoint's
+/// callback future `F` (one type for the three, so a callback that waits is kept
+/// in place, in a pinned slot of the driver's own future: no allocation per call).
+/// Any other event it gives back.
+struct Driver<'a, S, E, C> {
     stream: S,
     shared: &'a Shared,
-    endpoint: &'a dyn DynEndpoint,
+    endpoint: &'a E,
     handle: &'a SessionHandle,
-    /// A callback started in the I/O wait that did not complete at once: the loop
-    /// runs it to completion before anything else.
-    pending: Option<BoxFut<'a>>,
+    call: C,
     /// An event the I/O wait leaves to the loop (a close).
     held: Option<Event>,
     /// The read side ended or the transport failed: no more reads.
@@ -79,9 +89,10 @@ struct Driver<'a, S> {
 /// client that sees the 101 knows `on_open` has run (its sends follow right after
 /// the 101); an `on_open` that waits gets the 101 written first, so it can await
 /// flushed sends.
-pub(crate) async fn run<S>(stream: S, opened: Opened)
+pub(crate) async fn run<S, E>(endpoint: &E, stream: S, opened: Opened)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send,
+    E: Endpoint,
 {
     let Opened {
         handle,
@@ -91,13 +102,22 @@ where
     let shared = Arc::clone(&handle.shared);
     // Also runs if a callback panics: the session leaves the endpoint's list.
     let cleanup = Cleanup(&shared);
-    let endpoint: &dyn DynEndpoint = &*shared.slot.endpoint;
+    let on = &handle;
+    let call = move |event: Event| match event {
+        Event::Message(m) => Ok(Either::Left(endpoint.on_message(on, m))),
+        Event::Part { kind, data, last } => Ok(Either::Right(Either::Left(
+            endpoint.on_part(on, kind, data, last),
+        ))),
+        Event::Pong(p) => Ok(Either::Right(Either::Right(endpoint.on_pong(on, p)))),
+        other => Err(other),
+    };
+    let mut slot = pin!(empty_slot(&call));
     let mut d = Driver {
         stream,
         shared: &shared,
         endpoint,
         handle: &handle,
-        pending: None,
+        call,
         held: None,
         eof: false,
         broken: false,
@@ -105,7 +125,8 @@ where
         unflushed: false,
         linger: None,
     };
-    let mut on_open = endpoint.on_open(&handle);
+    // Boxed: it runs once, and the driver's future should not keep its size.
+    let mut on_open: BoxFut<'_> = Box::pin(endpoint.on_open(&handle));
     let opened_at_once = futures::poll!(on_open.as_mut()).is_ready();
     match d.stream.write_all(&response).await {
         Ok(()) => d.unflushed = true,
@@ -126,23 +147,26 @@ where
             .handle_input(Instant::now(), &leftover);
     }
     loop {
-        if let Some(fut) = d.pending.take() {
-            Box::pin(d.callback_pending(fut)).await;
+        if slot.is_some() {
+            // Boxed, as in `callback`: only callbacks that wait pay for it.
+            Box::pin(d.finish_call(slot.as_mut())).await;
         }
         if let Some(event) = d.held.take() {
-            d.dispatch(event).await;
+            d.dispatch(event, slot.as_mut()).await;
         }
         loop {
             let event = shared.lock().session.poll_event();
             match event {
-                Some(event) => d.dispatch(event).await,
+                Some(event) => d.dispatch(event, slot.as_mut()).await,
                 None => break,
             }
         }
         if d.finished() {
             break;
         }
-        let wakeup = d.wait(None::<std::future::Pending<()>>).await;
+        let wakeup = d
+            .wait(None::<std::future::Pending<()>>, Some(slot.as_mut()))
+            .await;
         d.on_wakeup(wakeup);
     }
     drop(cleanup);
@@ -177,52 +201,86 @@ impl Drop for Cleanup<'_> {
     }
 }
 
-impl<'a, S> Driver<'a, S>
+/// The empty slot for the callback futures `call` makes (it names their type).
+fn empty_slot<C, F>(_call: &C) -> Option<F>
+where
+    C: Fn(Event) -> Result<F, Event>,
+{
+    None
+}
+
+/// Polls the callback in `slot`, emptying the slot once it completes; ready at once
+/// for an empty slot.
+fn poll_slot<F: Future<Output = ()>>(
+    mut slot: Pin<&mut Option<F>>,
+    cx: &mut Context<'_>,
+) -> Poll<()> {
+    if let Some(fut) = slot.as_mut().as_pin_mut() {
+        ready!(fut.poll(cx));
+        slot.set(None);
+    }
+    Poll::Ready(())
+}
+
+/// The slot the I/O wait puts callbacks in (`None`: it does not read).
+type Calls<'s, F> = Option<Pin<&'s mut Option<F>>>;
+
+impl<'a, S, E, C, F> Driver<'a, S, E, C>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send,
+    E: Endpoint,
+    C: Fn(Event) -> Result<F, Event>,
+    F: Future<Output = ()>,
 {
     fn finished(&self) -> bool {
         let core = self.shared.lock();
         core.session.is_finished() || (self.broken && core.session.is_closed())
     }
 
-    /// Hands one event to the endpoint.
-    async fn dispatch(&mut self, event: Event) {
+    /// Hands one event to the endpoint and runs its callback to completion.
+    async fn dispatch(&mut self, event: Event, mut slot: Pin<&mut Option<F>>) {
         let (endpoint, handle) = (self.endpoint, self.handle);
-        match event {
-            Event::Message(m) => self.callback(endpoint.on_message(handle, m)).await,
-            Event::Part { kind, data, last } => {
-                self.callback(endpoint.on_part(handle, kind, data, last))
+        let info = match (self.call)(event) {
+            Ok(fut) => {
+                slot.set(Some(fut));
+                if poll_fn(|cx| Poll::Ready(poll_slot(slot.as_mut(), cx)))
                     .await
-            }
-            Event::Pong(p) => self.callback(endpoint.on_pong(handle, p)).await,
-            Event::Closed(info) => {
-                // Off the list before on_close: a broadcast from there skips us.
-                self.shared.slot.sessions().remove(&self.shared.id);
-                self.shared.progress.notify_waiters();
-                tracing::debug!(
-                    code = info.code.0,
-                    peer_code = info.peer_code.map(|c| c.0),
-                    initiator = ?info.initiator,
-                    reason = %info.reason,
-                    "session closed"
-                );
-                let error = match &info.cause {
-                    CloseCause::Protocol(e) => {
-                        if e.close_code() == CloseCode::MESSAGE_TOO_BIG {
-                            tracing::debug!(error = %e, "limit hit");
-                        }
-                        Some(Error::Protocol(e.clone()))
-                    }
-                    _ => self.error.take().map(Error::Io),
-                };
-                if let Some(error) = error {
-                    self.callback(endpoint.on_error(handle, &error)).await;
+                    .is_pending()
+                {
+                    Box::pin(self.finish_call(slot)).await;
                 }
-                self.callback(endpoint.on_close(handle, &info)).await;
+                return;
             }
-            _ => {}
+            Err(Event::Closed(info)) => info,
+            // Nothing else reaches the endpoint.
+            Err(_) => return,
+        };
+        // Off the list before on_close: a broadcast from there skips us.
+        self.shared.slot.sessions().remove(&self.shared.id);
+        self.shared.progress.notify_waiters();
+        tracing::debug!(
+            code = info.code.0,
+            peer_code = info.peer_code.map(|c| c.0),
+            initiator = ?info.initiator,
+            reason = %info.reason,
+            "session closed"
+        );
+        let error = match &info.cause {
+            CloseCause::Protocol(e) => {
+                if e.close_code() == CloseCode::MESSAGE_TOO_BIG {
+                    tracing::debug!(error = %e, "limit hit");
+                }
+                Some(Error::Protocol(e.clone()))
+            }
+            _ => self.error.take().map(Error::Io),
+        };
+        // Boxed: once per session, and the driver's future should not keep their size.
+        if let Some(error) = error {
+            self.callback(Box::pin(endpoint.on_error(handle, &error)))
+                .await;
         }
+        self.callback(Box::pin(endpoint.on_close(handle, &info)))
+            .await;
     }
 
     /// Runs a callback to completion, writing and keeping timers meanwhile.
@@ -237,7 +295,7 @@ where
 
     async fn callback_pending(&mut self, mut fut: BoxFut<'_>) {
         loop {
-            let wakeup = self.wait(Some(fut.as_mut())).await;
+            let wakeup = self.wait(Some(fut.as_mut()), None).await;
             match wakeup {
                 None => return,
                 Some(w) => self.on_wakeup(Some(w)),
@@ -245,9 +303,24 @@ where
         }
     }
 
+    /// Runs the callback in `slot` to completion, writing and keeping timers
+    /// meanwhile.
+    async fn finish_call(&mut self, mut slot: Pin<&mut Option<F>>) {
+        while slot.is_some() {
+            let callback = poll_fn(|cx| poll_slot(slot.as_mut(), cx));
+            let wakeup = self.wait(Some(callback), None).await;
+            self.on_wakeup(wakeup);
+        }
+    }
+
     /// Waits for I/O, a command, a deadline, or the callback `fut` (then `None`).
-    async fn wait<F: Future<Output = ()>>(&mut self, fut: Option<F>) -> Option<Wakeup> {
-        let read = fut.is_none();
+    /// With `calls` (and no `fut`) the I/O wait also reads, handing what comes to
+    /// the endpoint; a callback that waits is left in `calls` for the loop.
+    async fn wait<G: Future<Output = ()>>(
+        &mut self,
+        fut: Option<G>,
+        calls: Calls<'_, F>,
+    ) -> Option<Wakeup> {
         let deadline = {
             let core = self.shared.lock();
             if core.session.is_closed() && self.linger.is_none() {
@@ -277,7 +350,7 @@ where
         tokio::select! {
             biased;
             Some(()) = &mut fut, if is_callback => None,
-            r = self.io(read) => Some(Wakeup::Io(r)),
+            r = self.io(calls) => Some(Wakeup::Io(r)),
             () = poll_fn(|cx| shared.wake.poll_woken(cx)) => Some(Wakeup::Command),
             () = timer => Some(Wakeup::Timer),
         }
@@ -340,7 +413,8 @@ where
     /// loop has work (see the module docs), the input ended or failed, or a closed
     /// session wrote; a write alone keeps waiting, with the wakers of this same poll,
     /// so an echo costs no turn of the loop.
-    async fn io(&mut self, read: bool) -> io::Result<()> {
+    async fn io(&mut self, mut calls: Calls<'_, F>) -> io::Result<()> {
+        let read = calls.is_some();
         poll_fn(|cx| {
             for _ in 0..IO_ROUNDS {
                 match self.transfer(cx, read) {
@@ -348,7 +422,8 @@ where
                     Ok(Step::Loop) => return Poll::Ready(Ok(())),
                     Ok(Step::Again) => {}
                     Ok(Step::Call(event)) => {
-                        if !self.call_now(cx, event) {
+                        let slot = calls.as_mut().expect("events are taken only to call");
+                        if !self.call_now(cx, event, slot.as_mut()) {
                             return Poll::Ready(Ok(()));
                         }
                     }
@@ -409,7 +484,12 @@ where
         } else if !read || self.eof {
             Step::Wait
         } else {
-            match poll_read_session(&mut self.stream, cx, &mut core.session) {
+            let mut fed_at = None;
+            let polled = poll_read_session(&mut self.stream, cx, &mut core.session, &mut fed_at);
+            if fed_at.is_some() {
+                core.clock = fed_at;
+            }
+            match polled {
                 Poll::Ready(Ok(0)) => {
                     self.eof = true;
                     Step::Loop
@@ -434,24 +514,23 @@ where
     }
 
     /// Hands `event` to the endpoint, polling the callback once. Returns whether the
-    /// I/O wait may go on: not if the callback waits (it is kept in `pending`), nor
-    /// for a close (kept in `held`); the loop has both.
-    fn call_now(&mut self, cx: &mut Context<'_>, event: Event) -> bool {
-        let (endpoint, handle) = (self.endpoint, self.handle);
-        let mut fut = match event {
-            Event::Message(m) => endpoint.on_message(handle, m),
-            Event::Part { kind, data, last } => endpoint.on_part(handle, kind, data, last),
-            Event::Pong(p) => endpoint.on_pong(handle, p),
-            event => {
-                self.held = Some(event);
-                self.shared.lock().driving = false;
-                return false;
+    /// I/O wait may go on: not if the callback waits (it stays in `slot`), nor for a
+    /// close (kept in `held`); the loop has both.
+    fn call_now(
+        &mut self,
+        cx: &mut Context<'_>,
+        event: Event,
+        mut slot: Pin<&mut Option<F>>,
+    ) -> bool {
+        match (self.call)(event) {
+            Ok(fut) => {
+                slot.set(Some(fut));
+                if poll_slot(slot, cx).is_ready() {
+                    return true;
+                }
             }
-        };
-        if fut.as_mut().poll(cx).is_ready() {
-            return true;
+            Err(event) => self.held = Some(event),
         }
-        self.pending = Some(fut);
         self.shared.lock().driving = false;
         false
     }

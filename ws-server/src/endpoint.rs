@@ -11,6 +11,14 @@
 //! callback is fine) and keeps its timers, but reads nothing: a slow callback slows
 //! its own peer down, nobody else. Long work belongs in a spawned task holding a
 //! clone of the [`SessionHandle`].
+//!
+//! Callbacks are not boxed. The server runs each session with a driver built for the
+//! endpoint's own type, and a running `on_message`, `on_part` or `on_pong` future
+//! lives in place in the connection's task: no allocation per call, but its size
+//! counts in every connection's memory, idle or not (the demo echo's: 208 bytes). A
+//! callback that keeps large state across `.await`s can box it itself
+//! (`Box::pin(async move { ... }).await`). `on_open`, `on_error` and `on_close` run
+//! once per session and are boxed.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -20,6 +28,8 @@ use ws_session::{CloseInfo, Delivery, Message, MessageKind, SessionConfig};
 
 use crate::error::Error;
 use crate::handle::SessionHandle;
+use crate::io::Conn;
+use crate::server::Opened;
 
 /// A WebSocket endpoint: deploy it at a path with
 /// [`Server::add_endpoint`](crate::Server::add_endpoint).
@@ -134,19 +144,17 @@ pub trait Endpoint: Send + Sync + 'static {
 /// A boxed callback future.
 pub(crate) type BoxFut<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
 
-/// The object-safe form of [`Endpoint`] the server stores.
+/// The object-safe form of [`Endpoint`] the server stores: what the handshake
+/// needs, and [`drive`](Self::drive), which runs a session with a driver made for
+/// the endpoint's own type (its callbacks are called, and kept while they wait,
+/// without boxing).
 pub(crate) trait DynEndpoint: Send + Sync + 'static {
     fn text_delivery(&self) -> Delivery;
     fn binary_delivery(&self) -> Delivery;
     fn select_protocol(&self, offered: &[String]) -> Option<usize>;
     fn session_config(&self, config: SessionConfig) -> SessionConfig;
-    fn on_open<'a>(&'a self, s: &'a SessionHandle) -> BoxFut<'a>;
-    fn on_message<'a>(&'a self, s: &'a SessionHandle, m: Message) -> BoxFut<'a>;
-    fn on_part<'a>(&'a self, s: &'a SessionHandle, k: MessageKind, d: Bytes, l: bool)
-        -> BoxFut<'a>;
-    fn on_pong<'a>(&'a self, s: &'a SessionHandle, p: Bytes) -> BoxFut<'a>;
-    fn on_error<'a>(&'a self, s: &'a SessionHandle, e: &'a Error) -> BoxFut<'a>;
-    fn on_close<'a>(&'a self, s: &'a SessionHandle, c: &'a CloseInfo) -> BoxFut<'a>;
+    /// Runs an opened session on `stream` to its end.
+    fn drive<'a>(&'a self, stream: Conn<'a>, opened: Opened) -> BoxFut<'a>;
 }
 
 impl<E: Endpoint> DynEndpoint for E {
@@ -162,28 +170,7 @@ impl<E: Endpoint> DynEndpoint for E {
     fn session_config(&self, config: SessionConfig) -> SessionConfig {
         Endpoint::session_config(self, config)
     }
-    fn on_open<'a>(&'a self, s: &'a SessionHandle) -> BoxFut<'a> {
-        Box::pin(Endpoint::on_open(self, s))
-    }
-    fn on_message<'a>(&'a self, s: &'a SessionHandle, m: Message) -> BoxFut<'a> {
-        Box::pin(Endpoint::on_message(self, s, m))
-    }
-    fn on_part<'a>(
-        &'a self,
-        s: &'a SessionHandle,
-        k: MessageKind,
-        d: Bytes,
-        l: bool,
-    ) -> BoxFut<'a> {
-        Box::pin(Endpoint::on_part(self, s, k, d, l))
-    }
-    fn on_pong<'a>(&'a self, s: &'a SessionHandle, p: Bytes) -> BoxFut<'a> {
-        Box::pin(Endpoint::on_pong(self, s, p))
-    }
-    fn on_error<'a>(&'a self, s: &'a SessionHandle, e: &'a Error) -> BoxFut<'a> {
-        Box::pin(Endpoint::on_error(self, s, e))
-    }
-    fn on_close<'a>(&'a self, s: &'a SessionHandle, c: &'a CloseInfo) -> BoxFut<'a> {
-        Box::pin(Endpoint::on_close(self, s, c))
+    fn drive<'a>(&'a self, stream: Conn<'a>, opened: Opened) -> BoxFut<'a> {
+        Box::pin(crate::driver::run(self, stream, opened))
     }
 }

@@ -88,6 +88,11 @@ pub(crate) struct Core {
     /// needs not wake it. (Waking it anyway cost a quarter of the instructions per
     /// 16 B echo: a second poll of the task and an extra turn of its loop.)
     pub(crate) driving: bool,
+    /// While `driving`: the time the driver gave the session with the input that
+    /// yielded the events being handed out. Sends made from those callbacks use it
+    /// instead of reading the clock again (a callback that runs synchronously for
+    /// long stamps its sends that much early; idle timeouts are seconds apart).
+    pub(crate) clock: Option<Instant>,
 }
 
 impl Core {
@@ -216,6 +221,7 @@ impl SessionHandle {
                     kill: false,
                     gone: false,
                     driving: false,
+                    clock: None,
                 }),
                 wake: DriverWake::default(),
                 progress: Notify::new(),
@@ -424,46 +430,66 @@ impl SessionHandle {
 
     /// Waits until the queue is below its high-water mark, then runs `op` under the
     /// lock and wakes the driver. With room at once (the common case) no waiter is
-    /// registered at all.
+    /// registered at all, and the future stays small: the wait for room is boxed, so
+    /// a callback that sends keeps little state in the driver while it runs.
     async fn with_room<R>(
         &self,
         op: impl FnOnce(&mut Core, Instant) -> Result<R, Error>,
     ) -> Result<R, Error> {
-        let shared = &*self.shared;
         let mut op = Some(op);
-        let mut attempt = || -> Option<Result<R, Error>> {
-            let mut core = shared.lock();
-            if core.gone || core.session.state() != State::Open {
-                return Some(Err(if core.timed_out {
-                    Error::SendTimeout
-                } else {
-                    Error::Closed
-                }));
-            }
-            if core.session.is_above_high_water() {
-                return None;
-            }
-            let op = op.take().expect("runs at most once");
-            let result = op(&mut core, Instant::now()).map_err(|e| match e {
-                Error::Send(e) => send_error(e),
-                e => e,
-            });
-            let wake = !core.driving;
-            drop(core);
-            if wake {
-                shared.wake.notify();
-            }
-            Some(result)
-        };
-        if let Some(result) = attempt() {
+        if let Some(result) = self.try_with_room(&mut op) {
             return result;
         }
+        Box::pin(self.wait_for_room(op)).await
+    }
+
+    /// Runs `op` if the session is open and the queue below its high-water mark;
+    /// `None` to wait.
+    fn try_with_room<R>(
+        &self,
+        op: &mut Option<impl FnOnce(&mut Core, Instant) -> Result<R, Error>>,
+    ) -> Option<Result<R, Error>> {
+        let shared = &*self.shared;
+        let mut core = shared.lock();
+        if core.gone || core.session.state() != State::Open {
+            return Some(Err(if core.timed_out {
+                Error::SendTimeout
+            } else {
+                Error::Closed
+            }));
+        }
+        if core.session.is_above_high_water() {
+            return None;
+        }
+        let op = op.take().expect("runs at most once");
+        let now = match core.clock {
+            Some(now) if core.driving => now,
+            _ => Instant::now(),
+        };
+        let result = op(&mut core, now).map_err(|e| match e {
+            Error::Send(e) => send_error(e),
+            e => e,
+        });
+        let wake = !core.driving;
+        drop(core);
+        if wake {
+            shared.wake.notify();
+        }
+        Some(result)
+    }
+
+    /// The slow path of [`with_room`](Self::with_room): waits for the driver to drain
+    /// the queue below its high-water mark.
+    async fn wait_for_room<R>(
+        &self,
+        mut op: Option<impl FnOnce(&mut Core, Instant) -> Result<R, Error>>,
+    ) -> Result<R, Error> {
         loop {
             // Registered before the re-check, so a drain in between is not missed.
-            let notified = shared.progress.notified();
+            let notified = self.shared.progress.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            if let Some(result) = attempt() {
+            if let Some(result) = self.try_with_room(&mut op) {
                 return result;
             }
             notified.await;

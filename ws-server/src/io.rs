@@ -17,6 +17,7 @@ use std::task::{ready, Context, Poll};
 use std::time::Instant;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
 use ws_session::{InputLoan, Session};
 
 /// Size of the per-thread read buffer.
@@ -25,6 +26,80 @@ const READ_BUF: usize = 256 * 1024;
 const MAX_SLICES: usize = 64;
 /// Queued output up to this size is copied into one buffer for a plain write.
 const COALESCE_MAX: usize = 2048;
+
+/// Any transport, as a trait object.
+pub(crate) trait Transport: AsyncRead + AsyncWrite + Unpin + Send {}
+
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + ?Sized> Transport for T {}
+
+/// The transport a session runs on. The driver is made for each endpoint type, not
+/// for each endpoint and transport type: plain TCP, the common case, is called
+/// directly (inlined), any other transport (TLS, user transports) through
+/// [`Transport`].
+pub(crate) enum Conn<'a> {
+    /// Plain TCP.
+    Tcp(&'a mut TcpStream),
+    /// Anything else.
+    Other(&'a mut dyn Transport),
+}
+
+impl AsyncRead for Conn<'_> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Conn::Tcp(s) => Pin::new(&mut **s).poll_read(cx, buf),
+            Conn::Other(s) => Pin::new(&mut **s).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Conn<'_> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Conn::Tcp(s) => Pin::new(&mut **s).poll_write(cx, buf),
+            Conn::Other(s) => Pin::new(&mut **s).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Conn::Tcp(s) => Pin::new(&mut **s).poll_write_vectored(cx, bufs),
+            Conn::Other(s) => Pin::new(&mut **s).poll_write_vectored(cx, bufs),
+        }
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        match self {
+            Conn::Tcp(s) => s.is_write_vectored(),
+            Conn::Other(s) => s.is_write_vectored(),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Conn::Tcp(s) => Pin::new(&mut **s).poll_flush(cx),
+            Conn::Other(s) => Pin::new(&mut **s).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Conn::Tcp(s) => Pin::new(&mut **s).poll_shutdown(cx),
+            Conn::Other(s) => Pin::new(&mut **s).poll_shutdown(cx),
+        }
+    }
+}
 
 thread_local! {
     static BUF: RefCell<Box<[u8]>> = RefCell::new(vec![0; READ_BUF].into_boxed_slice());
@@ -50,23 +125,28 @@ where
 /// Polls one read and feeds it to the session: straight into the message buffer
 /// when the session lends it, else through the thread's buffer. Returns the byte
 /// count; `Ok(0)` is the end of the stream, already reported to the session.
+/// `fed_at` gets the time given to the session, when it was given one (the clock is
+/// read only then: a read that finds nothing costs no clock read).
+#[inline(always)]
 pub(crate) fn poll_read_session<S>(
     stream: &mut S,
     cx: &mut Context<'_>,
     session: &mut Session,
+    fed_at: &mut Option<Instant>,
 ) -> Poll<io::Result<usize>>
 where
     S: AsyncRead + Unpin + ?Sized,
 {
+    let mut now = || *fed_at.insert(Instant::now());
     let polled = match session.lend_input() {
         Some(mut loan) => {
             let polled = poll_read_loan(stream, cx, &mut loan);
-            session.handle_loan(Instant::now(), loan);
+            session.handle_loan(now(), loan);
             polled
         }
         None => poll_read_into(stream, cx, |bytes| {
             if !bytes.is_empty() {
-                session.handle_input(Instant::now(), bytes);
+                session.handle_input(now(), bytes);
             }
         })
         .map_ok(|(n, ())| n),
@@ -107,6 +187,7 @@ where
 /// Writes what the session has queued until it is empty or the transport would
 /// block. Returns the bytes written (0 with nothing queued); `Pending` only if nothing
 /// could be written (the waker is then registered for writability).
+#[inline(always)]
 pub(crate) fn poll_write_session<S>(
     stream: &mut S,
     cx: &mut Context<'_>,

@@ -21,6 +21,7 @@ use ws_session::{Session, SessionConfig};
 use crate::endpoint::Endpoint;
 use crate::error::{DeployError, Error};
 use crate::handle::{EndpointSlot, SessionHandle, SessionInit};
+use crate::io::Conn;
 use crate::origin::OriginPolicy;
 use crate::request::{read_request, Request};
 use crate::route::Router;
@@ -330,7 +331,11 @@ impl Server {
         let span = tracing::debug_span!("conn", %peer);
         span.in_scope(|| tracing::debug!("accepted"));
         match self.inner.builder.tls.clone() {
-            None => self.serve_connection(tcp).instrument(span).await,
+            None => {
+                self.serve_stream(tcp, |s| Conn::Tcp(s))
+                    .instrument(span)
+                    .await
+            }
             // Boxed: TLS state is large, and plain connections should not carry its
             // size in their task.
             Some(tls) => Box::pin(self.serve_tls(tcp, tls).instrument(span)).await,
@@ -351,6 +356,15 @@ impl Server {
     /// reads the opening request under the handshake timeout, answers it (101,
     /// static resource, or an error status), and runs the session to its end.
     pub async fn serve_connection<S>(self, stream: S)
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send,
+    {
+        self.serve_stream(stream, |s| Conn::Other(s)).await;
+    }
+
+    /// [`serve_connection`](Self::serve_connection), with `conn` saying how the
+    /// session's driver sees the stream.
+    async fn serve_stream<S>(self, stream: S, conn: for<'s> fn(&'s mut S) -> Conn<'s>)
     where
         S: AsyncRead + AsyncWrite + Unpin + Send,
     {
@@ -377,7 +391,8 @@ impl Server {
         drop(stop);
         match opened {
             Ok(Some(opened)) => {
-                crate::driver::run(stream, opened).await;
+                let slot = Arc::clone(&opened.handle.shared.slot);
+                slot.endpoint.drive(conn(&mut stream), opened).await;
             }
             Ok(None) => {}
             Err(e) => tracing::debug!(error = %e, "handshake failed"),

@@ -312,7 +312,7 @@ where
             if this.eof {
                 return Poll::Pending;
             }
-            match poll_read_session(&mut this.stream, cx, &mut this.session) {
+            match poll_read_session(&mut this.stream, cx, &mut this.session, &mut None) {
                 Poll::Ready(Ok(0)) => this.eof = true,
                 Poll::Ready(Ok(_)) => {}
                 Poll::Ready(Err(e)) => {
