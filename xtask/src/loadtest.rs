@@ -7,7 +7,7 @@
 //! The servers run side by side (idle unless measured) and are measured in turn:
 //! each round runs throughput at 16 B, 1 KiB, 64 KiB and 1 MiB (100 connections, 8
 //! messages in flight each) on every server, then round-trip latency (1 connection,
-//! 16 B; 3 runs per server, interleaved, rotating which server goes first); a
+//! 16 B; 5 runs per server and round, interleaved, rotating which server goes first); a
 //! throughput cell keeps its best round (2 rounds; 1 with `--quick`), a latency
 //! cell the median of its runs, and a paired line the median of run-by-run
 //! differences against each peer (drift between runs cancels); an error in any run
@@ -109,7 +109,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
             warmup: "1",
             duration: "5",
             rounds: rounds.unwrap_or(2),
-            latency_runs: 3,
+            latency_runs: 5,
             idle_connections: 10_000,
             quick,
         }
@@ -404,22 +404,41 @@ fn median_cell(runs: Vec<Cell>) -> Cell {
     ))
 }
 
-/// Median over the runs both servers completed of the run-by-run differences
-/// `a - b` (p50, p99): compares two servers measured back to back in each run, so
-/// drift in the machine's load between runs cancels; `None` without such a run.
-fn paired_median(a: &[Cell], b: &[Cell]) -> Option<(f64, f64)> {
-    let diffs: Vec<Cell> = a
+/// The run-by-run comparison of two servers measured back to back in each run:
+/// drift in the machine's load between runs cancels.
+#[derive(Debug, PartialEq)]
+struct Paired {
+    /// Median of the differences `a - b` (p50, p99).
+    median: (f64, f64),
+    /// Runs in which `a` was lower (p50, p99).
+    lower: (usize, usize),
+    /// Runs both servers completed.
+    runs: usize,
+}
+
+/// [`Paired`] over the runs both servers completed; `None` without such a run.
+fn paired(a: &[Cell], b: &[Cell]) -> Option<Paired> {
+    let diffs: Vec<(f64, f64)> = a
         .iter()
         .zip(b)
         .filter_map(|(x, y)| match (x, y) {
-            (Ok(x), Ok(y)) => Some(Ok((x.0 - y.0, x.1 - y.1))),
+            (Ok(x), Ok(y)) => Some((x.0 - y.0, x.1 - y.1)),
             _ => None,
         })
         .collect();
     if diffs.is_empty() {
         return None;
     }
-    median_cell(diffs).ok()
+    let lower = (
+        diffs.iter().filter(|d| d.0 < 0.0).count(),
+        diffs.iter().filter(|d| d.1 < 0.0).count(),
+    );
+    let median = median_cell(diffs.iter().map(|d| Ok(*d)).collect()).ok()?;
+    Some(Paired {
+        median,
+        lower,
+        runs: diffs.len(),
+    })
 }
 
 /// All servers run side by side (pinned to CPU 0, idle unless measured); each round
@@ -672,9 +691,11 @@ fn render(
         let paired: Vec<String> = peers
             .iter()
             .filter_map(|peer| {
-                let (p50, p99) = paired_median(&ours.latency_runs, &peer.latency_runs)?;
+                let p = paired(&ours.latency_runs, &peer.latency_runs)?;
+                let ((p50, p99), (l50, l99), n) = (p.median, p.lower, p.runs);
                 Some(format!(
-                    "{} - {}: p50 {p50:+.1}, p99 {p99:+.1}",
+                    "{} - {}: p50 {p50:+.1} (lower in {l50} of {n} runs), p99 {p99:+.1} \
+                     (lower in {l99} of {n})",
                     ours.name, peer.name
                 ))
             })
@@ -685,7 +706,7 @@ fn render(
                 format!(
                     "\nPaired: the median of run-by-run differences (servers measured back to \
                      back within each run, so drift between runs cancels; microseconds, \
-                     negative is faster): {}.",
+                     negative is faster), and in how many runs ours was the lower: {}.",
                     paired.join("; ")
                 ),
             );
@@ -843,7 +864,11 @@ mod tests {
         assert!(md.contains("| ws-server | 10.0 | 20.0 |"), "{md}");
         assert!(md.contains("median of 6 interleaved runs"), "{md}");
         assert!(
-            md.contains("ws-server - tokio-tungstenite: p50 +0.0, p99 +0.0; ws-server - fastwebsockets: p50 +1.0, p99 -1.0."),
+            md.contains(
+                "ws-server - tokio-tungstenite: p50 +0.0 (lower in 0 of 2 runs), p99 +0.0 \
+                 (lower in 0 of 2); ws-server - fastwebsockets: p50 +1.0 (lower in 0 of 1 \
+                 runs), p99 -1.0 (lower in 1 of 1)."
+            ),
             "{md}"
         );
     }
@@ -863,8 +888,15 @@ mod tests {
             Err("y".into()),
         ];
         // Differences of runs 0 and 1 only: (1, -1) and (-5, 0).
-        assert_eq!(paired_median(&a, &b), Some((-2.0, -0.5)));
-        assert_eq!(paired_median(&a[2..], &b[2..]), None);
+        assert_eq!(
+            paired(&a, &b),
+            Some(Paired {
+                median: (-2.0, -0.5),
+                lower: (1, 1),
+                runs: 2
+            })
+        );
+        assert_eq!(paired(&a[2..], &b[2..]), None);
     }
 
     #[test]
