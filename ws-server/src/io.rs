@@ -6,8 +6,9 @@
 //! While a large frame is under way the session lends its message buffer instead
 //! ([`ws_session::Session::lend_input`]) and the payload is read straight into it:
 //! no copy, and reads as large as the frame's rest.
-//! Writes take the session's queued frames as `IoSlice`s for one vectored write; up
-//! to 2 KiB of them (small frames: a header and a short payload each) are copied into
+//! Writes: small frames are already encoded back to back in the session (its flat
+//! lane), so they leave in one plain write straight from there. Otherwise the queued
+//! frames go as `IoSlice`s in one vectored write; up to 2 KiB of them are copied into
 //! the thread's buffer for a plain write instead, which costs the kernel less.
 
 use std::cell::RefCell;
@@ -202,11 +203,15 @@ where
         if pending == 0 {
             break;
         }
-        let polled = if pending <= COALESCE_MAX {
-            // Small output (a few frames, each a header and a short payload) leaves
-            // as one plain write of a copy, made in the thread's read buffer (idle
-            // while we write): cheaper in the kernel than a vectored write of tiny
-            // pieces, and no slices to set up.
+        let chunk = session.transmit_chunk();
+        let polled = if chunk.len() == pending {
+            // Everything lies together (small frames are encoded back to back): one
+            // plain write, no copy.
+            Pin::new(&mut *stream).poll_write(cx, chunk)
+        } else if pending <= COALESCE_MAX {
+            // Small output in pieces (a header and a shared payload each) leaves as
+            // one plain write of a copy, made in the thread's read buffer (idle while
+            // we write): cheaper in the kernel than a vectored write of tiny pieces.
             BUF.with(|cell| match cell.try_borrow_mut() {
                 Ok(mut joined) => {
                     let n = session.copy_transmit(&mut joined[..pending]);

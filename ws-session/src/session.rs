@@ -491,6 +491,15 @@ impl Session {
         self.writer.copy_out(out)
     }
 
+    /// The next bytes to write that lie together in memory (empty with nothing to
+    /// write): a single write of them needs no copy and no slices. Small frames are
+    /// encoded back to back, so when only they are queued (the common case) this is
+    /// everything [`pending_transmit`](Self::pending_transmit) counts. Report what the
+    /// transport accepted with [`advance_transmit`](Self::advance_transmit).
+    pub fn transmit_chunk(&self) -> &[u8] {
+        self.writer.first_chunk()
+    }
+
     /// Convenience for buffered transports: appends all pending bytes to `out` and marks
     /// them written; returns how many.
     pub fn transmit_into(&mut self, out: &mut Vec<u8>) -> usize {

@@ -17,6 +17,18 @@
 //! Automatic pongs coalesce: a new one replaces an unsent earlier one (RFC 6455
 //! section 5.5.3 allows answering only the latest ping), so a ping flood cannot grow
 //! the queue.
+//!
+//! # The flat lane
+//!
+//! Most frames are small. A data frame with up to [`FLAT_MAX`] payload bytes, queued
+//! while no large data frame waits, is encoded straight into one byte buffer, header
+//! and payload back to back (its payload copied; masked there for clients). A run of
+//! small frames then leaves in one plain write from that buffer: no per-frame queue
+//! entry, no shared payload kept alive until written, no copy at write time. Larger
+//! payloads keep their shared buffer (no copy) as a queue entry, written vectored.
+//! Every frame of the lane precedes every queued large data frame, so data keeps its
+//! order; control frames still go at the next frame boundary, found by reading the
+//! lane's own headers from a known frame start.
 
 use std::collections::VecDeque;
 use std::io::IoSlice;
@@ -26,6 +38,14 @@ use bytes::{Bytes, BytesMut};
 use ws_frame::{apply_mask, FrameHeader, OpCode, Rsv, MAX_HEADER_LEN};
 
 use crate::config::Role;
+
+/// Data frames with at most this many payload bytes go to the flat lane (see the
+/// module docs): at this size a copy costs less than a queue entry and a slice.
+pub(crate) const FLAT_MAX: usize = 1024;
+
+/// A drained flat lane keeps its allocation up to this capacity, so a session that
+/// goes idle after a burst does not hold a large buffer.
+const FLAT_KEEP: usize = 4096;
 
 /// Supplies client masking keys (RFC 6455 section 5.3: a fresh, unpredictable key per
 /// frame). The session draws no randomness itself: the front-end passes a source backed
@@ -69,13 +89,38 @@ impl OutFrame {
 pub(crate) struct Writer {
     role: Role,
     masks: Box<dyn MaskSource + Send>,
+    /// The control or large data frame being written, once started.
     current: Option<OutFrame>,
     /// Bytes of `current` already written.
     pos: usize,
     control: VecDeque<OutFrame>,
+    /// The flat lane: small data frames, encoded back to back. Written after
+    /// `current`, before `data`.
+    flat: Vec<u8>,
+    /// Bytes of `flat` already written.
+    flat_pos: usize,
+    /// A frame start in `flat` at or before `flat_pos`: where the search for the
+    /// frame being written starts (it only moves forward, so every frame is read
+    /// at most once).
+    flat_mark: usize,
     data: VecDeque<OutFrame>,
     queued: usize,
     close_written: bool,
+}
+
+/// The wire length of the encoded frame at the start of `frame` (one of ours).
+fn encoded_len(frame: &[u8]) -> usize {
+    let mask = if frame[1] & 0x80 != 0 { 4 } else { 0 };
+    let (ext, len) = match frame[1] & 0x7F {
+        126 => (2, usize::from(u16::from_be_bytes([frame[2], frame[3]]))),
+        127 => {
+            let mut be = [0u8; 8];
+            be.copy_from_slice(&frame[2..10]);
+            (8, u64::from_be_bytes(be) as usize)
+        }
+        n => (0, usize::from(n)),
+    };
+    2 + ext + mask + len
 }
 
 impl Writer {
@@ -86,6 +131,9 @@ impl Writer {
             current: None,
             pos: 0,
             control: VecDeque::new(),
+            flat: Vec::new(),
+            flat_pos: 0,
+            flat_mark: 0,
             data: VecDeque::new(),
             queued: 0,
             close_written: false,
@@ -148,11 +196,63 @@ impl Writer {
         }
     }
 
-    /// Queues one data frame.
+    /// Queues one data frame: small ones into the flat lane while no large data
+    /// frame waits (then they still come after it), others as a queue entry.
     pub(crate) fn push_data(&mut self, opcode: OpCode, rsv: Rsv, fin: bool, payload: Bytes) {
+        if payload.len() <= FLAT_MAX && self.data.is_empty() {
+            self.push_flat(opcode, rsv, fin, &payload);
+            return;
+        }
         let frame = self.encode(opcode, rsv, fin, payload, Tag::Data);
         self.queued += frame.len();
         self.data.push_back(frame);
+    }
+
+    /// Encodes a small data frame at the end of the flat lane.
+    fn push_flat(&mut self, opcode: OpCode, rsv: Rsv, fin: bool, payload: &[u8]) {
+        let mut header = FrameHeader::new(opcode, payload.len() as u64);
+        header.fin = fin;
+        header.rsv = rsv;
+        let key = (self.role == Role::Client).then(|| self.masks.next_mask());
+        header.mask = key;
+        let mut head = [0u8; MAX_HEADER_LEN];
+        let head_len = header.encode(&mut head);
+        let start = self.flat.len();
+        self.flat.reserve(head_len + payload.len());
+        self.flat.extend_from_slice(&head[..head_len]);
+        self.flat.extend_from_slice(payload);
+        if let Some(key) = key {
+            apply_mask(&mut self.flat[start + head_len..], key, 0);
+        }
+        self.queued += head_len + payload.len();
+    }
+
+    /// The frame of the flat lane that `flat_pos` is in, as (start, end); both are
+    /// `flat_pos` at a frame boundary.
+    fn flat_frame(&self) -> (usize, usize) {
+        let mut start = self.flat_mark;
+        while start < self.flat_pos {
+            let end = start + encoded_len(&self.flat[start..]);
+            if end > self.flat_pos {
+                return (start, end);
+            }
+            start = end;
+        }
+        (start, start)
+    }
+
+    /// Marks `n` bytes of the flat lane written (no more than it holds); empties it
+    /// once all is written.
+    fn advance_flat(&mut self, n: usize) {
+        self.flat_pos += n;
+        if self.flat_pos == self.flat.len() {
+            self.flat.clear();
+            if self.flat.capacity() > FLAT_KEEP {
+                self.flat = Vec::new();
+            }
+            self.flat_pos = 0;
+            self.flat_mark = 0;
+        }
     }
 
     /// Queues a ping or pong ahead of data frames. `auto` pongs replace an unsent
@@ -169,6 +269,13 @@ impl Writer {
         }
         self.queued += frame.len();
         self.control.push_back(frame);
+        self.catch_up_flat_mark();
+    }
+
+    /// Moves `flat_mark` up to the frame being written: with control frames waiting,
+    /// every write looks for that frame's end.
+    fn catch_up_flat_mark(&mut self) {
+        self.flat_mark = self.flat_frame().0;
     }
 
     /// Queues a close frame: behind queued data (`urgent == false`), or, for failures
@@ -177,9 +284,17 @@ impl Writer {
         let frame = self.encode(OpCode::Close, Rsv::NONE, true, payload, Tag::Close);
         self.queued += frame.len();
         if urgent {
-            let dropped: usize = self.data.drain(..).map(|f| f.len()).sum();
+            let mut dropped: usize = self.data.drain(..).map(|f| f.len()).sum();
+            // Small frames not yet started go too.
+            let (_, end) = self.flat_frame();
+            dropped += self.flat.len() - end;
+            self.flat.truncate(end);
             self.queued -= dropped;
             self.control.push_back(frame);
+            if self.flat_pos == self.flat.len() {
+                self.advance_flat(0);
+            }
+            self.catch_up_flat_mark();
         } else {
             self.data.push_back(frame);
         }
@@ -190,36 +305,65 @@ impl Writer {
         self.current = None;
         self.pos = 0;
         self.control.clear();
+        self.flat = Vec::new();
+        self.flat_pos = 0;
+        self.flat_mark = 0;
         self.data.clear();
         self.queued = 0;
     }
 
-    fn frames(&self) -> impl Iterator<Item = &OutFrame> {
-        self.current
-            .iter()
-            .chain(self.control.iter())
-            .chain(self.data.iter())
-    }
-
     /// Hands `f` the unwritten bytes in send order, as the non-empty pieces they are
-    /// stored in (each frame's header, then its payload; the first may start
-    /// mid-piece), until it breaks. A plain loop: this is on every write's path.
+    /// stored in, until it breaks: the rest of `current`; the flat lane's frame under
+    /// way; the control frames; the rest of the flat lane; the data frames. Plain
+    /// loops: this is on every write's path.
     fn for_each_unwritten<'a>(&'a self, mut f: impl FnMut(&'a [u8]) -> ControlFlow<()>) {
-        let mut skip = self.pos;
-        for frame in self.frames() {
-            let head = &frame.head[..usize::from(frame.head_len)];
-            for part in [head, &frame.payload[..]] {
-                if skip >= part.len() {
-                    skip -= part.len();
-                    continue;
-                }
-                let rest = &part[skip..];
-                skip = 0;
-                if f(rest).is_break() {
-                    return;
-                }
+        let mut emit = |piece: &'a [u8]| {
+            if piece.is_empty() {
+                ControlFlow::Continue(())
+            } else {
+                f(piece)
+            }
+        };
+        if let Some(frame) = &self.current {
+            if frame_pieces(frame, self.pos, &mut emit).is_break() {
+                return;
             }
         }
+        let split = if self.control.is_empty() {
+            self.flat_pos
+        } else {
+            self.flat_frame().1
+        };
+        if emit(&self.flat[self.flat_pos..split]).is_break() {
+            return;
+        }
+        for frame in &self.control {
+            if frame_pieces(frame, 0, &mut emit).is_break() {
+                return;
+            }
+        }
+        if emit(&self.flat[split..]).is_break() {
+            return;
+        }
+        for frame in &self.data {
+            if frame_pieces(frame, 0, &mut emit).is_break() {
+                return;
+            }
+        }
+    }
+
+    /// The next unwritten bytes that lie together in memory (empty with nothing
+    /// queued). With only the flat lane queued, the common case, that is all of it.
+    pub(crate) fn first_chunk(&self) -> &[u8] {
+        if self.current.is_none() && self.control.is_empty() && self.flat_pos < self.flat.len() {
+            return &self.flat[self.flat_pos..];
+        }
+        let mut first: &[u8] = &[];
+        self.for_each_unwritten(|piece| {
+            first = piece;
+            ControlFlow::Break(())
+        });
+        first
     }
 
     /// Fills `bufs` with the next unwritten chunks, in send order; returns how many
@@ -254,29 +398,55 @@ impl Writer {
         n
     }
 
-    /// Marks `n` bytes as written.
+    /// Marks `n` bytes as written, in the order of
+    /// [`for_each_unwritten`](Self::for_each_unwritten).
     pub(crate) fn advance(&mut self, mut n: usize) {
         n = n.min(self.queued);
         self.queued -= n;
+        if self.current.is_none() && self.control.is_empty() && self.data.is_empty() {
+            // Only the flat lane is queued (the common case).
+            self.advance_flat(n);
+            return;
+        }
         while n > 0 {
-            let Some(frame) = self.current.as_ref() else {
-                self.current = self.control.pop_front().or_else(|| self.data.pop_front());
-                self.pos = 0;
-                if self.current.is_none() {
-                    break;
+            if let Some(frame) = self.current.as_ref() {
+                let step = (frame.len() - self.pos).min(n);
+                self.pos += step;
+                n -= step;
+                if self.pos == frame.len() {
+                    if frame.tag == Tag::Close {
+                        self.close_written = true;
+                    }
+                    self.current = None;
+                    self.pos = 0;
                 }
                 continue;
-            };
-            let left = frame.len() - self.pos;
-            let step = left.min(n);
-            self.pos += step;
-            n -= step;
-            if self.pos == frame.len() {
-                if frame.tag == Tag::Close {
-                    self.close_written = true;
+            }
+            if !self.control.is_empty() {
+                // Finish the flat lane's frame under way, then the control frames.
+                let (start, end) = self.flat_frame();
+                self.flat_mark = start;
+                if end > self.flat_pos {
+                    let step = (end - self.flat_pos).min(n);
+                    n -= step;
+                    self.advance_flat(step);
+                } else {
+                    self.current = self.control.pop_front();
+                    self.pos = 0;
                 }
-                self.current = None;
-                self.pos = 0;
+                continue;
+            }
+            let flat_left = self.flat.len() - self.flat_pos;
+            if flat_left > 0 {
+                let step = flat_left.min(n);
+                n -= step;
+                self.advance_flat(step);
+                continue;
+            }
+            self.current = self.data.pop_front();
+            self.pos = 0;
+            if self.current.is_none() {
+                break;
             }
         }
     }
@@ -292,4 +462,25 @@ impl Writer {
         self.advance(n);
         n
     }
+}
+
+/// Hands `f` the pieces of `frame` (header, payload) from byte `skip` on.
+fn frame_pieces<'a>(
+    frame: &'a OutFrame,
+    mut skip: usize,
+    f: &mut impl FnMut(&'a [u8]) -> ControlFlow<()>,
+) -> ControlFlow<()> {
+    for part in [
+        &frame.head[..usize::from(frame.head_len)],
+        &frame.payload[..],
+    ] {
+        if skip >= part.len() {
+            skip -= part.len();
+            continue;
+        }
+        let rest = &part[skip..];
+        skip = 0;
+        f(rest)?;
+    }
+    ControlFlow::Continue(())
 }

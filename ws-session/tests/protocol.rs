@@ -425,35 +425,35 @@ fn eof_reports_1006() {
 
 #[test]
 fn control_frames_jump_queued_data_but_never_split_a_frame() {
-    let t0 = Instant::now();
-    let mut s = server(SessionConfig::default(), t0);
-    s.send_binary(t0, vec![1u8; 1000]).unwrap();
-    s.send_binary(t0, vec![2u8; 1000]).unwrap();
-    // Write 10 bytes of the first frame, then ping.
-    let n = {
+    // Small frames (encoded back to back in the flat lane) and large ones (queue
+    // entries with a shared payload).
+    for len in [1000, 5000] {
+        let t0 = Instant::now();
+        let mut s = server(SessionConfig::default(), t0);
+        s.send_binary(t0, vec![1u8; len]).unwrap();
+        s.send_binary(t0, vec![2u8; len]).unwrap();
+        // Write 10 bytes of the first frame, then ping.
         let mut bufs = [std::io::IoSlice::new(&[]); 8];
-        let k = s.poll_transmit(&mut bufs);
-        assert!(k >= 2);
-        10
-    };
-    s.advance_transmit(n);
-    s.ping(t0, b"now").unwrap();
-    let mut rest = Vec::new();
-    s.transmit_into(&mut rest);
-    // Reassemble: the 10 bytes already written + the rest.
-    let mut all = {
-        let mut s2 = server(SessionConfig::default(), t0);
-        s2.send_binary(t0, vec![1u8; 1000]).unwrap();
-        let mut b = Vec::new();
-        s2.transmit_into(&mut b);
-        b[..10].to_vec()
-    };
-    all.extend(rest);
-    let wire = parse_wire(&all);
-    let ops: Vec<_> = wire.iter().map(|w| w.opcode).collect();
-    assert_eq!(ops, [OpCode::Binary, OpCode::Ping, OpCode::Binary]);
-    assert_eq!(wire[0].payload, vec![1u8; 1000]);
-    assert_eq!(wire[2].payload, vec![2u8; 1000]);
+        assert!(s.poll_transmit(&mut bufs) >= 1);
+        s.advance_transmit(10);
+        s.ping(t0, b"now").unwrap();
+        let mut rest = Vec::new();
+        s.transmit_into(&mut rest);
+        // Reassemble: the 10 bytes already written + the rest.
+        let mut all = {
+            let mut s2 = server(SessionConfig::default(), t0);
+            s2.send_binary(t0, vec![1u8; len]).unwrap();
+            let mut b = Vec::new();
+            s2.transmit_into(&mut b);
+            b[..10].to_vec()
+        };
+        all.extend(rest);
+        let wire = parse_wire(&all);
+        let ops: Vec<_> = wire.iter().map(|w| w.opcode).collect();
+        assert_eq!(ops, [OpCode::Binary, OpCode::Ping, OpCode::Binary], "{len}");
+        assert_eq!(wire[0].payload, vec![1u8; len]);
+        assert_eq!(wire[2].payload, vec![2u8; len]);
+    }
 }
 
 #[test]
