@@ -16,10 +16,12 @@
 //! the driver keeps writing and keeps the timers, but does not read.
 //!
 //! The driver is built for each endpoint type ([`run`] is generic; the server reaches
-//! it through `DynEndpoint::drive`): a message, part or pong becomes one future type
-//! (`C` below), kept in a pinned slot of the driver's own future while it waits, so a
-//! callback costs no allocation. Plain TCP is called directly; other transports
-//! through a trait object (`io::Conn`).
+//! it through `DynEndpoint`): a message, part or pong becomes one future type (`C`
+//! below), kept in a pinned slot of the driver's own future while it waits, so a
+//! callback costs no allocation. Plain TCP is called directly, and its session runs
+//! in a task of its own that holds just the driver (`DynEndpoint::spawn_tcp`: the
+//! handshake's task ends at the 101, so an idle connection keeps the least); other
+//! transports run in place through a trait object (`io::Conn`, `DynEndpoint::drive`).
 //!
 //! Wake-ups: a send made while the driver is handing events to the endpoint does
 //! not wake it (`Core::driving`: it writes right after). Every handle call that can

@@ -22,14 +22,17 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use bytes::Bytes;
+use tokio::net::TcpStream;
+use tracing::Instrument;
 use ws_session::{CloseInfo, Delivery, Message, MessageKind, SessionConfig};
 
 use crate::error::Error;
 use crate::handle::SessionHandle;
 use crate::io::Conn;
-use crate::server::Opened;
+use crate::server::{ConnectionGuard, Opened};
 
 /// A WebSocket endpoint: deploy it at a path with
 /// [`Server::add_endpoint`](crate::Server::add_endpoint).
@@ -155,6 +158,16 @@ pub(crate) trait DynEndpoint: Send + Sync + 'static {
     fn session_config(&self, config: SessionConfig) -> SessionConfig;
     /// Runs an opened session on `stream` to its end.
     fn drive<'a>(&'a self, stream: Conn<'a>, opened: Opened) -> BoxFut<'a>;
+    /// Runs an opened session on plain TCP in a task of its own, which holds just
+    /// the driver (an idle connection keeps the least); `guard` and `span` live as
+    /// long as the session.
+    fn spawn_tcp(
+        self: Arc<Self>,
+        tcp: TcpStream,
+        opened: Opened,
+        guard: ConnectionGuard,
+        span: tracing::Span,
+    );
 }
 
 impl<E: Endpoint> DynEndpoint for E {
@@ -172,5 +185,18 @@ impl<E: Endpoint> DynEndpoint for E {
     }
     fn drive<'a>(&'a self, stream: Conn<'a>, opened: Opened) -> BoxFut<'a> {
         Box::pin(crate::driver::run(self, stream, opened))
+    }
+    fn spawn_tcp(
+        self: Arc<Self>,
+        mut tcp: TcpStream,
+        opened: Opened,
+        guard: ConnectionGuard,
+        span: tracing::Span,
+    ) {
+        let session = async move {
+            let _guard = guard;
+            crate::driver::run(&*self, Conn::Tcp(&mut tcp), opened).await;
+        };
+        tokio::spawn(session.instrument(span));
     }
 }

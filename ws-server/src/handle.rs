@@ -53,7 +53,7 @@ use crate::route::PathParams;
 /// One deployed endpoint and its open sessions.
 pub(crate) struct EndpointSlot {
     pub(crate) path: String,
-    pub(crate) endpoint: Box<dyn DynEndpoint>,
+    pub(crate) endpoint: Arc<dyn DynEndpoint>,
     pub(crate) sessions: Mutex<HashMap<u64, SessionHandle>>,
 }
 

@@ -191,7 +191,8 @@ pub(crate) struct Opened {
 }
 
 /// Decrements the connection count when a connection task ends.
-struct ConnectionGuard(Arc<Inner>);
+/// Counts a connection while it lives.
+pub(crate) struct ConnectionGuard(Arc<Inner>);
 
 impl Drop for ConnectionGuard {
     fn drop(&mut self) {
@@ -219,7 +220,7 @@ impl Server {
         }
         let slot = Arc::new(EndpointSlot {
             path: path.to_owned(),
-            endpoint: Box::new(endpoint),
+            endpoint: Arc::new(endpoint),
             sessions: Mutex::new(HashMap::new()),
         });
         self.inner
@@ -332,9 +333,15 @@ impl Server {
         span.in_scope(|| tracing::debug!("accepted"));
         match self.inner.builder.tls.clone() {
             None => {
-                self.serve_stream(tcp, |s| Conn::Tcp(s))
-                    .instrument(span)
-                    .await
+                let guard = self.count_connection();
+                let mut tcp = tcp;
+                let opened = self.open(&mut tcp).instrument(span.clone()).await;
+                if let Some(opened) = opened {
+                    // The session gets a task of its own, holding just the driver: this
+                    // task, with the handshake's state, ends here.
+                    let endpoint = Arc::clone(&opened.handle.shared.slot.endpoint);
+                    endpoint.spawn_tcp(tcp, opened, guard, span);
+                }
             }
             // Boxed: TLS state is large, and plain connections should not carry its
             // size in their task.
@@ -359,43 +366,50 @@ impl Server {
     where
         S: AsyncRead + AsyncWrite + Unpin + Send,
     {
-        self.serve_stream(stream, |s| Conn::Other(s)).await;
+        let _guard = self.count_connection();
+        let mut stream = stream;
+        if let Some(opened) = self.open(&mut stream).await {
+            let slot = Arc::clone(&opened.handle.shared.slot);
+            slot.endpoint.drive(Conn::Other(&mut stream), opened).await;
+        }
     }
 
-    /// [`serve_connection`](Self::serve_connection), with `conn` saying how the
-    /// session's driver sees the stream.
-    async fn serve_stream<S>(self, stream: S, conn: for<'s> fn(&'s mut S) -> Conn<'s>)
+    /// Counts a connection until the guard drops (shutdown waits for the count).
+    fn count_connection(&self) -> ConnectionGuard {
+        self.inner.connections.fetch_add(1, Ordering::AcqRel);
+        ConnectionGuard(Arc::clone(&self.inner))
+    }
+
+    /// The opening handshake under its timeout (refused with 503 once shutdown has
+    /// started): `Some` for an opened session, `None` when the connection is done
+    /// (answered, refused, failed).
+    async fn open<S>(&self, stream: &mut S) -> Option<Opened>
     where
         S: AsyncRead + AsyncWrite + Unpin + Send,
     {
-        self.inner.connections.fetch_add(1, Ordering::AcqRel);
-        let _guard = ConnectionGuard(Arc::clone(&self.inner));
-        let mut stream = stream;
         if *self.inner.stop.borrow() {
-            refuse_during_shutdown(&mut stream).await;
-            return;
+            refuse_during_shutdown(stream).await;
+            return None;
         }
         let timeout = self.inner.builder.handshake_timeout;
         let mut stop = self.inner.stop.subscribe();
         // The handshake's state is boxed: it is large and only lives until the 101.
         let opened = tokio::select! {
-            r = tokio::time::timeout(timeout, Box::pin(self.handshake(&mut stream))) => match r {
+            r = tokio::time::timeout(timeout, Box::pin(self.handshake(stream))) => match r {
                 Ok(r) => r,
                 Err(_) => Err(Error::HandshakeTimeout),
             },
             _ = stop.changed() => {
-                refuse_during_shutdown(&mut stream).await;
-                return;
+                refuse_during_shutdown(stream).await;
+                return None;
             }
         };
-        drop(stop);
         match opened {
-            Ok(Some(opened)) => {
-                let slot = Arc::clone(&opened.handle.shared.slot);
-                slot.endpoint.drive(conn(&mut stream), opened).await;
+            Ok(opened) => opened,
+            Err(e) => {
+                tracing::debug!(error = %e, "handshake failed");
+                None
             }
-            Ok(None) => {}
-            Err(e) => tracing::debug!(error = %e, "handshake failed"),
         }
     }
 
