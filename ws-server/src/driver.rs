@@ -137,6 +137,8 @@ where
             d.fail(e);
         }
     }
+    // Not kept for the session's life.
+    drop(response);
     if !opened_at_once {
         d.callback(on_open).await;
     } else {
@@ -148,6 +150,7 @@ where
             .session
             .handle_input(Instant::now(), &leftover);
     }
+    drop(leftover);
     loop {
         if slot.is_some() {
             // Boxed, as in `callback`: only callbacks that wait pay for it.

@@ -6,14 +6,12 @@
 //! frame header before any of its payload is buffered (uncompressed messages) or after
 //! each bounded inflate step (compressed ones); text is validated as it arrives.
 
-use std::collections::VecDeque;
-
 use bytes::BytesMut;
 use ws_frame::{apply_mask, FrameHeader, OpCode, Utf8Validator};
 
 use crate::config::{Delivery, SessionConfig};
 use crate::deflate::Inflater;
-use crate::event::{Event, Message, MessageKind};
+use crate::event::{Event, Events, Message, MessageKind};
 use crate::ProtocolError;
 
 /// Scratch capacity kept between messages; a larger scratch is freed when a message
@@ -65,7 +63,7 @@ impl Sink {
         &mut self,
         mut data: &[u8],
         mask: Option<([u8; 4], usize)>,
-        events: &mut VecDeque<Event>,
+        events: &mut Events,
     ) -> Result<(), ProtocolError> {
         let mut offset = mask.map_or(0, |(_, o)| o);
         while !data.is_empty() {
@@ -137,7 +135,7 @@ impl Sink {
         &mut self,
         start: usize,
         mask: Option<([u8; 4], usize)>,
-        events: &mut VecDeque<Event>,
+        events: &mut Events,
     ) -> Result<(), ProtocolError> {
         let Some(msg) = self.msg.as_mut() else {
             return Ok(());
@@ -156,7 +154,7 @@ impl Sink {
     }
 
     /// Hands out the buffered part (text: up to the last complete character).
-    fn emit_part(msg: &InMessage, buf: &mut BytesMut, last: bool, events: &mut VecDeque<Event>) {
+    fn emit_part(msg: &InMessage, buf: &mut BytesMut, last: bool, events: &mut Events) {
         let keep = if msg.text { msg.utf8.pending() } else { 0 };
         let n = buf.len() - keep;
         if n == 0 && !last {
@@ -219,7 +217,7 @@ impl Assembler {
         &mut self,
         header: &FrameHeader,
         payload: &[u8],
-        events: &mut VecDeque<Event>,
+        events: &mut Events,
     ) -> bool {
         let text = header.opcode == OpCode::Text;
         let (delivery, buffer) = if text {
@@ -325,7 +323,7 @@ impl Assembler {
         mask: Option<[u8; 4]>,
         offset: usize,
         rest: u64,
-        events: &mut VecDeque<Event>,
+        events: &mut Events,
     ) -> Result<(), ProtocolError> {
         let Some(msg) = self.sink.msg.as_ref() else {
             return Ok(());
@@ -376,7 +374,7 @@ impl Assembler {
         start: usize,
         mask: Option<[u8; 4]>,
         offset: usize,
-        events: &mut VecDeque<Event>,
+        events: &mut Events,
     ) -> Result<(), ProtocolError> {
         self.sink.buf = buf;
         if self.sink.buf.len() == start {
@@ -385,7 +383,7 @@ impl Assembler {
         self.sink.accept(start, mask.map(|k| (k, offset)), events)
     }
 
-    fn inflate(&mut self, finish: bool, events: &mut VecDeque<Event>) -> Result<(), ProtocolError> {
+    fn inflate(&mut self, finish: bool, events: &mut Events) -> Result<(), ProtocolError> {
         let Some(msg) = self.sink.msg.as_ref() else {
             return Ok(());
         };
@@ -404,7 +402,7 @@ impl Assembler {
     pub(crate) fn end_frame(
         &mut self,
         fin: bool,
-        events: &mut VecDeque<Event>,
+        events: &mut Events,
     ) -> Result<(), ProtocolError> {
         let Some(msg) = self.sink.msg.as_ref() else {
             return Ok(());
@@ -486,7 +484,7 @@ mod tests {
         assert!(wire.len() > SCRATCH_KEEP);
         let mut header = FrameHeader::new(OpCode::Binary, wire.len() as u64);
         header.rsv = Rsv::RSV1;
-        let mut events = VecDeque::new();
+        let mut events = Events::default();
         assembler.start_frame(&header).unwrap();
         assembler.push(&wire, None, 0, 0, &mut events).unwrap();
         assert!(assembler.scratch.capacity() >= wire.len());

@@ -152,3 +152,33 @@ pub enum Event {
     /// Flush the remaining transmit bytes, then drop the transport.
     Closed(CloseInfo),
 }
+
+/// The session's queue of events not yet polled. Input usually yields one event at
+/// a time, so the first waits in place: no allocation for it (an idle session
+/// holds none) and no ring buffer to go through; more queue behind it.
+#[derive(Debug, Default)]
+pub(crate) struct Events {
+    first: Option<Event>,
+    rest: std::collections::VecDeque<Event>,
+}
+
+impl Events {
+    /// Queues `event` behind the others.
+    pub(crate) fn push_back(&mut self, event: Event) {
+        if self.first.is_none() && self.rest.is_empty() {
+            self.first = Some(event);
+        } else {
+            self.rest.push_back(event);
+        }
+    }
+
+    /// The oldest event.
+    pub(crate) fn pop_front(&mut self) -> Option<Event> {
+        self.first.take().or_else(|| self.rest.pop_front())
+    }
+
+    /// How many events wait.
+    pub(crate) fn len(&self) -> usize {
+        usize::from(self.first.is_some()) + self.rest.len()
+    }
+}

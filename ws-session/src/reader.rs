@@ -1,14 +1,12 @@
 //! The input side: frame headers accumulated across reads, role and extension rules,
 //! payload routed to the assembler (data) or a small buffer (control, at most 125 bytes).
 
-use std::collections::VecDeque;
-
 use bytes::{Bytes, BytesMut};
 use ws_frame::{apply_mask, Decoded, FrameHeader, OpCode, Rsv, MAX_HEADER_LEN};
 
 use crate::assembler::Assembler;
 use crate::config::Role;
-use crate::event::Event;
+use crate::event::Events;
 use crate::ProtocolError;
 
 /// The smallest rest of a data frame worth a direct read: below it, one ordinary read
@@ -63,7 +61,7 @@ impl Reader {
     pub(crate) fn read(
         &mut self,
         input: &mut &[u8],
-        events: &mut VecDeque<Event>,
+        events: &mut Events,
     ) -> Result<Option<Control>, ProtocolError> {
         while !input.is_empty() || self.frame.as_ref().is_some_and(|f| f.remaining == 0) {
             let Some(frame) = self.frame.as_mut() else {
@@ -113,7 +111,7 @@ impl Reader {
         &mut self,
         buf: BytesMut,
         start: usize,
-        events: &mut VecDeque<Event>,
+        events: &mut Events,
     ) -> Result<(), ProtocolError> {
         let n = buf.len() - start;
         let Some(frame) = self.frame.as_mut() else {
@@ -137,12 +135,7 @@ impl Reader {
     /// delivery. Takes its payload (advancing `input`) and returns true, or leaves
     /// everything as it was and returns false: any frame that breaks a rule or a
     /// limit goes the long way, which reports the error.
-    fn take_whole(
-        &mut self,
-        header: &FrameHeader,
-        input: &mut &[u8],
-        events: &mut VecDeque<Event>,
-    ) -> bool {
+    fn take_whole(&mut self, header: &FrameHeader, input: &mut &[u8], events: &mut Events) -> bool {
         let well_formed = header.fin
             && header.rsv.bits() == 0
             && header.mask.is_some() == (self.role == Role::Server)
@@ -162,11 +155,7 @@ impl Reader {
         true
     }
 
-    fn read_header(
-        &mut self,
-        input: &mut &[u8],
-        events: &mut VecDeque<Event>,
-    ) -> Result<(), ProtocolError> {
+    fn read_header(&mut self, input: &mut &[u8], events: &mut Events) -> Result<(), ProtocolError> {
         let had = self.head_len;
         let take = (MAX_HEADER_LEN - had).min(input.len());
         self.head[had..had + take].copy_from_slice(&input[..take]);
@@ -218,7 +207,7 @@ impl Reader {
     fn end_frame(
         &mut self,
         header: FrameHeader,
-        events: &mut VecDeque<Event>,
+        events: &mut Events,
     ) -> Result<Option<Control>, ProtocolError> {
         if header.opcode.is_data() {
             self.assembler.end_frame(header.fin, events)?;

@@ -1,7 +1,6 @@
 //! The [`Session`]: inputs, commands, outputs and the close handshake, tying the
 //! reader, the outbound queue and the timers together.
 
-use std::collections::VecDeque;
 use std::io::IoSlice;
 use std::time::{Duration, Instant};
 
@@ -12,7 +11,9 @@ use ws_frame::{truncate_reason, CloseCode, CloseFrame, OpCode, MAX_CONTROL_PAYLO
 use crate::assembler::Assembler;
 use crate::config::{Role, SessionConfig};
 use crate::deflate::{Deflater, Inflater};
-use crate::event::{CloseCause, CloseInfo, Event, Initiator, Message, MessageKind, TimeoutKind};
+use crate::event::{
+    CloseCause, CloseInfo, Event, Events, Initiator, Message, MessageKind, TimeoutKind,
+};
 use crate::outgoing::Outgoing;
 use crate::reader::{Control, Reader};
 use crate::timers::Timers;
@@ -43,7 +44,7 @@ pub struct Session {
     writer: Writer,
     outgoing: Outgoing,
     timers: Timers,
-    events: VecDeque<Event>,
+    events: Events,
     /// The close frame we sent (code, reason); `None` code for an empty close.
     our_close: Option<(Option<CloseCode>, String)>,
     /// The code of the peer's close frame, once received (if it had one).
@@ -146,7 +147,7 @@ impl Session {
             writer: Writer::new(role, masks),
             outgoing: Outgoing::new(deflater, config.fragment_size),
             timers: Timers::new(&config, now),
-            events: VecDeque::new(),
+            events: Events::default(),
             our_close: None,
             peer_code: None,
             lent: false,
