@@ -75,6 +75,30 @@ impl Outgoing {
         Ok(())
     }
 
+    /// Encodes a whole small message straight from `payload` into the writer's flat
+    /// lane, when nothing asks for more: no part in progress, no compression, one
+    /// frame, and the lane open. `None` when the message needs
+    /// [`message`](Self::message) (which then takes an owned payload).
+    pub(crate) fn small_message(
+        &mut self,
+        writer: &mut Writer,
+        kind: MessageKind,
+        payload: &[u8],
+        room: usize,
+    ) -> Option<Result<(), SendError>> {
+        let len = payload.len();
+        if self.partial.is_some()
+            || self.deflater.as_ref().is_some_and(|d| d.wants(len))
+            || self.fragment_size.is_some_and(|size| len > size)
+            || !writer.flat_open(len)
+        {
+            return None;
+        }
+        Some(self.check_room(writer, len, room).map(|()| {
+            writer.push_flat(opcode(kind), Rsv::NONE, true, payload);
+        }))
+    }
+
     /// Encodes one part of a message sent in parts. A message sent in parts is
     /// compressed (when deflate is on for our direction) whatever its size, since its
     /// size is unknown up front; each part is sync-flushed so the peer can inflate it.

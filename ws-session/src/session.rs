@@ -351,13 +351,28 @@ impl Session {
     /// compressed if deflate is on and it reaches the threshold).
     pub fn send(&mut self, now: Instant, message: impl Into<Message>) -> Result<(), SendError> {
         self.check_open()?;
-        let (kind, payload) = match message.into() {
-            Message::Text(s) => (MessageKind::Text, Bytes::from(s)),
-            Message::Binary(b) => (MessageKind::Binary, b),
-        };
+        let message = message.into();
         let room = self.room();
-        self.outgoing
-            .message(&mut self.writer, kind, payload, room)?;
+        let (kind, bytes) = match &message {
+            Message::Text(s) => (MessageKind::Text, s.as_bytes()),
+            Message::Binary(b) => (MessageKind::Binary, &b[..]),
+        };
+        // Small messages are copied into the outbound queue as they are; others keep
+        // their buffer (shared, no copy).
+        match self
+            .outgoing
+            .small_message(&mut self.writer, kind, bytes, room)
+        {
+            Some(result) => result?,
+            None => {
+                let payload = match message {
+                    Message::Text(s) => Bytes::from(s),
+                    Message::Binary(b) => b,
+                };
+                self.outgoing
+                    .message(&mut self.writer, kind, payload, room)?;
+            }
+        }
         self.timers.on_write(now);
         Ok(())
     }

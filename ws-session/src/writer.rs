@@ -199,7 +199,7 @@ impl Writer {
     /// Queues one data frame: small ones into the flat lane while no large data
     /// frame waits (then they still come after it), others as a queue entry.
     pub(crate) fn push_data(&mut self, opcode: OpCode, rsv: Rsv, fin: bool, payload: Bytes) {
-        if payload.len() <= FLAT_MAX && self.data.is_empty() {
+        if self.flat_open(payload.len()) {
             self.push_flat(opcode, rsv, fin, &payload);
             return;
         }
@@ -208,8 +208,15 @@ impl Writer {
         self.data.push_back(frame);
     }
 
-    /// Encodes a small data frame at the end of the flat lane.
-    fn push_flat(&mut self, opcode: OpCode, rsv: Rsv, fin: bool, payload: &[u8]) {
+    /// Whether a data frame with `len` payload bytes goes to the flat lane: it is
+    /// small, and no large data frame waits (it would have to come after it).
+    pub(crate) fn flat_open(&self, len: usize) -> bool {
+        len <= FLAT_MAX && self.data.is_empty()
+    }
+
+    /// Encodes a small data frame at the end of the flat lane (see
+    /// [`flat_open`](Self::flat_open)).
+    pub(crate) fn push_flat(&mut self, opcode: OpCode, rsv: Rsv, fin: bool, payload: &[u8]) {
         let mut header = FrameHeader::new(opcode, payload.len() as u64);
         header.fin = fin;
         header.rsv = rsv;
