@@ -157,6 +157,16 @@ impl Reader {
 
     fn read_header(&mut self, input: &mut &[u8], events: &mut Events) -> Result<(), ProtocolError> {
         let had = self.head_len;
+        if had == 0 {
+            // The common case: the whole header is in the input; decode it there.
+            if let Decoded::Complete(header, len) = FrameHeader::decode(input)? {
+                *input = &input[len..];
+                if self.take_whole(&header, input, events) {
+                    return Ok(());
+                }
+                return self.start_frame(header);
+            }
+        }
         let take = (MAX_HEADER_LEN - had).min(input.len());
         self.head[had..had + take].copy_from_slice(&input[..take]);
         match FrameHeader::decode(&self.head[..had + take])? {
@@ -167,9 +177,6 @@ impl Reader {
             Decoded::Complete(header, len) => {
                 self.head_len = 0;
                 *input = &input[len - had..];
-                if had == 0 && self.take_whole(&header, input, events) {
-                    return Ok(());
-                }
                 self.start_frame(header)?;
             }
         }
