@@ -283,8 +283,11 @@ impl Driver {
         while self.session.pending_transmit() > 0 {
             let result = {
                 let mut bufs = [IoSlice::new(&[]); IOV];
-                let n = self.session.poll_transmit(&mut bufs);
-                Pin::new(&mut self.io).poll_write_vectored(cx, &bufs[..n])
+                // Small frames lie together (one slice): a plain write then.
+                match self.session.poll_transmit(&mut bufs) {
+                    1 => Pin::new(&mut self.io).poll_write(cx, &bufs[0]),
+                    n => Pin::new(&mut self.io).poll_write_vectored(cx, &bufs[..n]),
+                }
             };
             match result {
                 Poll::Ready(Ok(0)) => {
