@@ -14,7 +14,12 @@ use crate::{DeflateConfig, Delivery, Event, Role, Session, SessionConfig, State}
 /// The first byte picks options (delivery modes, small limits); the rest is the input,
 /// cut into pieces whose sizes come from the second byte (whose top bit also sends
 /// pieces through [`Session::lend_input`] loans whenever one is offered), with a
-/// timer tick between pieces; data events are echoed back. `t0` is the clock base (the caller's; the session reads no clock).
+/// timer tick between pieces; data events are echoed back. After each piece a
+/// bounded write drains part of the output (through one of the queue's three views,
+/// picked by the piece's first byte), so partial writes and control frames jumping
+/// queued data are fuzzed too; the output, all drained at the end, must be
+/// well-formed frames. `t0` is the clock base (the caller's; the session reads no
+/// clock).
 pub fn drive(role: Role, deflate: bool, data: &[u8], t0: Instant) {
     let (opts, input) = match data.split_first() {
         Some((o, rest)) => (*o, rest),
@@ -51,7 +56,8 @@ pub fn drive(role: Role, deflate: bool, data: &[u8], t0: Instant) {
     let mut now = t0;
     let mut closed = false;
     let mut close_sent = false;
-    let mut out = Vec::new();
+    // Written and not yet checked: the start of a frame cut by a partial write.
+    let mut wire = Vec::new();
     for piece in input.chunks(step) {
         now += Duration::from_millis(1);
         if use_loans {
@@ -78,12 +84,53 @@ pub fn drive(role: Role, deflate: bool, data: &[u8], t0: Instant) {
             }
         }
         assert_eq!(closed, session.state() == State::Closed);
-        out.clear();
-        session.transmit_into(&mut out);
+        write_some(&mut session, step * 13, piece[0] % 3, &mut wire);
+        let checked = check_output(role, &wire, &mut close_sent);
+        wire.drain(..checked);
+        if session.is_finished() {
+            // A front-end drops the transport now. A timeout that gave up on the
+            // peer may have dropped the rest of a frame cut by a partial write.
+            break;
+        }
+    }
+    if !session.is_finished() {
+        session.transmit_into(&mut wire);
         assert_eq!(session.pending_transmit(), 0);
-        check_output(role, &out, &mut close_sent);
+        let checked = check_output(role, &wire, &mut close_sent);
+        assert_eq!(checked, wire.len(), "output ends inside a frame");
     }
     session.handle_eof(now);
+}
+
+/// Writes at most `budget` queued bytes to `wire` as a front-end would, through
+/// `view`: 0 the vectored slices, 1 a copy, 2 the next contiguous chunk.
+fn write_some(session: &mut Session, budget: usize, view: u8, wire: &mut Vec<u8>) {
+    let n = match view {
+        0 => {
+            let mut bufs = [std::io::IoSlice::new(&[]); 8];
+            let count = session.poll_transmit(&mut bufs);
+            let mut left = budget;
+            for buf in &bufs[..count] {
+                let take = buf.len().min(left);
+                wire.extend_from_slice(&buf[..take]);
+                left -= take;
+            }
+            budget - left
+        }
+        1 => {
+            let mut buf = vec![0; budget.min(session.pending_transmit())];
+            let n = session.copy_transmit(&mut buf);
+            wire.extend_from_slice(&buf[..n]);
+            n
+        }
+        _ => {
+            let chunk = session.transmit_chunk();
+            let n = chunk.len().min(budget);
+            wire.extend_from_slice(&chunk[..n]);
+            n
+        }
+    };
+    session.advance_transmit(n);
 }
 
 /// Feeds `piece` as a front-end doing direct reads would: into a loan while the
@@ -108,19 +155,30 @@ fn feed_through_loans(session: &mut Session, now: Instant, mut piece: &[u8]) {
 }
 
 /// Our own output must be well-formed frames: masked exactly by clients, control
-/// payloads within 125 bytes, nothing after our close frame.
-fn check_output(role: Role, mut out: &[u8], close_sent: &mut bool) {
-    while !out.is_empty() {
+/// payloads within 125 bytes, nothing after our close frame. Returns the length of
+/// the complete frames at the start of `out` (a partial write may cut the last).
+fn check_output(role: Role, out: &[u8], close_sent: &mut bool) -> usize {
+    let mut at = 0;
+    while at < out.len() {
         assert!(!*close_sent, "bytes after our close frame");
-        let Ok(Decoded::Complete(header, len)) = FrameHeader::decode(out) else {
-            panic!("session wrote an invalid or partial frame");
+        let header = match FrameHeader::decode(&out[at..]) {
+            Ok(Decoded::Complete(header, len)) => (header, len),
+            Ok(Decoded::Incomplete(_)) => break,
+            Err(e) => panic!("session wrote an invalid frame: {e:?}"),
         };
+        let (header, len) = header;
         assert_eq!(header.mask.is_some(), role == Role::Client);
+        if header.opcode.is_control() {
+            assert!(header.payload_len <= 125);
+        }
         let total = len + header.payload_len as usize;
-        assert!(total <= out.len(), "frame cut short");
+        if at + total > out.len() {
+            break;
+        }
         if header.opcode == OpCode::Close {
             *close_sent = true;
         }
-        out = &out[total..];
+        at += total;
     }
+    at
 }
