@@ -295,27 +295,21 @@ where
             return;
         }
         // Boxed: only callbacks that wait pay for it, and every task stays small.
-        Box::pin(self.callback_pending(fut)).await;
+        Box::pin(self.until_done(fut)).await;
     }
 
-    async fn callback_pending(&mut self, mut fut: BoxFut<'_>) {
-        loop {
-            let wakeup = self.wait(Some(fut.as_mut()), None).await;
-            match wakeup {
-                None => return,
-                Some(w) => self.on_wakeup(Some(w)),
-            }
+    /// Runs `fut` (a callback that did not complete at once) to completion, writing
+    /// and keeping timers meanwhile.
+    async fn until_done<G: Future<Output = ()> + Unpin>(&mut self, mut fut: G) {
+        while let Some(wakeup) = self.wait(Some(&mut fut), None).await {
+            self.on_wakeup(Some(wakeup));
         }
     }
 
-    /// Runs the callback in `slot` to completion, writing and keeping timers
-    /// meanwhile.
+    /// Runs the callback in `slot` to completion (see [`until_done`](Self::until_done)).
     async fn finish_call(&mut self, mut slot: Pin<&mut Option<F>>) {
-        while slot.is_some() {
-            let callback = poll_fn(|cx| poll_slot(slot.as_mut(), cx));
-            let wakeup = self.wait(Some(callback), None).await;
-            self.on_wakeup(wakeup);
-        }
+        self.until_done(poll_fn(|cx| poll_slot(slot.as_mut(), cx)))
+            .await;
     }
 
     /// Waits for I/O, a command, a deadline, or the callback `fut` (then `None`).

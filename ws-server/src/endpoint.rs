@@ -33,6 +33,7 @@ use crate::error::Error;
 use crate::handle::SessionHandle;
 use crate::io::Conn;
 use crate::server::{ConnectionGuard, Opened};
+use tokio_util::either::Either;
 
 /// A WebSocket endpoint: deploy it at a path with
 /// [`Server::add_endpoint`](crate::Server::add_endpoint).
@@ -148,7 +149,8 @@ pub trait Endpoint: Send + Sync + 'static {
 pub(crate) type BoxFut<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
 
 /// The object-safe form of [`Endpoint`] the server stores: what the handshake
-/// needs, and [`drive`](Self::drive), which runs a session with a driver made for
+/// needs, and two ways to run a session ([`drive`](Self::drive) in place,
+/// [`spawn_tcp`](Self::spawn_tcp) in a task of its own), both with a driver made for
 /// the endpoint's own type (its callbacks are called, and kept while they wait,
 /// without boxing).
 pub(crate) trait DynEndpoint: Send + Sync + 'static {
@@ -195,7 +197,8 @@ impl<E: Endpoint> DynEndpoint for E {
     ) {
         let session = async move {
             let _guard = guard;
-            crate::driver::run(&*self, Conn::Tcp(&mut tcp), opened).await;
+            let conn: Conn<'_> = Either::Left(&mut tcp);
+            crate::driver::run(&*self, conn, opened).await;
         };
         tokio::spawn(session.instrument(span));
     }

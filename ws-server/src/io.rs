@@ -19,6 +19,7 @@ use std::time::Instant;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
+use tokio_util::either::Either;
 use ws_session::{InputLoan, Session};
 
 /// Size of the per-thread read buffer.
@@ -35,72 +36,9 @@ impl<T: AsyncRead + AsyncWrite + Unpin + Send + ?Sized> Transport for T {}
 
 /// The transport a session runs on. The driver is made for each endpoint type, not
 /// for each endpoint and transport type: plain TCP, the common case, is called
-/// directly (inlined), any other transport (TLS, user transports) through
-/// [`Transport`].
-pub(crate) enum Conn<'a> {
-    /// Plain TCP.
-    Tcp(&'a mut TcpStream),
-    /// Anything else.
-    Other(&'a mut dyn Transport),
-}
-
-impl AsyncRead for Conn<'_> {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Conn::Tcp(s) => Pin::new(&mut **s).poll_read(cx, buf),
-            Conn::Other(s) => Pin::new(&mut **s).poll_read(cx, buf),
-        }
-    }
-}
-
-impl AsyncWrite for Conn<'_> {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
-            Conn::Tcp(s) => Pin::new(&mut **s).poll_write(cx, buf),
-            Conn::Other(s) => Pin::new(&mut **s).poll_write(cx, buf),
-        }
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
-            Conn::Tcp(s) => Pin::new(&mut **s).poll_write_vectored(cx, bufs),
-            Conn::Other(s) => Pin::new(&mut **s).poll_write_vectored(cx, bufs),
-        }
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        match self {
-            Conn::Tcp(s) => s.is_write_vectored(),
-            Conn::Other(s) => s.is_write_vectored(),
-        }
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Conn::Tcp(s) => Pin::new(&mut **s).poll_flush(cx),
-            Conn::Other(s) => Pin::new(&mut **s).poll_flush(cx),
-        }
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Conn::Tcp(s) => Pin::new(&mut **s).poll_shutdown(cx),
-            Conn::Other(s) => Pin::new(&mut **s).poll_shutdown(cx),
-        }
-    }
-}
+/// directly (inlined, `Left`), any other transport (TLS, user transports) through
+/// [`Transport`] (`Right`).
+pub(crate) type Conn<'a> = Either<&'a mut TcpStream, &'a mut dyn Transport>;
 
 thread_local! {
     static BUF: RefCell<Box<[u8]>> = RefCell::new(vec![0; READ_BUF].into_boxed_slice());

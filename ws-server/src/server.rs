@@ -21,11 +21,11 @@ use ws_session::{Session, SessionConfig};
 use crate::endpoint::Endpoint;
 use crate::error::{DeployError, Error};
 use crate::handle::{EndpointSlot, SessionHandle, SessionInit};
-use crate::io::Conn;
 use crate::origin::OriginPolicy;
 use crate::request::{read_request, Request};
 use crate::route::Router;
 use crate::tls::TlsConfig;
+use tokio_util::either::Either;
 
 /// Default time a client has to complete its opening handshake.
 pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -190,8 +190,8 @@ pub(crate) struct Opened {
     pub(crate) leftover: Vec<u8>,
 }
 
-/// Decrements the connection count when a connection task ends.
-/// Counts a connection while it lives.
+/// Counts a connection while it lives: the count drops with the guard (shutdown
+/// waits for zero).
 pub(crate) struct ConnectionGuard(Arc<Inner>);
 
 impl Drop for ConnectionGuard {
@@ -370,7 +370,9 @@ impl Server {
         let mut stream = stream;
         if let Some(opened) = self.open(&mut stream).await {
             let slot = Arc::clone(&opened.handle.shared.slot);
-            slot.endpoint.drive(Conn::Other(&mut stream), opened).await;
+            slot.endpoint
+                .drive(Either::Right(&mut stream), opened)
+                .await;
         }
     }
 
