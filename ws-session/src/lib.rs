@@ -15,7 +15,10 @@
 //! * **outputs** — [`poll_event`](Session::poll_event) ([`Event`]s: messages, parts,
 //!   pings, pongs, closed), [`poll_transmit`](Session::poll_transmit) +
 //!   [`advance_transmit`](Session::advance_transmit) (bytes to write, as slices for a
-//!   vectored write), [`poll_timeout`](Session::poll_timeout) (the next deadline);
+//!   vectored write; or [`transmit_chunk`](Session::transmit_chunk), the next bytes
+//!   that lie together, which is all of them when only small frames are queued, or
+//!   [`copy_transmit`](Session::copy_transmit), a copy),
+//!   [`poll_timeout`](Session::poll_timeout) (the next deadline);
 //! * **getters** — [`state`](Session::state), [`is_finished`](Session::is_finished),
 //!   [`pending_transmit`](Session::pending_transmit),
 //!   [`is_above_high_water`](Session::is_above_high_water).

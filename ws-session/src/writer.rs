@@ -35,7 +35,7 @@ use std::io::IoSlice;
 use std::ops::ControlFlow;
 
 use bytes::{Bytes, BytesMut};
-use ws_frame::{apply_mask, FrameHeader, OpCode, Rsv, MAX_HEADER_LEN};
+use ws_frame::{apply_mask, Decoded, FrameHeader, OpCode, Rsv, MAX_HEADER_LEN};
 
 use crate::config::Role;
 
@@ -108,19 +108,13 @@ pub(crate) struct Writer {
     close_written: bool,
 }
 
-/// The wire length of the encoded frame at the start of `frame` (one of ours).
+/// The wire length of the encoded frame at the start of `frame` (one of ours, so
+/// complete and valid; were it not, the rest counts as one frame).
 fn encoded_len(frame: &[u8]) -> usize {
-    let mask = if frame[1] & 0x80 != 0 { 4 } else { 0 };
-    let (ext, len) = match frame[1] & 0x7F {
-        126 => (2, usize::from(u16::from_be_bytes([frame[2], frame[3]]))),
-        127 => {
-            let mut be = [0u8; 8];
-            be.copy_from_slice(&frame[2..10]);
-            (8, u64::from_be_bytes(be) as usize)
-        }
-        n => (0, usize::from(n)),
-    };
-    2 + ext + mask + len
+    match FrameHeader::decode(frame) {
+        Ok(Decoded::Complete(header, len)) => len + header.payload_len as usize,
+        _ => frame.len(),
+    }
 }
 
 impl Writer {
