@@ -1,5 +1,6 @@
 //! Session lifecycle over loopback: idle timeouts, blocking sends and their timeout,
-//! sends from many tasks and threads, broadcast, graceful shutdown.
+//! sends from many tasks and threads, broadcast, graceful shutdown, a panicking
+//! endpoint.
 
 mod common;
 
@@ -280,4 +281,45 @@ async fn shutdown_drops_sessions_that_never_answer_after_the_grace_period() {
         answer.starts_with("HTTP/1.1 503 Service Unavailable\r\n"),
         "{answer:?}"
     );
+}
+
+/// Panics on "boom" (an endpoint bug), echoes anything else.
+struct Panics;
+
+impl Endpoint for Panics {
+    async fn on_message(&self, s: &SessionHandle, m: Message) {
+        if m.as_bytes() == b"boom" {
+            panic!("endpoint bug, expected by the test");
+        }
+        let _ = s.send(m).await;
+    }
+}
+
+#[tokio::test]
+async fn a_panicking_callback_ends_only_its_own_connection() {
+    let server = Server::builder().build();
+    server.add_endpoint("/p", Panics).unwrap();
+    let addr = start(&server).await;
+    let mut other = connect(addr, "/p").await;
+    let mut victim = connect(addr, "/p").await;
+    victim.send("boom").await;
+    // Its connection is dropped without a close frame.
+    let info = guard(victim.closed()).await;
+    assert_eq!(info.code, CloseCode::ABNORMAL);
+    // The server keeps serving the others, and new connections.
+    other.send("still here").await;
+    assert_eq!(
+        guard(other.recv()).await,
+        Message::Text("still here".into())
+    );
+    let mut fresh = connect(addr, "/p").await;
+    fresh.send("hi").await;
+    assert_eq!(guard(fresh.recv()).await, Message::Text("hi".into()));
+    // The dead session left the server's books (shutdown waits on the count).
+    guard(async {
+        while server.connections() != 2 || server.open_sessions().len() != 2 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
 }
