@@ -198,9 +198,7 @@ async fn no_add_after_handshake_refuses_deployment() {
     );
 
     // Without the setting, adding after a handshake is fine.
-    let server = Server::builder().build();
-    server.add_endpoint("/echo", Echo).unwrap();
-    let addr = start(&server).await;
+    let (server, addr) = serve("/echo", Echo).await;
     let _c = connect_with(addr, "/echo", |r| r, SessionConfig::default())
         .await
         .unwrap();

@@ -23,9 +23,7 @@ impl Endpoint for Idle {
 
 #[tokio::test]
 async fn idle_timeout_closes_with_1001() {
-    let server = Server::builder().build();
-    server.add_endpoint("/idle", Idle).unwrap();
-    let addr = start(&server).await;
+    let (_, addr) = serve("/idle", Idle).await;
     let mut c = connect(addr, "/idle").await;
     let info = c.closed().await;
     assert_eq!(
@@ -49,9 +47,7 @@ impl Endpoint for SetsIdle {
 
 #[tokio::test]
 async fn idle_timeout_set_on_a_live_session_closes_it_with_1001() {
-    let server = Server::builder().build();
-    server.add_endpoint("/idle", SetsIdle).unwrap();
-    let addr = start(&server).await;
+    let (_, addr) = serve("/idle", SetsIdle).await;
     let mut quiet = connect(addr, "/idle").await;
     let mut c = connect(addr, "/idle").await;
     c.send("set it").await;
@@ -138,9 +134,7 @@ impl Endpoint for Handles {
 #[tokio::test]
 async fn sends_from_threads_and_many_tasks_all_arrive_in_per_sender_order() {
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let server = Server::builder().build();
-    server.add_endpoint("/h", Handles(tx)).unwrap();
-    let addr = start(&server).await;
+    let (_, addr) = serve("/h", Handles(tx)).await;
     let mut c = connect(addr, "/h").await;
     let handle = guard(rx.recv()).await.unwrap();
 
@@ -229,9 +223,7 @@ async fn broadcast_reaches_every_open_session() {
 
 #[tokio::test]
 async fn graceful_shutdown_sends_1001_and_waits_for_the_replies() {
-    let server = Server::builder().build();
-    server.add_endpoint("/echo", Echo).unwrap();
-    let addr = start(&server).await;
+    let (server, addr) = serve("/echo", Echo).await;
     let mut a = connect(addr, "/echo").await;
     let mut b = connect(addr, "/echo").await;
     a.send("x").await;
@@ -256,9 +248,7 @@ async fn graceful_shutdown_sends_1001_and_waits_for_the_replies() {
 
 #[tokio::test]
 async fn shutdown_drops_sessions_that_never_answer_after_the_grace_period() {
-    let server = Server::builder().build();
-    server.add_endpoint("/echo", Echo).unwrap();
-    let addr = start(&server).await;
+    let (server, addr) = serve("/echo", Echo).await;
     // Upgraded, then silent: never reads, never answers the close.
     let (head, _silent) = raw(addr, &upgrade_request(addr, "/echo", "")).await;
     assert!(head.starts_with("HTTP/1.1 101"));
@@ -297,9 +287,7 @@ impl Endpoint for Panics {
 
 #[tokio::test]
 async fn a_panicking_callback_ends_only_its_own_connection() {
-    let server = Server::builder().build();
-    server.add_endpoint("/p", Panics).unwrap();
-    let addr = start(&server).await;
+    let (server, addr) = serve("/p", Panics).await;
     let mut other = connect(addr, "/p").await;
     let mut victim = connect(addr, "/p").await;
     victim.send("boom").await;

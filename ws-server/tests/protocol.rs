@@ -73,9 +73,7 @@ fn close_code(bytes: &[u8]) -> Option<u16> {
 
 #[tokio::test]
 async fn echo_text_and_binary_whole() {
-    let server = Server::builder().build();
-    server.add_endpoint("/echo", Echo).unwrap();
-    let addr = start(&server).await;
+    let (_, addr) = serve("/echo", Echo).await;
     let mut c = connect(addr, "/echo").await;
     c.send("hello").await;
     assert_eq!(c.recv().await, Message::Text("hello".into()));
@@ -102,9 +100,7 @@ async fn echo_text_and_binary_whole() {
 
 #[tokio::test]
 async fn echo_partial_parts_as_they_come() {
-    let server = Server::builder().build();
-    server.add_endpoint("/p", EchoPartial).unwrap();
-    let addr = start(&server).await;
+    let (_, addr) = serve("/p", EchoPartial).await;
     let big = SessionConfig::default()
         .with_binary_buffer_size(1 << 20)
         .with_text_buffer_size(1 << 20);
@@ -122,9 +118,7 @@ async fn echo_partial_parts_as_they_come() {
 
 #[tokio::test]
 async fn deflate_is_negotiated_and_echoes() {
-    let server = Server::builder().build();
-    server.add_endpoint("/echo", Echo).unwrap();
-    let addr = start(&server).await;
+    let (_, addr) = serve("/echo", Echo).await;
     let mut c = connect_with(addr, "/echo", with_deflate, SessionConfig::default())
         .await
         .unwrap();
@@ -236,9 +230,7 @@ impl Endpoint for Meta {
 
 #[tokio::test]
 async fn metadata_properties_control_frames_and_server_close() {
-    let server = Server::builder().build();
-    server.add_endpoint("/rooms/{room}", Meta).unwrap();
-    let addr = start(&server).await;
+    let (_, addr) = serve("/rooms/{room}", Meta).await;
     let offer =
         |r: ws_handshake::ClientRequest| r.protocol("superchat").unwrap().protocol("chat").unwrap();
     let mut c = connect_with(addr, "/rooms/blue?x=1", offer, SessionConfig::default())
@@ -280,9 +272,7 @@ impl Endpoint for Opens {
 #[tokio::test]
 async fn a_client_that_saw_the_101_knows_on_open_has_run() {
     let opens = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let server = Server::builder().build();
-    server.add_endpoint("/o", Opens(opens.clone())).unwrap();
-    let addr = start(&server).await;
+    let (_, addr) = serve("/o", Opens(opens.clone())).await;
     for n in 1..=20 {
         let _c = connect(addr, "/o").await;
         assert_eq!(opens.load(std::sync::atomic::Ordering::SeqCst), n);
@@ -311,9 +301,7 @@ impl Endpoint for ClosesOnMessage {
 #[tokio::test]
 async fn close_from_a_callback_times_out_against_a_silent_peer() {
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let server = Server::builder().build();
-    server.add_endpoint("/close", ClosesOnMessage(tx)).unwrap();
-    let addr = start(&server).await;
+    let (_, addr) = serve("/close", ClosesOnMessage(tx)).await;
     let (head, mut tcp) = raw(addr, &upgrade_request(addr, "/close", "")).await;
     assert!(head.starts_with("HTTP/1.1 101"), "{head}");
     let started = std::time::Instant::now();

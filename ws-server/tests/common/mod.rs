@@ -37,6 +37,14 @@ pub async fn start(server: &Server) -> SocketAddr {
     addr
 }
 
+/// A server with `endpoint` deployed at `path`, started on a free loopback port.
+pub async fn serve(path: &str, endpoint: impl Endpoint) -> (Server, SocketAddr) {
+    let server = Server::builder().build();
+    server.add_endpoint(path, endpoint).unwrap();
+    let addr = start(&server).await;
+    (server, addr)
+}
+
 fn nonce() -> [u8; 16] {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(1);
