@@ -1,0 +1,385 @@
+//! [`WebSocket`]: one session over any `AsyncRead + AsyncWrite`, owned by the
+//! caller's task, as a futures [`Stream`] of messages and a [`Sink`] of messages,
+//! with streaming in both directions ([`WebSocket::next_part`],
+//! [`WebSocket::send_writer`]) and [`WebSocket::split`] into halves.
+//!
+//! No task of its own and no channel: every method is a `poll_*` function that
+//! moves bytes between the caller's transport and the session, so each message
+//! crosses no task boundary, and the API is cancellation-safe: dropping a `next()`,
+//! `send()` or `write()` future loses nothing (bytes read are already parsed into
+//! the session, messages given to the sink are already queued whole).
+
+use std::future::{poll_fn, Future};
+use std::io;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+use std::time::Instant;
+
+use bytes::Bytes;
+use futures::{Sink, Stream};
+use tokio::io::{AsyncRead, AsyncWrite};
+use ws_frame::CloseCode;
+use ws_handshake::Accepted;
+use ws_session::{CloseInfo, Event, Message, MessageKind, Session, SessionConfig, State};
+
+use crate::deflate::deflate_config;
+use crate::error::Error;
+use crate::info::SessionInfo;
+use crate::timer::Timer;
+use crate::transfer::{poll_read_session, poll_write_session};
+use crate::writer::MessageWriter;
+
+/// A piece of a received message, from [`WebSocket::next_part`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Part {
+    /// Text or binary.
+    pub kind: MessageKind,
+    /// The bytes of this part; a text part is whole UTF-8 characters.
+    pub data: Bytes,
+    /// Whether this part ends the message.
+    pub last: bool,
+}
+
+/// An open WebSocket: a [`Stream`] of received messages and a [`Sink`] of messages
+/// to send, for either role.
+///
+/// * **Receiving**: the stream yields whole messages (pings are answered
+///   automatically, pongs skipped). It ends (`None`) after a clean close; a protocol
+///   violation, a timeout, a transport failure or an end without a close handshake
+///   is yielded once as an error first. [`close_info`](Self::close_info) tells how
+///   it ended. Messages that arrived before a violation are yielded before its
+///   error. For messages too large to hold, configure [`Delivery::Partial`]
+///   (`ws_session::Delivery`) for their type and read them with
+///   [`next_part`](Self::next_part), in bounded memory; the `Stream` would hand out
+///   each such part as a message of its own.
+/// * **Sending**: the sink's `poll_ready` applies backpressure at the session's
+///   high-water mark; `start_send` queues the message whole; `poll_flush` writes
+///   everything queued; `poll_close` queues a 1000 close and flushes it (keep
+///   polling the stream to read the peer's answer). A message of unknown length
+///   goes through [`send_writer`](Self::send_writer), an `AsyncWrite`.
+/// * **Concurrency**: [`split`](Self::split) gives a read half and a write half
+///   that can live in different tasks.
+///
+/// Dropping a `WebSocket` drops the transport without a close frame: close first
+/// (`SinkExt::close`) for a clean end.
+///
+/// [`Delivery::Partial`]: ws_session::Delivery::Partial
+pub struct WebSocket<S> {
+    stream: S,
+    session: Session,
+    timer: Timer,
+    /// The peer's end of stream was read (or the transport failed).
+    eof: bool,
+    /// Something was written since the last flush (TLS buffers records).
+    unflushed: bool,
+    /// A transport failure, reported instead of the close's own error.
+    io_error: Option<io::Error>,
+    /// How the session ended, once its close event was taken.
+    close: Option<CloseInfo>,
+    /// The end was reported (error yielded, or `None`).
+    ended: bool,
+    info: SessionInfo,
+}
+
+impl<S> std::fmt::Debug for WebSocket<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebSocket")
+            .field("session", &self.session)
+            .field("info", &self.info)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S> WebSocket<S>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    /// A WebSocket over `stream` running `session` (either role), described by
+    /// `info`. Front-ends call this when their handshake completes.
+    pub fn from_session(stream: S, session: Session, info: SessionInfo) -> Self {
+        WebSocket {
+            stream,
+            session,
+            timer: Timer::default(),
+            eof: false,
+            unflushed: false,
+            io_error: None,
+            close: None,
+            ended: false,
+            info,
+        }
+    }
+
+    /// Wraps a stream whose server handshake another HTTP stack (hyper, axum...)
+    /// already did, with the negotiation result from
+    /// [`ws_handshake::UpgradeRequest::accept`] (whose response was sent).
+    pub fn from_upgraded(stream: S, negotiated: &Accepted, config: SessionConfig) -> Self {
+        let deflate = negotiated
+            .deflate
+            .as_ref()
+            .map(|p| deflate_config(ws_session::DeflateConfig::default(), p));
+        let session = Session::server(config.with_deflate(deflate), Instant::now());
+        let info = SessionInfo::default()
+            .with_protocol(negotiated.protocol.clone())
+            .with_deflate(negotiated.deflate);
+        WebSocket::from_session(stream, session, info)
+    }
+
+    /// Bytes the peer sent right after its handshake head: fed to the session as if
+    /// read first.
+    pub fn feed(&mut self, leftover: &[u8]) {
+        if !leftover.is_empty() {
+            self.session.handle_input(Instant::now(), leftover);
+        }
+    }
+
+    /// How the session was opened (target, negotiation).
+    pub fn info(&self) -> &SessionInfo {
+        &self.info
+    }
+
+    /// The request path (empty for [`from_upgraded`](Self::from_upgraded)).
+    pub fn path(&self) -> &str {
+        self.info.path()
+    }
+
+    /// The query string, if any.
+    pub fn query(&self) -> Option<&str> {
+        self.info.query()
+    }
+
+    /// The negotiated subprotocol.
+    pub fn protocol(&self) -> Option<&str> {
+        self.info.protocol()
+    }
+
+    /// How the session closed, once it has.
+    pub fn close_info(&self) -> Option<&CloseInfo> {
+        self.close.as_ref()
+    }
+
+    /// The underlying session (state, queue size, configuration).
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    /// The transport.
+    pub fn get_ref(&self) -> &S {
+        &self.stream
+    }
+
+    /// Queues a ping (at most 125 bytes) ahead of queued data; it goes out with the
+    /// next flush or poll of the stream.
+    pub fn ping(&mut self, payload: &[u8]) -> Result<(), Error> {
+        Ok(self.session.ping(Instant::now(), payload)?)
+    }
+
+    /// Queues an unsolicited pong (a heartbeat).
+    pub fn pong(&mut self, payload: &[u8]) -> Result<(), Error> {
+        Ok(self.session.pong(Instant::now(), payload)?)
+    }
+
+    /// Queues a close frame with `code` and `reason` behind queued messages; flush
+    /// (or keep polling the stream, which reads the peer's answer) to send it.
+    pub fn close_with(&mut self, code: CloseCode, reason: &str) -> Result<(), Error> {
+        Ok(self.session.close(Instant::now(), code, reason)?)
+    }
+
+    /// The next part of a message (cancellation-safe): for types with partial
+    /// delivery the parts as they arrive, in bounded memory; a whole message as one
+    /// part with `last` set. `None` after a clean close; an unclean end is yielded
+    /// once as an error first, as by the stream.
+    pub fn next_part(&mut self) -> impl Future<Output = Option<Result<Part, Error>>> + '_ {
+        poll_fn(move |cx| self.poll_next_part(cx))
+    }
+
+    /// Polls for the next part (see [`next_part`](Self::next_part)).
+    pub fn poll_next_part(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Part, Error>>> {
+        self.poll_received(cx, |event| match event {
+            Event::Message(m) => Some(Part {
+                kind: m.kind(),
+                data: match m {
+                    Message::Text(s) => Bytes::from(s),
+                    Message::Binary(b) => b,
+                },
+                last: true,
+            }),
+            Event::Part { kind, data, last } => Some(Part { kind, data, last }),
+            _ => None,
+        })
+    }
+
+    /// A writer that sends one message of `kind` in parts, each write queued as a
+    /// frame (waiting above the high-water mark): for messages of unknown length,
+    /// in bounded memory (Tomcat's `getSendStream` / `getSendWriter`). Finish the
+    /// message with `shutdown()` (`AsyncWriteExt::shutdown`), which sends the last
+    /// frame and flushes. Text must be UTF-8 as a whole; a write may end inside a
+    /// character. Until it is finished, other messages are refused
+    /// (`SendError::MessageInProgress`).
+    pub fn send_writer(&mut self, kind: MessageKind) -> MessageWriter<'_, Self> {
+        MessageWriter::new(self, kind)
+    }
+
+    /// Splits into a read half and a write half that can live in different tasks
+    /// (see [`split`](crate::split)).
+    pub fn split(self) -> (crate::WebSocketRead<S>, crate::WebSocketWrite<S>) {
+        crate::split::split(self)
+    }
+
+    /// Writes what is queued; `Ready` when all is written and flushed.
+    pub(crate) fn poll_write_all(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        while self.session.pending_transmit() > 0 {
+            ready!(poll_write_session(&mut self.stream, cx, &mut self.session))?;
+            self.unflushed = true;
+        }
+        if self.unflushed {
+            ready!(Pin::new(&mut self.stream).poll_flush(cx))?;
+            self.unflushed = false;
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    /// Writes until the queue is below its high-water mark; then the session takes
+    /// more (or refuses it as closed).
+    pub(crate) fn poll_room(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        while self.session.is_above_high_water() {
+            ready!(poll_write_session(&mut self.stream, cx, &mut self.session))?;
+            self.unflushed = true;
+        }
+        if self.session.state() != State::Open {
+            return Poll::Ready(Err(Error::Closed));
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    /// Queues one part of a message sent in parts.
+    pub(crate) fn queue_part(
+        &mut self,
+        kind: MessageKind,
+        data: Bytes,
+        last: bool,
+    ) -> Result<(), Error> {
+        Ok(self.session.send_part(Instant::now(), kind, data, last)?)
+    }
+
+    /// Fires the session's deadline if it passed; registers the timer otherwise.
+    fn poll_timer(&mut self, cx: &mut Context<'_>) {
+        while self.timer.poll(self.session.poll_timeout(), cx).is_ready() {
+            self.session.handle_timeout(Instant::now());
+        }
+    }
+
+    /// The transport failed: the session ends with 1006; the error is reported once.
+    fn fail(&mut self, e: io::Error) {
+        self.eof = true;
+        if !self.session.is_closed() {
+            self.io_error = Some(e);
+        }
+        self.session.handle_eof(Instant::now());
+    }
+
+    /// Drives the session until `pick` takes an event, or the session ends.
+    fn poll_received<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        mut pick: impl FnMut(Event) -> Option<T>,
+    ) -> Poll<Option<Result<T, Error>>> {
+        loop {
+            if self.ended {
+                return Poll::Ready(None);
+            }
+            while let Some(event) = self.session.poll_event() {
+                if let Event::Closed(info) = event {
+                    let error = match self.io_error.take() {
+                        Some(io) if Error::from_close(&info).is_some() => Some(Error::Io(io)),
+                        _ => Error::from_close(&info),
+                    };
+                    self.close = Some(info);
+                    if let Some(e) = error {
+                        return Poll::Ready(Some(Err(e)));
+                    }
+                } else if let Some(item) = pick(event) {
+                    return Poll::Ready(Some(Ok(item)));
+                }
+            }
+            // Write what is queued (pongs, close replies) without waiting for it.
+            if let Poll::Ready(Err(e)) = self.poll_write_all(cx) {
+                match e {
+                    Error::Io(e) => self.fail(e),
+                    _ => self.fail(io::ErrorKind::BrokenPipe.into()),
+                }
+                continue;
+            }
+            self.poll_timer(cx);
+            if self.session.is_closed() {
+                if self.close.is_none() {
+                    continue; // take the close event first
+                }
+                if self.session.is_finished() || self.eof {
+                    self.ended = true;
+                    return Poll::Ready(None);
+                }
+                return Poll::Pending;
+            }
+            if self.eof {
+                return Poll::Pending;
+            }
+            match poll_read_session(&mut self.stream, cx, &mut self.session, &mut None) {
+                Poll::Ready(Ok(0)) => self.eof = true,
+                Poll::Ready(Ok(_)) => {}
+                Poll::Ready(Err(e)) => self.fail(e),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+}
+
+impl<S> Stream for WebSocket<S>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    type Item = Result<Message, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.get_mut().poll_received(cx, |event| match event {
+            Event::Message(m) => Some(m),
+            Event::Part { kind, data, .. } => Some(match kind {
+                // Parts of text are whole characters.
+                MessageKind::Text => Message::Text(String::from_utf8_lossy(&data).into_owned()),
+                MessageKind::Binary => Message::Binary(data),
+            }),
+            _ => None,
+        })
+    }
+}
+
+impl<S> Sink<Message> for WebSocket<S>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    type Error = Error;
+
+    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        self.get_mut().poll_room(cx)
+    }
+
+    fn start_send(self: Pin<&mut Self>, item: Message) -> Result<(), Error> {
+        Ok(self.get_mut().session.send(Instant::now(), item)?)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        self.get_mut().poll_write_all(cx)
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        let this = self.get_mut();
+        if this.session.state() == State::Open {
+            let _ = this.session.close(Instant::now(), CloseCode::NORMAL, "");
+        }
+        match ready!(this.poll_write_all(cx)) {
+            // Already closed by the peer and gone: closing is done.
+            Err(Error::Io(_)) if this.session.is_closed() => Poll::Ready(Ok(())),
+            other => Poll::Ready(other),
+        }
+    }
+}
