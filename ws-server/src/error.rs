@@ -1,54 +1,44 @@
-//! The crate's errors: [`Error`] for connections and sends, [`DeployError`] for
-//! adding endpoints.
+//! The crate's errors, one type per phase: [`AcceptError`] for a connection's
+//! opening handshake, [`Error`] (from `ws-tokio`) for an open session and its sends,
+//! [`DeployError`] for adding endpoints, [`TlsError`] for loading certificates.
 
 use std::io;
 
 use ws_handshake::ServerError;
-use ws_session::{ProtocolError, SendError};
 
-/// Something that went wrong on a connection or with a send.
-///
-/// A normal close is not an error: endpoints see it in
-/// [`Endpoint::on_close`](crate::Endpoint::on_close), streams simply end.
+pub use ws_tokio::Error;
+
+/// Why accepting a WebSocket failed (the opening phase, before any session).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum Error {
-    /// The transport failed.
+pub enum AcceptError {
+    /// The transport failed, or ended before a complete request.
     #[error("I/O error: {0}")]
     Io(#[from] io::Error),
     /// The upgrade request was refused (the response with its status was written).
     #[error("handshake refused: {0}")]
     Handshake(#[from] ServerError),
+    /// A plain HTTP request, not an upgrade (it was answered: 426 for a WebSocket
+    /// path, a static resource, or 404).
+    #[error("not a WebSocket upgrade: {method} {path}")]
+    NotUpgrade {
+        /// The request method.
+        method: String,
+        /// The request path.
+        path: String,
+    },
     /// The request path matches no endpoint (404 was written).
     #[error("no endpoint at {0}")]
     NotFound(String),
     /// The client did not complete its handshake within the handshake timeout.
     #[error("handshake timed out")]
     HandshakeTimeout,
-    /// The peer broke the protocol or a limit; the session sent the mapped close code.
-    #[error("protocol error: {0}")]
-    Protocol(#[from] ProtocolError),
-    /// The session refused a command (closed, queue full, bad payload...).
-    #[error("send refused: {0}")]
-    Send(#[from] SendError),
-    /// A blocking send was not written within `BLOCKING_SEND_TIMEOUT`; the session
-    /// was closed with 1001.
-    #[error("blocking send timed out")]
-    SendTimeout,
-    /// The session is closed (or its connection is gone).
-    #[error("session closed")]
-    Closed,
-    /// TLS setup failed (certificate or key files).
-    #[error("TLS: {0}")]
-    Tls(String),
 }
 
-impl Error {
-    /// Whether the error only means the session is closed (not a failure of its own).
-    pub fn is_closed(&self) -> bool {
-        matches!(self, Error::Closed | Error::Send(SendError::Closed))
-    }
-}
+/// TLS setup failed (certificate or key files).
+#[derive(Debug, thiserror::Error)]
+#[error("TLS: {0}")]
+pub struct TlsError(pub(crate) String);
 
 /// Why an endpoint or a static resource could not be deployed.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

@@ -6,15 +6,20 @@
 //!   (`/rooms/{room}`), deployable while running (unless `noAddAfterHandshake`),
 //!   small static resources for plain `GET`s, an origin policy, TLS, a handshake
 //!   timeout, graceful shutdown ([`Server::shutdown`]: 1001 to every session).
-//! * [`Endpoint`]: `on_open`, `on_message` (whole) or `on_part` (partial, chosen per
-//!   message type), `on_pong`, `on_error`, `on_close`, as `async fn`s.
+//! * [`Endpoint`]: `on_open` (returns the session's typed state), `on_message`
+//!   (whole) or `on_part` (partial, chosen per message type), `on_pong`, `on_error`,
+//!   `on_close`, as `async fn`s.
 //! * [`SessionHandle`]: cloneable; queued, flushed (Tomcat's blocking send, with
 //!   `BLOCKING_SEND_TIMEOUT`) and thread-blocking sends, parts, ping, close, user
 //!   [`Properties`], path parameters, query, subprotocol, extensions, the open
 //!   sessions of the endpoint. Sends never fail with "already writing": they queue
-//!   (see [`handle`] for the rule and its bounds).
+//!   (see `ws_tokio`'s `SessionHandle` docs for the rule and its bounds).
 //! * [`accept`] / [`WebSocket::from_upgraded`]: the lower-level API, a futures
-//!   `Stream` + `Sink` of [`Message`]s over any `AsyncRead + AsyncWrite`.
+//!   `Stream` + `Sink` of [`Message`]s over any `AsyncRead + AsyncWrite`, with parts,
+//!   a message writer and split halves.
+//!
+//! The endpoint, handle and WebSocket types come from `ws-tokio`, the runtime layer
+//! shared with `ws-client`: one set of semantics for both roles (see its docs).
 //!
 //! # Example
 //!
@@ -25,7 +30,9 @@
 //! struct Echo;
 //!
 //! impl Endpoint for Echo {
-//!     async fn on_message(&self, session: &SessionHandle, message: Message) {
+//!     type State = ();
+//!     async fn on_open(&self, _: &SessionHandle) {}
+//!     async fn on_message(&self, _: &mut (), session: &SessionHandle, message: Message) {
 //!         let _ = session.send(message).await;
 //!     }
 //! }
@@ -33,7 +40,9 @@
 //! struct Room;
 //!
 //! impl Endpoint for Room {
-//!     async fn on_message(&self, session: &SessionHandle, message: Message) {
+//!     type State = ();
+//!     async fn on_open(&self, _: &SessionHandle) {}
+//!     async fn on_message(&self, _: &mut (), session: &SessionHandle, message: Message) {
 //!         // Broadcast to everyone in the same room (`/rooms/{room}`).
 //!         for peer in session.open_sessions() {
 //!             if peer.path_param("room") == session.path_param("room") {
@@ -62,7 +71,7 @@
 //! use futures::{SinkExt, StreamExt};
 //! use ws_server::{accept, AcceptConfig};
 //!
-//! # async fn run(tcp: tokio::net::TcpStream) -> Result<(), ws_server::Error> {
+//! # async fn run(tcp: tokio::net::TcpStream) -> Result<(), Box<dyn std::error::Error>> {
 //! let mut ws = accept(tcp, AcceptConfig::default()).await?;
 //! while let Some(message) = ws.next().await {
 //!     ws.send(message?).await?; // echo
@@ -82,34 +91,41 @@
 //!   a large frame is under way), writes go straight from the session's queue with
 //!   vectored writes.
 //! * **Callbacks** of one session run one at a time, in order; see [`Endpoint`].
+//! * **Plain HTTP** on the WebSocket port: static resources for `GET` and `HEAD`
+//!   ([`Server::add_static`]); a plain request to an endpoint's path gets `426
+//!   Upgrade Required` with `Upgrade: websocket`; other paths 404, other methods 405.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-mod driver;
-mod endpoint;
+mod accept;
+mod builder;
+mod conn;
+mod connections;
+mod deployment;
 mod error;
-pub mod handle;
-mod io;
+mod listener;
 mod origin;
-mod properties;
 mod request;
 mod route;
 mod server;
-mod stream;
+mod shutdown;
+mod statics;
 mod tls;
+mod upgrade;
 
-pub use endpoint::Endpoint;
-pub use error::{DeployError, Error};
-pub use handle::SessionHandle;
+pub use accept::{accept, AcceptConfig};
+pub use builder::{ServerBuilder, DEFAULT_HANDSHAKE_TIMEOUT};
+pub use error::{AcceptError, DeployError, Error, TlsError};
 pub use origin::OriginPolicy;
-pub use properties::Properties;
-pub use route::PathParams;
-pub use server::{Server, ServerBuilder, DEFAULT_HANDSHAKE_TIMEOUT, LISTEN_BACKLOG};
-pub use stream::{accept, AcceptConfig, WebSocket};
+pub use server::{Server, LISTEN_BACKLOG};
 pub use tls::TlsConfig;
 
 pub use bytes::Bytes;
 pub use ws_frame::CloseCode;
 pub use ws_session::{
     CloseCause, CloseInfo, Delivery, Initiator, Message, MessageKind, SessionConfig,
+};
+pub use ws_tokio::{
+    Endpoint, MessageWriter, Part, PathParams, Properties, SessionHandle, WebSocket, WebSocketRead,
+    WebSocketWrite,
 };

@@ -1,24 +1,29 @@
-//! Reading the opening request from a transport: an upgrade, a plain GET (for the
-//! static handler), or a rejection.
+//! Reading the opening request from a transport: an upgrade, a plain HTTP request
+//! (for static resources and the 426 answer), or a rejection.
 
 use std::future::poll_fn;
 use std::io;
 
 use tokio::io::AsyncRead;
 use ws_handshake::{Limits, ServerError, ServerHandshake, UpgradeRequest};
-
-use crate::io::poll_read_into;
+use ws_tokio::poll_read_into;
 
 /// What the client asked for.
 pub(crate) enum Request {
     /// A valid WebSocket upgrade.
     Upgrade(UpgradeRequest),
-    /// A well-formed HTTP request that is no upgrade (method, path).
-    Plain(String, String),
+    /// A well-formed HTTP request without an `Upgrade` field.
+    Plain(Plain),
     /// An upgrade attempt refused by the handshake rules.
     Rejected(ServerError),
     /// The connection ended before a complete head.
     Eof,
+}
+
+/// A plain request's method and path (without the query).
+pub(crate) struct Plain {
+    pub(crate) method: String,
+    pub(crate) path: String,
 }
 
 /// Reads one request head within `limits`.
@@ -49,22 +54,25 @@ where
         match result {
             Ok(None) => continue,
             Ok(Some(upgrade)) => return Ok(Request::Upgrade(upgrade)),
-            Err(e @ (ServerError::NotWebSocketUpgrade | ServerError::MissingConnectionUpgrade)) => {
+            // A complete head that asks for no upgrade at all (any method) is plain
+            // HTTP; a broken upgrade attempt gets its own error.
+            Err(e) => {
                 return Ok(match plain_request(&head) {
-                    Some((method, path)) => Request::Plain(method, path),
+                    Some(plain) => Request::Plain(plain),
                     None => Request::Rejected(e),
                 })
             }
-            Err(e) => return Ok(Request::Rejected(e)),
         }
     }
 }
 
-/// Method and path of a complete request head without an upgrade.
-fn plain_request(head: &[u8]) -> Option<(String, String)> {
+/// Method and path of a complete request head without an `Upgrade` field.
+fn plain_request(head: &[u8]) -> Option<Plain> {
     let mut headers = [httparse::EMPTY_HEADER; 128];
     let mut req = httparse::Request::new(&mut headers);
-    req.parse(head).ok()?;
+    if !req.parse(head).ok()?.is_complete() {
+        return None;
+    }
     let upgrade = req
         .headers
         .iter()
@@ -74,5 +82,8 @@ fn plain_request(head: &[u8]) -> Option<(String, String)> {
     }
     let target = req.path?;
     let path = target.split('?').next().unwrap_or(target);
-    Some((req.method?.to_owned(), path.to_owned()))
+    Some(Plain {
+        method: req.method?.to_owned(),
+        path: path.to_owned(),
+    })
 }

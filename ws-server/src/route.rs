@@ -5,36 +5,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use ws_tokio::PathParams;
+
 use crate::error::DeployError;
-
-/// Path parameters of a matched template, in template order.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct PathParams(Vec<(String, String)>);
-
-impl PathParams {
-    /// The value of parameter `name` (still percent-encoded, as in the request).
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// All parameters as `(name, value)`, in template order.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.0.iter().map(|(n, v)| (n.as_str(), v.as_str()))
-    }
-
-    /// Number of parameters.
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    /// Whether there are none (an exact path matched).
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Segment {
@@ -87,7 +60,7 @@ impl Template {
                 Segment::Param(name) => params.push((name.clone(), (*have).to_owned())),
             }
         }
-        Some(PathParams(params))
+        Some(PathParams::new(params))
     }
 }
 

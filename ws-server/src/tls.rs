@@ -6,7 +6,7 @@ use std::sync::Arc;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
-use crate::error::Error;
+use crate::error::TlsError;
 
 /// A server TLS configuration for [`ServerBuilder::tls`](crate::ServerBuilder::tls).
 #[derive(Clone, Debug)]
@@ -17,40 +17,39 @@ pub struct TlsConfig {
 impl TlsConfig {
     /// Loads a certificate chain (PEM, leaf first) and its private key (PEM: PKCS#8,
     /// PKCS#1 or SEC1). TLS 1.2 and 1.3, ALPN `http/1.1`.
-    pub fn from_pem_files(cert: impl AsRef<Path>, key: impl AsRef<Path>) -> Result<Self, Error> {
+    pub fn from_pem_files(cert: impl AsRef<Path>, key: impl AsRef<Path>) -> Result<Self, TlsError> {
         let (cert, key) = (cert.as_ref(), key.as_ref());
         let certs = CertificateDer::pem_file_iter(cert)
             .and_then(|it| it.collect::<Result<Vec<_>, _>>())
-            .map_err(|e| Error::Tls(format!("{}: {e}", cert.display())))?;
+            .map_err(|e| TlsError(format!("{}: {e}", cert.display())))?;
         let key = PrivateKeyDer::from_pem_file(key)
-            .map_err(|e| Error::Tls(format!("{}: {e}", key.display())))?;
+            .map_err(|e| TlsError(format!("{}: {e}", key.display())))?;
         Self::from_der(certs, key)
     }
 
     /// Builds from PEM text already in memory.
-    pub fn from_pem(cert: &[u8], key: &[u8]) -> Result<Self, Error> {
+    pub fn from_pem(cert: &[u8], key: &[u8]) -> Result<Self, TlsError> {
         let certs = CertificateDer::pem_slice_iter(cert)
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| Error::Tls(format!("certificate: {e}")))?;
-        let key =
-            PrivateKeyDer::from_pem_slice(key).map_err(|e| Error::Tls(format!("key: {e}")))?;
+            .map_err(|e| TlsError(format!("certificate: {e}")))?;
+        let key = PrivateKeyDer::from_pem_slice(key).map_err(|e| TlsError(format!("key: {e}")))?;
         Self::from_der(certs, key)
     }
 
     fn from_der(
         certs: Vec<CertificateDer<'static>>,
         key: PrivateKeyDer<'static>,
-    ) -> Result<Self, Error> {
+    ) -> Result<Self, TlsError> {
         if certs.is_empty() {
-            return Err(Error::Tls("no certificate found".into()));
+            return Err(TlsError("no certificate found".into()));
         }
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let mut config = rustls::ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
-            .map_err(|e| Error::Tls(e.to_string()))?
+            .map_err(|e| TlsError(e.to_string()))?
             .with_no_client_auth()
             .with_single_cert(certs, key)
-            .map_err(|e| Error::Tls(e.to_string()))?;
+            .map_err(|e| TlsError(e.to_string()))?;
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
         Ok(TlsConfig {
             config: Arc::new(config),

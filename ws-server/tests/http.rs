@@ -92,8 +92,31 @@ async fn unknown_path_is_404_and_static_resources_are_served() {
     assert!(head.contains("Content-Type: text/html"), "{head}");
     assert_eq!(read_to_end(&mut tcp).await, b"<h1>hi</h1>");
     assert_eq!(status(&raw(addr, &get("/missing")).await.0), 404);
-    // A plain GET of an endpoint path is no upgrade: not a resource either.
-    assert_eq!(status(&raw(addr, &get("/echo")).await.0), 404);
+    // A plain GET of an endpoint path (a browser or curl visiting it) is told how to
+    // connect: 426 with `Upgrade: websocket` and a short text.
+    let (head, mut tcp) = raw(addr, &get("/echo")).await;
+    assert_eq!(status(&head), 426, "{head}");
+    assert!(head.contains("Upgrade: websocket"), "{head}");
+    let body = read_to_end(&mut tcp).await;
+    assert!(
+        String::from_utf8_lossy(&body).contains("WebSocket endpoint"),
+        "{body:?}"
+    );
+    // HEAD wherever GET is served: the same head, no body.
+    let (head, mut tcp) = raw(addr, &format!("HEAD / HTTP/1.1\r\nHost: {addr}\r\n\r\n")).await;
+    assert_eq!(status(&head), 200, "{head}");
+    assert!(head.contains("Content-Length: 11"), "{head}");
+    assert!(read_to_end(&mut tcp).await.is_empty());
+    let (head, _) = raw(
+        addr,
+        &format!("HEAD /echo HTTP/1.1\r\nHost: {addr}\r\n\r\n"),
+    )
+    .await;
+    assert_eq!(status(&head), 426, "{head}");
+    // Other methods on a resource: 405 with Allow.
+    let (head, _) = raw(addr, &format!("DELETE / HTTP/1.1\r\nHost: {addr}\r\n\r\n")).await;
+    assert_eq!(status(&head), 405, "{head}");
+    assert!(head.contains("Allow: GET, HEAD"), "{head}");
     assert!(matches!(
         server.add_static("no-slash", "text/plain", "x"),
         Err(DeployError::InvalidPath(..))
@@ -121,6 +144,8 @@ async fn stalled_handshake_is_dropped_after_the_timeout() {
 struct Named(&'static str);
 
 impl Endpoint for Named {
+    type State = ();
+
     async fn on_open(&self, s: &SessionHandle) {
         let params: Vec<String> = s
             .path_params()

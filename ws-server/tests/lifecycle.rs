@@ -16,6 +16,10 @@ use ws_session::{CloseCode, SessionConfig};
 struct Idle;
 
 impl Endpoint for Idle {
+    type State = ();
+
+    async fn on_open(&self, _: &SessionHandle) {}
+
     fn session_config(&self, config: SessionConfig) -> SessionConfig {
         config.with_read_idle_timeout(Some(Duration::from_millis(200)))
     }
@@ -36,7 +40,11 @@ async fn idle_timeout_closes_with_1001() {
 struct SetsIdle;
 
 impl Endpoint for SetsIdle {
-    async fn on_message(&self, s: &SessionHandle, _: Message) {
+    type State = ();
+
+    async fn on_open(&self, _: &SessionHandle) {}
+
+    async fn on_message(&self, _: &mut Self::State, s: &SessionHandle, _: Message) {
         s.set_idle_timeouts(None, None, Some(Duration::from_millis(200)));
         assert_eq!(
             s.idle_timeouts(),
@@ -72,7 +80,11 @@ async fn idle_timeout_set_on_a_live_session_closes_it_with_1001() {
 struct Flood(mpsc::UnboundedSender<String>);
 
 impl Endpoint for Flood {
-    async fn on_message(&self, s: &SessionHandle, _: Message) {
+    type State = ();
+
+    async fn on_open(&self, _: &SessionHandle) {}
+
+    async fn on_message(&self, _: &mut Self::State, s: &SessionHandle, _: Message) {
         let blob = bytes::Bytes::from(vec![7u8; 4 << 20]);
         for _ in 0..64 {
             if let Err(e) = s.send_flushed(blob.clone()).await {
@@ -82,7 +94,7 @@ impl Endpoint for Flood {
         }
         let _ = self.0.send("all sent".into());
     }
-    async fn on_close(&self, _: &SessionHandle, c: &CloseInfo) {
+    async fn on_close(&self, _: &mut Self::State, _: &SessionHandle, c: &CloseInfo) {
         let _ = self.0.send(format!("close {}", c.code.0));
     }
 }
@@ -126,6 +138,8 @@ async fn blocking_send_times_out_against_a_client_that_stops_reading() {
 struct Handles(mpsc::UnboundedSender<SessionHandle>);
 
 impl Endpoint for Handles {
+    type State = ();
+
     async fn on_open(&self, s: &SessionHandle) {
         let _ = self.0.send(s.clone());
     }
@@ -187,7 +201,11 @@ async fn sends_from_threads_and_many_tasks_all_arrive_in_per_sender_order() {
 struct Chat;
 
 impl Endpoint for Chat {
-    async fn on_message(&self, s: &SessionHandle, m: Message) {
+    type State = ();
+
+    async fn on_open(&self, _: &SessionHandle) {}
+
+    async fn on_message(&self, _: &mut Self::State, s: &SessionHandle, m: Message) {
         for peer in s.open_sessions() {
             let _ = peer.send(m.clone()).await;
         }
@@ -277,7 +295,11 @@ async fn shutdown_drops_sessions_that_never_answer_after_the_grace_period() {
 struct Panics;
 
 impl Endpoint for Panics {
-    async fn on_message(&self, s: &SessionHandle, m: Message) {
+    type State = ();
+
+    async fn on_open(&self, _: &SessionHandle) {}
+
+    async fn on_message(&self, _: &mut Self::State, s: &SessionHandle, m: Message) {
         if m.as_bytes() == b"boom" {
             panic!("endpoint bug, expected by the test");
         }

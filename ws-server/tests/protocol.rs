@@ -16,13 +16,24 @@ use ws_session::{CloseCode, SessionConfig};
 struct EchoPartial;
 
 impl Endpoint for EchoPartial {
+    type State = ();
+
+    async fn on_open(&self, _: &SessionHandle) {}
+
     fn text_delivery(&self) -> Delivery {
         Delivery::Partial
     }
     fn binary_delivery(&self) -> Delivery {
         Delivery::Partial
     }
-    async fn on_part(&self, s: &SessionHandle, kind: MessageKind, data: Bytes, last: bool) {
+    async fn on_part(
+        &self,
+        _: &mut Self::State,
+        s: &SessionHandle,
+        kind: MessageKind,
+        data: Bytes,
+        last: bool,
+    ) {
         s.send_part(kind, data, last).await.unwrap();
     }
 }
@@ -31,13 +42,17 @@ impl Endpoint for EchoPartial {
 struct Recorder(mpsc::UnboundedSender<String>);
 
 impl Endpoint for Recorder {
-    async fn on_message(&self, s: &SessionHandle, m: Message) {
+    type State = ();
+
+    async fn on_open(&self, _: &SessionHandle) {}
+
+    async fn on_message(&self, _: &mut Self::State, s: &SessionHandle, m: Message) {
         let _ = s.send(m).await;
     }
-    async fn on_error(&self, _: &SessionHandle, e: &Error) {
+    async fn on_error(&self, _: &mut Self::State, _: &SessionHandle, e: &Error) {
         let _ = self.0.send(format!("error {e}"));
     }
-    async fn on_close(&self, _: &SessionHandle, c: &CloseInfo) {
+    async fn on_close(&self, _: &mut Self::State, _: &SessionHandle, c: &CloseInfo) {
         let _ = self.0.send(format!("close {} {:?}", c.code.0, c.initiator));
     }
 }
@@ -186,6 +201,12 @@ async fn peer_vanishing_is_reported_as_1006() {
     let (addr, mut rx) = recorder_server().await;
     let c = connect(addr, "/rec").await;
     drop(c);
+    // An end without a close handshake is an error for both roles (ws-tokio's one
+    // rule): on_error, then on_close.
+    assert_eq!(
+        guard(rx.recv()).await.unwrap(),
+        "error connection failed: 1006 connection ended without a close frame"
+    );
     assert_eq!(guard(rx.recv()).await.unwrap(), "close 1006 Remote");
 }
 
@@ -196,6 +217,8 @@ struct Meta;
 struct Counter(u32);
 
 impl Endpoint for Meta {
+    type State = ();
+
     fn protocols(&self) -> Vec<String> {
         vec!["chat".into(), "superchat".into()]
     }
@@ -213,7 +236,7 @@ impl Endpoint for Meta {
         s.send_text(text).await.unwrap();
         s.ping(b"p1").unwrap();
     }
-    async fn on_message(&self, s: &SessionHandle, m: Message) {
+    async fn on_message(&self, _: &mut Self::State, s: &SessionHandle, m: Message) {
         let n = s.properties().get::<Counter>().unwrap().0 + 1;
         s.properties().insert(Counter(n));
         if m == Message::Text("bye".into()) {
@@ -222,7 +245,7 @@ impl Endpoint for Meta {
             s.send_text(format!("{n}")).await.unwrap();
         }
     }
-    async fn on_pong(&self, s: &SessionHandle, payload: Bytes) {
+    async fn on_pong(&self, _: &mut Self::State, s: &SessionHandle, payload: Bytes) {
         let text = format!("pong:{}", String::from_utf8_lossy(&payload));
         s.send_text(text).await.unwrap();
     }
@@ -264,6 +287,8 @@ async fn metadata_properties_control_frames_and_server_close() {
 struct Opens(std::sync::Arc<std::sync::atomic::AtomicUsize>);
 
 impl Endpoint for Opens {
+    type State = ();
+
     async fn on_open(&self, _: &SessionHandle) {
         self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
@@ -283,13 +308,17 @@ async fn a_client_that_saw_the_101_knows_on_open_has_run() {
 struct ClosesOnMessage(mpsc::UnboundedSender<String>);
 
 impl Endpoint for ClosesOnMessage {
+    type State = ();
+
+    async fn on_open(&self, _: &SessionHandle) {}
+
     fn session_config(&self, config: SessionConfig) -> SessionConfig {
         config.with_session_close_timeout(std::time::Duration::from_millis(300))
     }
-    async fn on_message(&self, s: &SessionHandle, _: Message) {
+    async fn on_message(&self, _: &mut Self::State, s: &SessionHandle, _: Message) {
         s.close(CloseCode::NORMAL, "bye").unwrap();
     }
-    async fn on_close(&self, _: &SessionHandle, c: &CloseInfo) {
+    async fn on_close(&self, _: &mut Self::State, _: &SessionHandle, c: &CloseInfo) {
         let _ = self.0.send(format!("close {} {:?}", c.code.0, c.initiator));
     }
 }

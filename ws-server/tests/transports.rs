@@ -31,7 +31,7 @@ async fn tls_echo_with_pem_files() {
     );
     assert!(matches!(
         TlsConfig::from_pem(b"not pem", b"nor this"),
-        Err(ws_server::Error::Tls(_))
+        Err(ws_server::TlsError { .. })
     ));
 
     let server = Server::builder().tls(tls).build();

@@ -24,7 +24,11 @@ pub async fn guard<F: std::future::Future>(f: F) -> F::Output {
 pub struct Echo;
 
 impl Endpoint for Echo {
-    async fn on_message(&self, session: &SessionHandle, message: Message) {
+    type State = ();
+
+    async fn on_open(&self, _: &SessionHandle) {}
+
+    async fn on_message(&self, _: &mut Self::State, session: &SessionHandle, message: Message) {
         let _ = session.send(message).await;
     }
 }

@@ -66,9 +66,9 @@ impl Backlog {
     }
 }
 
-/// One member of the room, stored in its session's properties.
+/// One member of the room: the session's state, also stored in its properties.
 #[derive(Clone)]
-struct Member(Arc<MemberState>);
+pub struct Member(Arc<MemberState>);
 
 struct MemberState {
     name: String,
@@ -127,7 +127,10 @@ async fn writer(session: SessionHandle, member: Member) {
 }
 
 impl Endpoint for Chat {
-    async fn on_open(&self, session: &SessionHandle) {
+    /// The member (also in the session's properties, where broadcasts find it).
+    type State = Member;
+
+    async fn on_open(&self, session: &SessionHandle) -> Member {
         let name = format!("Guest{}", self.next_guest.fetch_add(1, Ordering::Relaxed));
         let member = Member(Arc::new(MemberState {
             name: name.clone(),
@@ -135,26 +138,23 @@ impl Endpoint for Chat {
             wake: Notify::new(),
         }));
         session.properties().insert(member.clone());
-        tokio::spawn(writer(session.clone(), member));
+        tokio::spawn(writer(session.clone(), member.clone()));
         broadcast(session, &format!("* {name} has joined."));
+        member
     }
 
-    async fn on_message(&self, session: &SessionHandle, message: Message) {
+    async fn on_message(&self, member: &mut Member, session: &SessionHandle, message: Message) {
         let Message::Text(text) = message else {
-            return;
-        };
-        let Some(member) = session.properties().get::<Member>() else {
             return;
         };
         let line = format!("{}: {}", member.0.name, html_escape(&text));
         broadcast(session, &line);
     }
 
-    async fn on_close(&self, session: &SessionHandle, _close: &CloseInfo) {
-        if let Some(member) = session.properties().remove::<Member>() {
-            member.0.wake.notify_one();
-            broadcast(session, &format!("* {} has disconnected.", member.0.name));
-        }
+    async fn on_close(&self, member: &mut Member, session: &SessionHandle, _close: &CloseInfo) {
+        session.properties().remove::<Member>();
+        member.0.wake.notify_one();
+        broadcast(session, &format!("* {} has disconnected.", member.0.name));
     }
 }
 

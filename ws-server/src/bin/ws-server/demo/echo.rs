@@ -19,11 +19,15 @@ pub const PROTOCOLS: [&str; 2] = ["echo.v1", "echo.v2"];
 pub struct EchoStream;
 
 impl Endpoint for EchoStream {
+    type State = ();
+
+    async fn on_open(&self, _: &SessionHandle) {}
+
     fn protocols(&self) -> Vec<String> {
         PROTOCOLS.iter().map(|p| p.to_string()).collect()
     }
 
-    async fn on_message(&self, session: &SessionHandle, message: Message) {
+    async fn on_message(&self, _: &mut (), session: &SessionHandle, message: Message) {
         let (kind, data) = match message {
             Message::Text(t) => (MessageKind::Text, Bytes::from(t)),
             Message::Binary(b) => (MessageKind::Binary, b),

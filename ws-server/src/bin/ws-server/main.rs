@@ -27,7 +27,11 @@ const USAGE: &str = "usage: ws-server [--addr HOST:PORT] [--config FILE.properti
 struct Echo;
 
 impl Endpoint for Echo {
-    async fn on_message(&self, session: &SessionHandle, message: Message) {
+    type State = ();
+
+    async fn on_open(&self, _: &SessionHandle) {}
+
+    async fn on_message(&self, _: &mut (), session: &SessionHandle, message: Message) {
         let _ = session.send(message).await;
     }
 }
@@ -36,6 +40,10 @@ impl Endpoint for Echo {
 struct EchoPartial;
 
 impl Endpoint for EchoPartial {
+    type State = ();
+
+    async fn on_open(&self, _: &SessionHandle) {}
+
     fn text_delivery(&self) -> Delivery {
         Delivery::Partial
     }
@@ -46,6 +54,7 @@ impl Endpoint for EchoPartial {
 
     async fn on_part(
         &self,
+        _: &mut (),
         session: &SessionHandle,
         kind: MessageKind,
         data: bytes::Bytes,

@@ -24,7 +24,7 @@ pub const TICK: Duration = Duration::from_millis(100);
 pub const SEND_TIMEOUT: Duration = Duration::from_millis(100);
 
 #[derive(Default)]
-struct State {
+struct Board {
     game: Game,
     players: HashMap<u64, SessionHandle>,
     /// A ticker task is running (it stops when the last player leaves).
@@ -34,14 +34,16 @@ struct State {
 /// The snake endpoint: one board for everyone connected to it.
 #[derive(Default)]
 pub struct Snake {
-    state: Arc<Mutex<State>>,
+    state: Arc<Mutex<Board>>,
 }
 
-fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
+fn lock(state: &Mutex<Board>) -> MutexGuard<'_, Board> {
     state.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Endpoint for Snake {
+    type State = ();
+
     async fn on_open(&self, session: &SessionHandle) {
         let id = session.id();
         let start = {
@@ -58,7 +60,7 @@ impl Endpoint for Snake {
         }
     }
 
-    async fn on_message(&self, session: &SessionHandle, message: Message) {
+    async fn on_message(&self, _: &mut (), session: &SessionHandle, message: Message) {
         if let Message::Text(text) = message {
             if let Some(direction) = Direction::parse(&text) {
                 lock(&self.state).game.steer(session.id(), direction);
@@ -66,7 +68,7 @@ impl Endpoint for Snake {
         }
     }
 
-    async fn on_close(&self, session: &SessionHandle, _close: &CloseInfo) {
+    async fn on_close(&self, _: &mut (), session: &SessionHandle, _close: &CloseInfo) {
         let mut st = lock(&self.state);
         st.game.remove(session.id());
         st.players.remove(&session.id());
@@ -74,7 +76,7 @@ impl Endpoint for Snake {
 }
 
 /// Ticks until no player is left.
-async fn ticker(state: Arc<Mutex<State>>) {
+async fn ticker(state: Arc<Mutex<Board>>) {
     let mut interval = tokio::time::interval(TICK);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {

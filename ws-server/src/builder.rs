@@ -1,0 +1,108 @@
+//! [`ServerBuilder`]: every setting of a [`Server`](crate::Server), with defaults
+//! (`build` is next to the server, in `server.rs`).
+
+use std::time::Duration;
+
+use ws_config::ServerSettings;
+use ws_handshake::Limits;
+use ws_session::SessionConfig;
+
+use crate::origin::OriginPolicy;
+use crate::tls::TlsConfig;
+
+/// Default time a client has to complete its opening handshake.
+pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Builds a [`Server`](crate::Server); every setting has a default.
+#[derive(Clone, Debug)]
+pub struct ServerBuilder {
+    pub(crate) session: SessionConfig,
+    pub(crate) settings: ServerSettings,
+    pub(crate) handshake_timeout: Duration,
+    pub(crate) limits: Limits,
+    pub(crate) origin: OriginPolicy,
+    pub(crate) deflate: ws_handshake::DeflateConfig,
+    pub(crate) tls: Option<TlsConfig>,
+}
+
+impl Default for ServerBuilder {
+    fn default() -> Self {
+        let settings = ServerSettings::default();
+        ServerBuilder {
+            session: SessionConfig::default()
+                .with_text_buffer_size(settings.text_buffer_size)
+                .with_binary_buffer_size(settings.binary_buffer_size),
+            settings,
+            handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
+            limits: Limits::default(),
+            origin: OriginPolicy::default(),
+            deflate: ws_handshake::DeflateConfig::default(),
+            tls: None,
+        }
+    }
+}
+
+impl ServerBuilder {
+    /// Takes the Tomcat keys of a resolved [`ws_config::Config`]: the session
+    /// configuration (buffer sizes, timeouts) and the server settings
+    /// (`noAddAfterHandshake`, `BLOCKING_SEND_TIMEOUT`).
+    pub fn config(self, config: &ws_config::Config) -> Self {
+        self.session_config(config.session_config())
+            .settings(config.server_settings())
+    }
+
+    /// The base session configuration of every session (endpoints may adjust it in
+    /// [`Endpoint::session_config`](crate::Endpoint::session_config)).
+    pub fn session_config(mut self, config: SessionConfig) -> Self {
+        self.session = config;
+        self
+    }
+
+    /// Server settings: `noAddAfterHandshake`, `BLOCKING_SEND_TIMEOUT` (the buffer
+    /// sizes in it are applied through [`session_config`](Self::session_config)).
+    pub fn settings(mut self, settings: ServerSettings) -> Self {
+        self.settings = settings;
+        self
+    }
+
+    /// Time a client has for its opening handshake (TLS included); default 10 s.
+    pub fn handshake_timeout(mut self, timeout: Duration) -> Self {
+        self.handshake_timeout = timeout;
+        self
+    }
+
+    /// Bounds on the request head (default 8 KiB, 100 fields; 431 beyond).
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The origin policy (default: [`OriginPolicy::same_origin`]).
+    pub fn origin_policy(mut self, policy: OriginPolicy) -> Self {
+        self.origin = policy;
+        self
+    }
+
+    /// Allows every `Origin` (Tomcat's default; see [`OriginPolicy`]).
+    pub fn allow_any_origin(self) -> Self {
+        self.origin_policy(OriginPolicy::allow_any_origin())
+    }
+
+    /// Turns permessage-deflate on (default) or off.
+    pub fn deflate(mut self, on: bool) -> Self {
+        self.deflate.enabled = on;
+        self
+    }
+
+    /// The permessage-deflate negotiation policy.
+    pub fn deflate_config(mut self, config: ws_handshake::DeflateConfig) -> Self {
+        self.deflate = config;
+        self
+    }
+
+    /// Serves `wss://` with this TLS configuration.
+    pub fn tls(mut self, tls: TlsConfig) -> Self {
+        self.tls = Some(tls);
+        self
+    }
+}

@@ -1,0 +1,130 @@
+//! Plain HTTP on the WebSocket port: small static resources for `GET` and `HEAD`,
+//! `426 Upgrade Required` for a plain request to a WebSocket endpoint, 404 and 405
+//! otherwise. Every answer closes the connection.
+
+use std::collections::HashMap;
+use std::io;
+use std::sync::RwLock;
+
+use bytes::Bytes;
+use tokio::io::{AsyncWrite, AsyncWriteExt};
+
+use crate::error::DeployError;
+
+/// Static resources by exact path: content type and body.
+#[derive(Debug, Default)]
+pub(crate) struct Statics {
+    map: RwLock<HashMap<String, (String, Bytes)>>,
+}
+
+impl Statics {
+    /// Adds (or replaces) the resource at `path`.
+    pub(crate) fn insert(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: Bytes,
+    ) -> Result<(), DeployError> {
+        if !path.starts_with('/') || path.bytes().any(|b| !b.is_ascii_graphic() || b == b'?') {
+            return Err(DeployError::InvalidPath(
+                path.to_owned(),
+                "must start with '/' and be visible ASCII without '?'",
+            ));
+        }
+        if content_type.bytes().any(|b| b.is_ascii_control()) {
+            return Err(DeployError::InvalidPath(
+                path.to_owned(),
+                "content type has control characters",
+            ));
+        }
+        self.map
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(path.to_owned(), (content_type.to_owned(), body));
+        Ok(())
+    }
+
+    fn get(&self, path: &str) -> Option<(String, Bytes)> {
+        self.map
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(path)
+            .cloned()
+    }
+
+    /// Answers a plain request for `path`; `endpoint` tells whether a WebSocket
+    /// endpoint is deployed there.
+    pub(crate) async fn answer<S>(
+        &self,
+        stream: &mut S,
+        method: &str,
+        path: &str,
+        endpoint: bool,
+    ) -> io::Result<()>
+    where
+        S: AsyncWrite + Unpin,
+    {
+        let readable = method == "GET" || method == "HEAD";
+        let response = match self.get(path) {
+            Some((content_type, body)) if readable => Response {
+                status: "200 OK",
+                headers: format!("Content-Type: {content_type}\r\nCache-Control: no-cache\r\n"),
+                body,
+            },
+            Some(_) => method_not_allowed("GET, HEAD"),
+            None if endpoint && readable => Response {
+                status: "426 Upgrade Required",
+                headers: "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\
+                          Content-Type: text/plain; charset=utf-8\r\n"
+                    .into(),
+                body: Bytes::from_static(
+                    b"426 Upgrade Required: this is a WebSocket endpoint; connect with a \
+                      WebSocket client (Upgrade: websocket).\n",
+                ),
+            },
+            None if endpoint => method_not_allowed("GET"),
+            None => Response {
+                status: "404 Not Found",
+                headers: "Content-Type: text/plain; charset=utf-8\r\n".into(),
+                body: Bytes::from_static(b"404 Not Found\n"),
+            },
+        };
+        tracing::debug!(method, path, status = response.status, "plain request");
+        response.write(stream, method == "HEAD").await
+    }
+}
+
+fn method_not_allowed(allow: &str) -> Response {
+    Response {
+        status: "405 Method Not Allowed",
+        headers: format!("Allow: {allow}\r\nContent-Type: text/plain; charset=utf-8\r\n"),
+        body: Bytes::from_static(b"405 Method Not Allowed\n"),
+    }
+}
+
+/// A plain response: status line, extra header lines, body.
+struct Response {
+    status: &'static str,
+    headers: String,
+    body: Bytes,
+}
+
+impl Response {
+    async fn write<S: AsyncWrite + Unpin>(
+        &self,
+        stream: &mut S,
+        head_only: bool,
+    ) -> io::Result<()> {
+        let head = format!(
+            "HTTP/1.1 {}\r\n{}Content-Length: {}\r\nConnection: close\r\n\r\n",
+            self.status,
+            self.headers,
+            self.body.len()
+        );
+        stream.write_all(head.as_bytes()).await?;
+        if !head_only {
+            stream.write_all(&self.body).await?;
+        }
+        stream.flush().await
+    }
+}
