@@ -27,7 +27,16 @@ const BATCH: usize = 64;
 struct Echo;
 
 impl ws_server::Endpoint for Echo {
-    async fn on_message(&self, session: &ws_server::SessionHandle, message: ws_server::Message) {
+    type State = ();
+
+    async fn on_open(&self, _: &ws_server::SessionHandle) {}
+
+    async fn on_message(
+        &self,
+        _: &mut Self::State,
+        session: &ws_server::SessionHandle,
+        message: ws_server::Message,
+    ) {
         let _ = session.send(message).await;
     }
 }

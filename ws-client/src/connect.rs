@@ -1,101 +1,79 @@
-//! [`connect`] and [`connect_endpoint`]: open a connection, start its driver task.
+//! [`connect`] and [`connect_endpoint`]: open a connection, then run it with
+//! `ws-tokio`: as a [`WebSocket`] owned by the caller's task, or driven by an
+//! [`Endpoint`] in a task of its own. No channel and no extra task sits between the
+//! socket and the application.
 
 use std::sync::Arc;
+use std::time::Instant;
 
-use futures::channel::mpsc;
-use ws_session::{DeflateConfig, Delivery, Event, Session, SessionConfig};
+use ws_session::{Session, SessionConfig};
+use ws_tokio::{Endpoint, Opened, SessionHandle, SessionInfo};
 
 use crate::config::ClientConfig;
-use crate::driver::{Command, Driver, Shared};
-use crate::endpoint::{self, Endpoint};
 use crate::error::ConnectError;
-use crate::handle::SessionHandle;
 use crate::handshake::{self, Upgraded};
 use crate::rng::Masks;
-use crate::socket::WebSocket;
+use crate::transport::Transport;
 
-/// Commands queued per connection before senders wait.
-const COMMANDS: usize = 128;
-/// Events queued for the application before the driver stops reading.
-const EVENTS: usize = 128;
+/// An open client connection: `ws-tokio`'s [`WebSocket`](ws_tokio::WebSocket) over
+/// the client's [`Transport`] (a `Stream` + `Sink` of messages, parts, a message
+/// writer, split halves).
+pub type WebSocket = ws_tokio::WebSocket<Transport>;
 
 /// Opens a `ws://` or `wss://` connection and returns it as a
-/// [`Stream`](futures::Stream) + [`Sink`](futures::Sink) of messages.
+/// [`Stream`](futures::Stream) + [`Sink`](futures::Sink) of messages, owned by the
+/// caller's task.
 ///
-/// Messages are always delivered whole here (the delivery settings of
-/// `config.session` are overridden); use [`connect_endpoint`] for parts.
+/// The session configuration's delivery modes apply: whole messages by default;
+/// for a type set to `Delivery::Partial`, read its messages with
+/// [`WebSocket::next_part`](ws_tokio::WebSocket::next_part).
 pub async fn connect(uri: &str, config: &ClientConfig) -> Result<WebSocket, ConnectError> {
-    let mut session = config.session.clone();
-    session.text_delivery = Delivery::Whole;
-    session.binary_delivery = Delivery::Whole;
-    let (events, commands, handle, shared) = start(uri, config, session).await?;
-    Ok(WebSocket::new(events, commands, handle, shared))
+    let (upgraded, session, info) = open(uri, config, config.session.clone()).await?;
+    let ws = ws_tokio::WebSocket::from_session(upgraded.transport, session, info);
+    Ok(ws.with_leftover(&upgraded.leftover))
 }
 
-/// Opens a connection driven by `endpoint`'s callbacks (see [`Endpoint`]) and
-/// returns a handle for sending. `on_open` runs before any other callback. The
-/// endpoint's `text_delivery` / `binary_delivery` override the session config's.
+/// Opens a connection driven by `endpoint`'s callbacks (see [`Endpoint`]) in a task
+/// of its own, and returns a handle for sending. `on_open` runs before any other
+/// callback. The endpoint's `text_delivery` / `binary_delivery` and
+/// `session_config` apply.
 pub async fn connect_endpoint<E: Endpoint>(
     uri: &str,
     config: &ClientConfig,
     endpoint: E,
 ) -> Result<SessionHandle, ConnectError> {
-    let mut session = config.session.clone();
-    session.text_delivery = endpoint.text_delivery();
-    session.binary_delivery = endpoint.binary_delivery();
-    let (events, _commands, handle, _shared) = start(uri, config, session).await?;
-    tokio::spawn(endpoint::run(endpoint, handle.clone(), events));
+    let session_config = endpoint
+        .session_config(config.session.clone())
+        .with_text_delivery(endpoint.text_delivery())
+        .with_binary_delivery(endpoint.binary_delivery());
+    let (upgraded, session, info) = open(uri, config, session_config).await?;
+    let opened = Opened::new(session, info, None).with_leftover(upgraded.leftover);
+    let handle = opened.handle().clone();
+    let endpoint = Arc::new(endpoint);
+    tokio::spawn(async move { opened.run(&*endpoint, upgraded.transport).await });
     Ok(handle)
 }
 
-type Started = (
-    mpsc::Receiver<Event>,
-    mpsc::Sender<Command>,
-    SessionHandle,
-    Arc<Shared>,
-);
-
-async fn start(
+/// The opening phase, then the session for what was negotiated.
+async fn open(
     uri: &str,
     config: &ClientConfig,
-    mut session_config: SessionConfig,
-) -> Result<Started, ConnectError> {
-    let Upgraded {
-        transport,
-        established,
-        leftover,
-    } = handshake::open(uri, config).await?;
-    session_config.deflate = established.deflate.map(|p| {
-        DeflateConfig::default()
-            .with_server_no_context_takeover(p.server_no_context_takeover)
-            .with_client_no_context_takeover(p.client_no_context_takeover)
-            .with_server_max_window_bits(p.server_window_bits())
-            .with_client_max_window_bits(p.client_window_bits())
-    });
-    let now = std::time::Instant::now();
-    let mut session = Session::client(session_config, Masks::new(), now);
-    if !leftover.is_empty() {
-        session.handle_input(now, &leftover);
-    }
-    let shared = Arc::new(Shared {
-        protocol: established.protocol,
-        deflate: established.deflate,
-        ..Shared::default()
-    });
-    let (command_tx, command_rx) = mpsc::channel(COMMANDS);
-    let (event_tx, event_rx) = mpsc::channel(EVENTS);
-    let handle = SessionHandle::new(
-        command_tx.clone(),
-        Arc::clone(&shared),
-        config.settings.blocking_send_timeout,
+    session_config: SessionConfig,
+) -> Result<(Upgraded, Session, SessionInfo), ConnectError> {
+    let upgraded = handshake::open(uri, config).await?;
+    let established = &upgraded.established;
+    let deflate = established
+        .deflate
+        .as_ref()
+        .map(|p| ws_tokio::deflate_config(ws_session::DeflateConfig::default(), p));
+    let session = Session::client(
+        session_config.with_deflate(deflate),
+        Masks::new(),
+        Instant::now(),
     );
-    let driver = Driver::new(
-        transport,
-        session,
-        command_rx,
-        event_tx,
-        Arc::clone(&shared),
-    );
-    tokio::spawn(driver.run());
-    Ok((event_rx, command_tx, handle, shared))
+    let info = SessionInfo::new(upgraded.target.clone())
+        .with_protocol(established.protocol.clone())
+        .with_deflate(established.deflate)
+        .with_blocking_send_timeout(config.settings.blocking_send_timeout);
+    Ok((upgraded, session, info))
 }

@@ -1,12 +1,13 @@
-//! The two error types: [`ConnectError`] (opening a connection, naming the step that
-//! failed) and [`Error`] (using an open one).
+//! The client's errors, one type per phase: [`ConnectError`] (opening a connection,
+//! naming the step that failed), [`TlsConfigError`] (unusable TLS settings), and
+//! for an open connection `ws_tokio::Error`, re-exported as [`Error`], the same type
+//! as the server's.
 
 use std::io;
 use std::time::Duration;
 
 use ws_handshake::auth::AuthError;
 use ws_handshake::ClientError;
-use ws_session::{CloseInfo, SendError};
 
 /// One I/O step of opening a connection; each runs under `IO_TIMEOUT_MS`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -168,25 +169,4 @@ pub enum ConnectError {
     BadProxy(String),
 }
 
-/// An error while using an open connection.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum Error {
-    /// The session refused a send (closed, queue full, message in progress, ...).
-    #[error(transparent)]
-    Send(#[from] SendError),
-    /// The connection is gone (the driver ended).
-    #[error("connection closed")]
-    Closed,
-    /// The session ended abnormally: protocol error, timeout, or the transport ended
-    /// without a close handshake. The info says which.
-    #[error("connection failed: {} {}", .0.code.0, .0.reason)]
-    Abnormal(CloseInfo),
-    /// The transport failed.
-    #[error("I/O error: {0}")]
-    Io(#[from] io::Error),
-    /// A blocking send did not finish within `BLOCKING_SEND_TIMEOUT`; the session
-    /// is closed with 1001.
-    #[error("blocking send timed out after {0:?}")]
-    SendTimeout(Duration),
-}
+pub use ws_tokio::Error;

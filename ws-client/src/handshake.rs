@@ -20,6 +20,9 @@ pub(crate) struct Upgraded {
     pub(crate) established: Established,
     /// Bytes after the response head: the first frames.
     pub(crate) leftover: Vec<u8>,
+    /// The request target (path and query) of the URI that accepted, after
+    /// redirects.
+    pub(crate) target: String,
 }
 
 /// Headers that carry credentials: sent only to the origin of the URI given to
@@ -67,6 +70,7 @@ pub(crate) async fn open(uri: &str, config: &ClientConfig) -> Result<Upgraded, C
                     transport,
                     established,
                     leftover,
+                    target: target.target,
                 })
             }
             Outcome::Redirect(r) => {

@@ -3,13 +3,18 @@
 //! PKCS#12 trust stores, redirects, Basic/Digest authentication and HTTP `CONNECT`
 //! proxies.
 //!
-//! Two APIs over the same connection machinery:
+//! Two APIs, both from `ws-tokio`, the runtime layer shared with `ws-server` (one set
+//! of semantics for both roles; see its docs):
 //!
-//! * [`connect`] returns a [`WebSocket`]: a [`Stream`](futures::Stream) of
-//!   [`Message`]s and a [`Sink`](futures::Sink) of messages.
-//! * [`connect_endpoint`] drives an [`Endpoint`] (`on_open`, `on_message` /
-//!   `on_part`, `on_pong`, `on_error`, `on_close`) and returns a cloneable
-//!   [`SessionHandle`] with async, blocking and partial sends, ping and close.
+//! * [`connect`] returns a [`WebSocket`], owned by the caller's task: a
+//!   [`Stream`](futures::Stream) of [`Message`]s and a [`Sink`](futures::Sink) of
+//!   messages, with parts, a message writer and split halves. No task and no
+//!   channel sit between the socket and the caller.
+//! * [`connect_endpoint`] drives an [`Endpoint`] (`on_open` returning the session's
+//!   typed state, `on_message` / `on_part`, `on_pong`, `on_error`, `on_close`) in a
+//!   task of its own, calling it in place, and returns a cloneable
+//!   [`SessionHandle`] with queued, flushed, blocking and partial sends, ping and
+//!   close.
 //!
 //! Settings come from [`ClientConfig`], usually built from Tomcat's keys with
 //! [`ClientConfig::from_properties_file`] or [`ClientConfig::from_config`].
@@ -63,45 +68,38 @@
 //!   redirect to another origin gets neither the caller's `Authorization` / `Cookie`
 //!   headers nor an answer to its 401. A computed `Authorization` is dropped on every
 //!   redirect (it answered one challenge for one URI).
-//! * **Sends complete when written**, not when queued, for every API: awaiting a send
-//!   is backpressure and `BLOCKING_SEND_TIMEOUT` is a real write timeout. Queued
-//!   bytes are bounded by the session (`max_outbound_bytes`); the driver stops taking
-//!   commands above the high-water mark.
-//! * **Closing**: dropping the last [`WebSocket`] / [`SessionHandle`] closes with
-//!   1000. With [`connect_endpoint`] the endpoint's task holds a handle, so such a
-//!   connection lives until either side closes it.
-//! * **Blocking send timeout**: on expiry the client starts a 1001 close and returns
-//!   [`Error::SendTimeout`]; the close frame waits behind the unwritten data and the
-//!   session gives up after `ABNORMAL_SESSION_CLOSE_SEND_TIMEOUT` (reported as 1006).
+//! * **Sends** follow ws-tokio's rule for both roles: `send` resolves when queued
+//!   (waiting only above the high-water mark), `send_flushed` / `flush` when written,
+//!   within `BLOCKING_SEND_TIMEOUT` (on expiry [`Error::SendTimeout`] and 1001 to the
+//!   server), `send_blocking` blocks a thread that is not a runtime's.
+//! * **Closing**: close with `SinkExt::close` (1000) or
+//!   [`WebSocket::close_with`](ws_tokio::WebSocket::close_with); dropping a
+//!   [`WebSocket`] drops the connection without a close frame. With
+//!   [`connect_endpoint`] the driver holds the session until either side closes it.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 mod config;
 mod connect;
-mod driver;
-mod endpoint;
 mod error;
-mod handle;
 mod handshake;
 mod proxy;
 mod redirect;
 mod rng;
-mod socket;
 mod steps;
 mod tls;
 mod transport;
 
 pub use bytes::Bytes;
 pub use config::ClientConfig;
-pub use connect::{connect, connect_endpoint};
-pub use endpoint::Endpoint;
+pub use connect::{connect, connect_endpoint, WebSocket};
 pub use error::{ConnectError, Error, Step, TlsConfigError};
-pub use handle::SessionHandle;
 pub use proxy::Proxy;
-pub use socket::WebSocket;
+pub use transport::Transport;
 pub use ws_config::{ClientSettings, Credentials, TlsContext, TlsVersion};
 pub use ws_handshake::DeflateParams;
 pub use ws_session::{
     CloseCause, CloseCode, CloseInfo, Delivery, Initiator, Message, MessageKind, SessionConfig,
     TimeoutKind,
 };
+pub use ws_tokio::{Endpoint, MessageWriter, Part, SessionHandle, WebSocketRead, WebSocketWrite};

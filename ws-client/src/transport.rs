@@ -1,4 +1,4 @@
-//! The byte stream under a WebSocket: plain TCP or TLS over TCP.
+//! [`Transport`]: the byte stream under a client WebSocket, plain TCP or TLS.
 
 use std::io::{self, IoSlice};
 use std::pin::Pin;
@@ -10,11 +10,22 @@ use tokio_rustls::client::TlsStream;
 
 /// A connected transport, TLS or not.
 #[derive(Debug)]
-pub(crate) enum Transport {
+#[non_exhaustive]
+pub enum Transport {
     /// `ws://`.
     Plain(TcpStream),
     /// `wss://` (possibly through a proxy tunnel).
     Tls(Box<TlsStream<TcpStream>>),
+}
+
+impl Transport {
+    /// The TCP stream underneath (for socket options and addresses).
+    pub fn tcp(&self) -> &TcpStream {
+        match self {
+            Transport::Plain(s) => s,
+            Transport::Tls(s) => s.get_ref().0,
+        }
+    }
 }
 
 impl AsyncRead for Transport {

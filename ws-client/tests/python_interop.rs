@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use futures::{SinkExt, StreamExt};
+use tokio::io::AsyncWriteExt;
 use ws_client::{
     connect, Bytes, ClientConfig, CloseCode, Message, MessageKind, Proxy, SessionConfig,
 };
@@ -71,15 +72,10 @@ async fn python_websockets_echo() {
         ws.send(m.clone()).await.unwrap();
         assert_eq!(&ws.next().await.unwrap().unwrap(), m);
     }
-    let handle = ws.handle();
-    handle
-        .send_part(MessageKind::Text, "frag", false)
-        .await
-        .unwrap();
-    handle
-        .send_part(MessageKind::Text, "ments", true)
-        .await
-        .unwrap();
+    let mut writer = ws.send_writer(MessageKind::Text);
+    writer.write_all(b"frag").await.unwrap();
+    writer.write_all(b"ments").await.unwrap();
+    writer.shutdown().await.unwrap();
     assert_eq!(
         ws.next().await.unwrap().unwrap(),
         Message::Text("fragments".into())

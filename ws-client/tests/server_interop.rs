@@ -12,7 +12,16 @@ use ws_client::{
 struct Echo;
 
 impl ws_server::Endpoint for Echo {
-    async fn on_message(&self, session: &ws_server::SessionHandle, message: ws_server::Message) {
+    type State = ();
+
+    async fn on_open(&self, _: &SessionHandle) {}
+
+    async fn on_message(
+        &self,
+        _: &mut Self::State,
+        session: &ws_server::SessionHandle,
+        message: ws_server::Message,
+    ) {
         let _ = session.send(message).await;
     }
 }
@@ -71,14 +80,16 @@ struct Client {
 }
 
 impl ws_client::Endpoint for Client {
-    async fn on_open(&mut self, session: &SessionHandle) {
+    type State = ();
+
+    async fn on_open(&self, session: &SessionHandle) {
         session.send_text("ping?").await.unwrap();
     }
-    async fn on_message(&mut self, session: &SessionHandle, message: Message) {
+    async fn on_message(&self, _: &mut Self::State, session: &SessionHandle, message: Message) {
         self.out.send(format!("{message:?}")).unwrap();
-        session.close(CloseCode::NORMAL, "thanks").await.unwrap();
+        session.close(CloseCode::NORMAL, "thanks").unwrap();
     }
-    async fn on_close(&mut self, _: &SessionHandle, info: &CloseInfo) {
+    async fn on_close(&self, _: &mut Self::State, _: &SessionHandle, info: &CloseInfo) {
         self.out.send(format!("closed {}", info.code.0)).unwrap();
     }
 }

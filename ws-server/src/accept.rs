@@ -127,7 +127,5 @@ where
     let info = SessionInfo::new(upgrade.target())
         .with_protocol(accepted.protocol)
         .with_deflate(accepted.deflate);
-    let mut ws = WebSocket::from_session(stream, session, info);
-    ws.feed(upgrade.leftover());
-    Ok(ws)
+    Ok(WebSocket::from_session(stream, session, info).with_leftover(upgrade.leftover()))
 }

@@ -232,4 +232,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SendSide for WebSocketWrite<S> {
         self.inner
             .with(cx, write_waker, |ws, cx| ws.poll_write_all(cx))
     }
+    fn queue_ping(&mut self, payload: &[u8]) -> Result<(), Error> {
+        self.ping(payload)
+    }
 }

@@ -125,12 +125,13 @@ where
         WebSocket::from_session(stream, session, info)
     }
 
-    /// Bytes the peer sent right after its handshake head: fed to the session as if
-    /// read first.
-    pub fn feed(&mut self, leftover: &[u8]) {
+    /// Feeds the bytes the peer sent right after its handshake head, as if read
+    /// first.
+    pub fn with_leftover(mut self, leftover: &[u8]) -> Self {
         if !leftover.is_empty() {
             self.session.handle_input(Instant::now(), leftover);
         }
+        self
     }
 
     /// How the session was opened (target, negotiation).
@@ -151,6 +152,11 @@ where
     /// The negotiated subprotocol.
     pub fn protocol(&self) -> Option<&str> {
         self.info.protocol()
+    }
+
+    /// The negotiated permessage-deflate parameters, if compression is on.
+    pub fn deflate(&self) -> Option<&ws_handshake::DeflateParams> {
+        self.info.deflate()
     }
 
     /// How the session closed, once it has.
@@ -177,6 +183,18 @@ where
     /// Queues an unsolicited pong (a heartbeat).
     pub fn pong(&mut self, payload: &[u8]) -> Result<(), Error> {
         Ok(self.session.pong(Instant::now(), payload)?)
+    }
+
+    /// Changes the idle timeouts while the session runs (see
+    /// [`SessionHandle::set_idle_timeouts`](crate::SessionHandle::set_idle_timeouts));
+    /// they are checked while the stream is polled.
+    pub fn set_idle_timeouts(
+        &mut self,
+        read: Option<std::time::Duration>,
+        write: Option<std::time::Duration>,
+        max: Option<std::time::Duration>,
+    ) {
+        self.session.set_idle_timeouts(read, write, max);
     }
 
     /// Queues a close frame with `code` and `reason` behind queued messages; flush

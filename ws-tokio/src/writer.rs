@@ -21,6 +21,8 @@ pub trait SendSide: sealed::Sealed {
     fn queue_part(&mut self, kind: MessageKind, data: Bytes, last: bool) -> Result<(), Error>;
     #[doc(hidden)]
     fn poll_write_all(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>>;
+    #[doc(hidden)]
+    fn queue_ping(&mut self, payload: &[u8]) -> Result<(), Error>;
 }
 
 pub(crate) mod sealed {
@@ -38,6 +40,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SendSide for WebSocket<S> {
     }
     fn poll_write_all(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         WebSocket::poll_write_all(self, cx)
+    }
+    fn queue_ping(&mut self, payload: &[u8]) -> Result<(), Error> {
+        self.ping(payload)
     }
 }
 
@@ -79,6 +84,12 @@ impl<'a, T: SendSide> MessageWriter<'a, T> {
     /// The kind of the message being written.
     pub fn kind(&self) -> MessageKind {
         self.kind
+    }
+
+    /// Queues a ping between the message's frames (a keep-alive during a long
+    /// upload); it goes out at the next frame boundary.
+    pub fn ping(&mut self, payload: &[u8]) -> Result<(), Error> {
+        self.side.queue_ping(payload)
     }
 }
 
