@@ -47,7 +47,19 @@ use crate::properties::Properties;
 use crate::shared::{Core, Life, Shared};
 
 /// A handle on one open WebSocket session: cheap to clone, usable from any task or
-/// thread. See the [module docs](self) for the rules of sends.
+/// thread.
+///
+/// # Sending
+///
+/// Any number of tasks and threads may send through clones at once; every send
+/// is queued whole, in the order the calls took the session's lock. The queue is
+/// bounded twice: above `outbound_high_water_mark` (256 KiB by default) sends
+/// wait for the driver to drain it; a send that would pass `max_outbound_bytes`
+/// fails with [`Error::Send`] and queues nothing. `send` resolves when queued,
+/// `send_flushed` when written (within `BLOCKING_SEND_TIMEOUT`), `send_blocking`
+/// blocks a thread that is not a runtime's; `ping`, `pong` and `close` are queued
+/// at once. Every async method is cancellation-safe: a dropped send queued its
+/// whole message or nothing (see the [crate docs](crate)).
 #[derive(Clone)]
 pub struct SessionHandle {
     pub(crate) shared: Arc<Shared>,

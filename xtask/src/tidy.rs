@@ -104,3 +104,110 @@ fn tidy_sees_the_sans_io_crates() {
     // Guards the checks above against silently scanning nothing.
     assert!(!files_of("ws-frame").is_empty());
 }
+
+/// The layering of ARCHITECTURE.md: the workspace crates each crate may use as a
+/// normal (non-dev) dependency. A crate missing from this table fails the check, so
+/// a new crate has to take its place in the layers explicitly.
+const LAYERS: &[(&str, &[&str])] = &[
+    ("ws-frame", &[]),
+    ("ws-handshake", &["ws-frame"]),
+    ("ws-session", &["ws-frame"]),
+    ("ws-config", &["ws-frame", "ws-handshake", "ws-session"]),
+    ("ws-tokio", &["ws-frame", "ws-handshake", "ws-session"]),
+    (
+        "ws-server",
+        &[
+            "ws-frame",
+            "ws-handshake",
+            "ws-session",
+            "ws-config",
+            "ws-tokio",
+        ],
+    ),
+    (
+        "ws-client",
+        &[
+            "ws-frame",
+            "ws-handshake",
+            "ws-session",
+            "ws-config",
+            "ws-tokio",
+        ],
+    ),
+    // The load generator speaks the protocol from the codec and the handshake only,
+    // so a server is never measured with this stack's own session or client.
+    ("ws-loadgen", &["ws-frame", "ws-handshake"]),
+    ("xtask", &["ws-config"]),
+    ("ws-benches", &[]),
+];
+
+/// Comparison peers: dev-dependencies of the benchmark crate only.
+const PEERS: &[&str] = &[
+    "tungstenite",
+    "tokio-tungstenite",
+    "fastwebsockets",
+    "sockudo-ws",
+    "tokio-websockets",
+    "yawc",
+];
+
+/// `cargo metadata` of the workspace members (their declared dependencies).
+fn workspace_packages() -> Vec<serde_json::Value> {
+    let out = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .current_dir(root())
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
+        .output()
+        .expect("cargo metadata runs");
+    assert!(
+        out.status.success(),
+        "cargo metadata failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).expect("metadata is JSON");
+    meta["packages"].as_array().cloned().unwrap_or_default()
+}
+
+#[test]
+fn crates_depend_only_on_the_layers_below_them() {
+    let packages = workspace_packages();
+    let ours: Vec<&str> = packages.iter().filter_map(|p| p["name"].as_str()).collect();
+    assert!(
+        ours.contains(&"ws-tokio"),
+        "metadata lists the workspace: {ours:?}"
+    );
+    let mut offenders = Vec::new();
+    for package in &packages {
+        let name = package["name"].as_str().unwrap_or_default();
+        let Some((_, allowed)) = LAYERS.iter().find(|(n, _)| *n == name) else {
+            offenders.push(format!(
+                "{name}: not in the LAYERS table of xtask/src/tidy.rs"
+            ));
+            continue;
+        };
+        for dep in package["dependencies"].as_array().into_iter().flatten() {
+            let dep_name = dep["name"].as_str().unwrap_or_default();
+            let kind = dep["kind"].as_str(); // null for normal dependencies
+            if kind == Some("dev") {
+                if PEERS.contains(&dep_name) && name != "ws-benches" {
+                    offenders.push(format!("{name} -> {dep_name}: peers are ws-benches' only"));
+                }
+                continue;
+            }
+            if PEERS.contains(&dep_name) {
+                offenders.push(format!(
+                    "{name} -> {dep_name}: a comparison peer as a dependency"
+                ));
+            }
+            if ours.contains(&dep_name) && !allowed.contains(&dep_name) {
+                offenders.push(format!("{name} -> {dep_name}: against the layering"));
+            }
+        }
+    }
+    assert!(offenders.is_empty(), "layering broken: {offenders:#?}");
+}
