@@ -8,7 +8,7 @@ mod support;
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
-use support::{link, pattern, session, websocket, Role, CASES};
+use support::{link, pattern, session, websocket, CASES};
 use tokio::io::AsyncWriteExt;
 use ws_session::{CloseCode, Message, MessageKind};
 use ws_tokio::{Endpoint, Opened, SessionHandle, SessionInfo};
