@@ -143,7 +143,7 @@ impl Server {
         self.inner
             .router()
             .values()
-            .flat_map(|slot| slot.group.sessions())
+            .flat_map(|slot| slot.group.members())
             .collect()
     }
 

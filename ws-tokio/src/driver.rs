@@ -50,8 +50,7 @@ use crate::blocking::PollingGuard;
 use crate::callback::CallbackSlot;
 use crate::endpoint::Endpoint;
 use crate::error::Error;
-use crate::group::SessionGroup;
-use crate::handle::SessionHandle;
+use crate::handle::{SessionGroup, SessionHandle};
 use crate::info::SessionInfo;
 use crate::shared::{Life, Shared};
 use crate::timer::Timer;
@@ -121,10 +120,11 @@ impl Opened {
     /// it closes.
     pub fn new(session: Session, info: SessionInfo, group: Option<Arc<SessionGroup>>) -> Self {
         let handle = SessionHandle {
-            shared: Arc::new(Shared::new(session, info, group.clone())),
+            shared: Arc::new(Shared::new(session, info)),
+            group: group.clone(),
         };
         let membership = group.map(|group| {
-            group.insert(handle.clone());
+            group.insert(handle.id(), handle.clone());
             Membership {
                 group,
                 id: handle.id(),
@@ -211,6 +211,7 @@ impl Opened {
         let mut storage = pin!(None);
         let mut driver = Driver {
             shared,
+            group: handle.group.as_deref(),
             io,
             slot: CallbackSlot::new(storage.as_mut()),
             make,
@@ -378,6 +379,8 @@ struct Transferred {
 /// callback future after `on_open`, made by `M`.
 struct Driver<'a, St, S, F, M> {
     shared: &'a Shared,
+    /// The session's group, left when the session closes.
+    group: Option<&'a SessionGroup>,
     io: Transport<S>,
     slot: CallbackSlot<'a, F>,
     make: M,
@@ -613,7 +616,7 @@ where
     /// `on_error`.
     fn closed(&mut self, info: CloseInfo) -> (CloseInfo, Option<Error>) {
         self.shared.lock().set_close_info(info.clone());
-        if let Some(group) = &self.shared.group {
+        if let Some(group) = self.group {
             group.remove(self.shared.id);
         }
         self.shared.progress.notify_waiters();

@@ -1,37 +1,39 @@
-//! [`SessionGroup`]: a set of open sessions (a server endpoint's sessions, for
-//! broadcast with [`SessionHandle::open_sessions`](crate::SessionHandle::open_sessions)).
+//! [`Group`]: a set of members by id; as [`SessionGroup`](crate::SessionGroup), the
+//! open sessions of a server endpoint (for broadcast with
+//! [`SessionHandle::open_sessions`](crate::SessionHandle::open_sessions)).
 //!
-//! A session joins its group when the driver starts and leaves it when the session
-//! closes, before `on_close` runs (a broadcast from `on_close` skips it), or when the
-//! driver ends for any other reason (a panicking callback included).
+//! A session joins its group when it is opened and leaves it when it closes, before
+//! `on_close` runs (a broadcast from `on_close` skips it), or when its driver ends
+//! for any other reason (a panicking callback included).
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
-use crate::handle::SessionHandle;
-
-/// A set of open sessions, keyed by session id.
-#[derive(Debug, Default)]
-pub struct SessionGroup {
-    sessions: Mutex<HashMap<u64, SessionHandle>>,
+/// A set of members keyed by id.
+#[derive(Debug)]
+pub struct Group<T> {
+    members: Mutex<HashMap<u64, T>>,
 }
 
-impl SessionGroup {
+impl<T> Default for Group<T> {
+    fn default() -> Self {
+        Group {
+            members: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl<T> Group<T> {
     /// An empty group.
     pub fn new() -> Self {
-        SessionGroup::default()
+        Group::default()
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<u64, SessionHandle>> {
-        self.sessions.lock().unwrap_or_else(|e| e.into_inner())
+    fn lock(&self) -> MutexGuard<'_, HashMap<u64, T>> {
+        self.members.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Handles of every session in the group.
-    pub fn sessions(&self) -> Vec<SessionHandle> {
-        self.lock().values().cloned().collect()
-    }
-
-    /// How many sessions are in the group.
+    /// How many members the group has.
     pub fn len(&self) -> usize {
         self.lock().len()
     }
@@ -41,12 +43,20 @@ impl SessionGroup {
         self.lock().is_empty()
     }
 
-    pub(crate) fn insert(&self, handle: SessionHandle) {
-        self.lock().insert(handle.id(), handle);
+    /// Clones of every member.
+    pub fn members(&self) -> Vec<T>
+    where
+        T: Clone,
+    {
+        self.lock().values().cloned().collect()
+    }
+
+    pub(crate) fn insert(&self, id: u64, member: T) {
+        self.lock().insert(id, member);
     }
 
     pub(crate) fn remove(&self, id: u64) {
-        // The handle is dropped outside the lock.
+        // The member is dropped outside the lock.
         let removed = self.lock().remove(&id);
         drop(removed);
     }

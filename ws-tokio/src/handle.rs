@@ -42,6 +42,7 @@ use ws_session::{CloseInfo, Message, MessageKind, SendError, Session};
 
 use crate::blocking;
 use crate::error::Error;
+use crate::group::Group;
 use crate::info::{HttpVersion, PathParams, SessionInfo};
 use crate::properties::Properties;
 use crate::shared::{Core, Life, Shared};
@@ -63,7 +64,12 @@ use crate::shared::{Core, Life, Shared};
 #[derive(Clone)]
 pub struct SessionHandle {
     pub(crate) shared: Arc<Shared>,
+    /// The group the session belongs to (a server endpoint's sessions), if any.
+    pub(crate) group: Option<Arc<SessionGroup>>,
 }
+
+/// The open sessions of a server endpoint: a [`Group`] of [`SessionHandle`]s.
+pub type SessionGroup = Group<SessionHandle>;
 
 impl std::fmt::Debug for SessionHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -200,11 +206,7 @@ impl SessionHandle {
     /// Every open session of this session's group (a server endpoint's sessions),
     /// this one included; empty for a session without a group.
     pub fn open_sessions(&self) -> Vec<SessionHandle> {
-        self.shared
-            .group
-            .as_ref()
-            .map(|g| g.sessions())
-            .unwrap_or_default()
+        self.group.as_ref().map(|g| g.members()).unwrap_or_default()
     }
 
     /// Queues a whole message; waits while the queue is above its high-water mark.

@@ -9,7 +9,7 @@
 //! [`Core::driving`]).
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard};
 use std::task::{Context, Poll};
 use std::time::Instant;
 
@@ -17,7 +17,6 @@ use futures::task::AtomicWaker;
 use tokio::sync::Notify;
 use ws_session::{CloseInfo, Session};
 
-use crate::group::SessionGroup;
 use crate::info::SessionInfo;
 use crate::properties::Properties;
 
@@ -219,15 +218,10 @@ pub(crate) struct Shared {
     pub(crate) id: u64,
     pub(crate) info: SessionInfo,
     pub(crate) properties: Properties,
-    pub(crate) group: Option<Arc<SessionGroup>>,
 }
 
 impl Shared {
-    pub(crate) fn new(
-        session: Session,
-        info: SessionInfo,
-        group: Option<Arc<SessionGroup>>,
-    ) -> Self {
+    pub(crate) fn new(session: Session, info: SessionInfo) -> Self {
         static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         Shared {
             core: Mutex::new(Core {
@@ -243,7 +237,6 @@ impl Shared {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             info,
             properties: Properties::default(),
-            group,
         }
     }
 

@@ -69,6 +69,14 @@ impl<S> Inner<S> {
     }
 }
 
+impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
+    /// Splits into a read half and a write half that can live in different tasks
+    /// (see [`split`]).
+    pub fn split(self) -> (WebSocketRead<S>, WebSocketWrite<S>) {
+        split(self)
+    }
+}
+
 /// Splits `ws` into a read half (a `Stream` of messages, and parts) and a write half
 /// (a `Sink` of messages, pings, closes, and message writers). Every method stays
 /// cancellation-safe. [`reunite`] puts them back together.

@@ -1,7 +1,7 @@
 //! [`WebSocket`]: one session over any `AsyncRead + AsyncWrite`, owned by the
 //! caller's task, as a futures [`Stream`] of messages and a [`Sink`] of messages,
-//! with streaming in both directions ([`WebSocket::next_part`],
-//! [`WebSocket::send_writer`]) and [`WebSocket::split`] into halves.
+//! with streaming in both directions ([`WebSocket::next_part`], and
+//! `send_writer` in `writer.rs`) and `split` into halves (in `split.rs`).
 //!
 //! No task of its own and no channel: every method is a `poll_*` function that
 //! moves bytes between the caller's transport and the session, so each message
@@ -27,7 +27,6 @@ use crate::error::Error;
 use crate::info::SessionInfo;
 use crate::timer::Timer;
 use crate::transfer::{poll_read_session, poll_write_session};
-use crate::writer::MessageWriter;
 
 /// A piece of a received message, from [`WebSocket::next_part`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -225,23 +224,6 @@ where
             Event::Part { kind, data, last } => Some(Part { kind, data, last }),
             _ => None,
         })
-    }
-
-    /// A writer that sends one message of `kind` in parts, each write queued as a
-    /// frame (waiting above the high-water mark): for messages of unknown length,
-    /// in bounded memory (Tomcat's `getSendStream` / `getSendWriter`). Finish the
-    /// message with `shutdown()` (`AsyncWriteExt::shutdown`), which sends the last
-    /// frame and flushes. Text must be UTF-8 as a whole; a write may end inside a
-    /// character. Until it is finished, other messages are refused
-    /// (`SendError::MessageInProgress`).
-    pub fn send_writer(&mut self, kind: MessageKind) -> MessageWriter<'_, Self> {
-        MessageWriter::new(self, kind)
-    }
-
-    /// Splits into a read half and a write half that can live in different tasks
-    /// (see [`split`](crate::split)).
-    pub fn split(self) -> (crate::WebSocketRead<S>, crate::WebSocketWrite<S>) {
-        crate::split::split(self)
     }
 
     /// Writes what is queued; `Ready` when all is written and flushed.

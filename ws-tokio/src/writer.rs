@@ -29,6 +29,19 @@ pub(crate) mod sealed {
     pub trait Sealed {}
 }
 
+impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
+    /// A writer that sends one message of `kind` in parts, each write queued as a
+    /// frame (waiting above the high-water mark): for messages of unknown length,
+    /// in bounded memory (Tomcat's `getSendStream` / `getSendWriter`). Finish the
+    /// message with `shutdown()` (`AsyncWriteExt::shutdown`), which sends the last
+    /// frame and flushes. Text must be UTF-8 as a whole; a write may end inside a
+    /// character. Until it is finished, other messages are refused
+    /// (`SendError::MessageInProgress`).
+    pub fn send_writer(&mut self, kind: MessageKind) -> MessageWriter<'_, Self> {
+        MessageWriter::new(self, kind)
+    }
+}
+
 impl<S: AsyncRead + AsyncWrite + Unpin> sealed::Sealed for WebSocket<S> {}
 
 impl<S: AsyncRead + AsyncWrite + Unpin> SendSide for WebSocket<S> {

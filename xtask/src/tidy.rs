@@ -211,3 +211,128 @@ fn crates_depend_only_on_the_layers_below_them() {
     }
     assert!(offenders.is_empty(), "layering broken: {offenders:#?}");
 }
+
+/// The modules of one crate root (a folder holding `lib.rs` or `main.rs`): each
+/// `.rs` file and each module folder beside the root file, with the modules its code
+/// names through `crate::` (comments left out, so doc links do not count).
+fn module_imports(dir: &Path) -> Vec<(String, Vec<String>)> {
+    let mut modules: Vec<(String, Vec<PathBuf>)> = Vec::new();
+    for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if path.is_dir() {
+            if name == "bin" {
+                continue;
+            }
+            let mut files = Vec::new();
+            rust_files(&path, &mut files);
+            modules.push((name, files));
+        } else if let Some(stem) = name.strip_suffix(".rs") {
+            if stem != "lib" && stem != "main" {
+                modules.push((stem.to_owned(), vec![path]));
+            }
+        }
+    }
+    let names: Vec<String> = modules.iter().map(|(n, _)| n.clone()).collect();
+    modules
+        .into_iter()
+        .map(|(name, files)| {
+            let mut uses = Vec::new();
+            for file in files {
+                let text = fs::read_to_string(&file).unwrap_or_default();
+                for line in text.lines().filter(|l| !l.trim_start().starts_with("//")) {
+                    for (i, _) in line.match_indices("crate::") {
+                        let rest = &line[i + "crate::".len()..];
+                        let target: String = rest
+                            .chars()
+                            .take_while(|c| c.is_alphanumeric() || *c == '_')
+                            .collect();
+                        if target != name && names.contains(&target) && !uses.contains(&target) {
+                            uses.push(target);
+                        }
+                    }
+                }
+            }
+            (name, uses)
+        })
+        .collect()
+}
+
+/// A circle in `graph`, if there is one (as the list of modules on it).
+fn find_circle(graph: &[(String, Vec<String>)]) -> Option<Vec<String>> {
+    fn visit(
+        node: &str,
+        graph: &[(String, Vec<String>)],
+        path: &mut Vec<String>,
+        done: &mut Vec<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(at) = path.iter().position(|n| n == node) {
+            return Some(path[at..].to_vec());
+        }
+        if done.iter().any(|n| n == node) {
+            return None;
+        }
+        path.push(node.to_owned());
+        let uses = graph.iter().find(|(n, _)| n == node).map(|(_, u)| u);
+        for next in uses.into_iter().flatten() {
+            if let Some(circle) = visit(next, graph, path, done) {
+                return Some(circle);
+            }
+        }
+        path.pop();
+        done.push(node.to_owned());
+        None
+    }
+    let mut done = Vec::new();
+    graph
+        .iter()
+        .find_map(|(n, _)| visit(n, graph, &mut Vec::new(), &mut done))
+}
+
+#[test]
+fn no_module_imports_one_that_imports_it_back() {
+    let mut roots = Vec::new();
+    for entry in fs::read_dir(root()).into_iter().flatten().flatten() {
+        let src = entry.path().join("src");
+        if src.join("lib.rs").exists() || src.join("main.rs").exists() {
+            roots.push(src.clone());
+        }
+        for bin in fs::read_dir(src.join("bin"))
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            if bin.path().join("main.rs").exists() {
+                roots.push(bin.path());
+            }
+        }
+    }
+    assert!(roots.len() >= 8, "tidy sees the crates: {roots:?}");
+    let mut circles = Vec::new();
+    for dir in &roots {
+        if let Some(circle) = find_circle(&module_imports(dir)) {
+            let rel = dir
+                .strip_prefix(root())
+                .unwrap_or(dir)
+                .display()
+                .to_string();
+            circles.push(format!("{rel}: {}", circle.join(" -> ")));
+        }
+    }
+    assert!(circles.is_empty(), "import circles: {circles:#?}");
+}
+
+#[test]
+fn the_circle_check_finds_a_circle() {
+    let graph = vec![
+        ("a".to_owned(), vec!["b".to_owned()]),
+        ("b".to_owned(), vec!["c".to_owned()]),
+        ("c".to_owned(), vec!["a".to_owned()]),
+        ("d".to_owned(), vec!["a".to_owned()]),
+    ];
+    assert_eq!(
+        find_circle(&graph),
+        Some(vec!["a".to_owned(), "b".to_owned(), "c".to_owned()])
+    );
+    assert_eq!(find_circle(&graph[..1]), None);
+}
