@@ -177,10 +177,24 @@ pub struct SessionConfig {
     pub outbound_high_water_mark: usize,
     /// Our addition: hard bound on queued outbound bytes; a data send or ping that
     /// would go beyond it fails with [`SendError::QueueFull`](crate::SendError::QueueFull)
-    /// (nothing is queued). Automatic pongs and close frames are exempt (they are
-    /// bounded by coalescing). Default 64 MiB + 64 KiB, so one message of
+    /// (nothing is queued). Automatic pongs and close frames are exempt (they have
+    /// their own bounds: [`max_queued_pongs`](Self::max_queued_pongs), one close). Default 64 MiB + 64 KiB, so one message of
     /// `max_message_size` fits.
     pub max_outbound_bytes: usize,
+    /// Our addition: how many automatic pongs may wait in the outbound queue (not yet
+    /// started). Every ping is answered by its own pong, in order; a pong past this
+    /// bound (or past [`max_queued_pong_bytes`](Self::max_queued_pong_bytes))
+    /// replaces the newest waiting automatic pong instead (RFC 6455 section 5.5.3
+    /// allows answering only the latest ping), so a peer that pings without reading
+    /// our output holds at most this many pongs. Default 64: strict suites send ten
+    /// pings in a row (Autobahn case 2.10), and 64 pongs of the largest payload (125
+    /// bytes) fit in the byte bound, so by default this count is the bound that
+    /// binds. At least 1.
+    pub max_queued_pongs: usize,
+    /// Our addition: the most payload bytes the waiting automatic pongs may hold (see
+    /// [`max_queued_pongs`](Self::max_queued_pongs); a replacement may exceed it by at
+    /// most one payload, 125 bytes). Default 8 KiB. At least 125.
+    pub max_queued_pong_bytes: usize,
     /// Our addition: every data frame we send carries at most this many payload bytes
     /// (after compression): larger messages, and larger parts from `send_part`, are
     /// split into continuation frames. Default `None`: one frame per send.
@@ -206,6 +220,8 @@ impl Default for SessionConfig {
             max_idle_timeout: None,
             outbound_high_water_mark: 256 * 1024,
             max_outbound_bytes: 64 * 1024 * 1024 + 64 * 1024,
+            max_queued_pongs: 64,
+            max_queued_pong_bytes: 8 * 1024,
             fragment_size: None,
             deflate: None,
         }
@@ -289,6 +305,18 @@ impl SessionConfig {
     /// Sets [`max_outbound_bytes`](Self::max_outbound_bytes).
     pub fn with_max_outbound_bytes(mut self, bytes: usize) -> Self {
         self.max_outbound_bytes = bytes;
+        self
+    }
+
+    /// Sets [`max_queued_pongs`](Self::max_queued_pongs) (at least 1).
+    pub fn with_max_queued_pongs(mut self, pongs: usize) -> Self {
+        self.max_queued_pongs = pongs.max(1);
+        self
+    }
+
+    /// Sets [`max_queued_pong_bytes`](Self::max_queued_pong_bytes) (at least 125).
+    pub fn with_max_queued_pong_bytes(mut self, bytes: usize) -> Self {
+        self.max_queued_pong_bytes = bytes.max(ws_frame::MAX_CONTROL_PAYLOAD);
         self
     }
 

@@ -53,8 +53,12 @@
 //!   size the peer merely announces; an absolute `max_message_size` and `max_fragments` apply in both
 //!   modes; compressed messages are inflated in bounded steps and counted against the
 //!   same limits. Text is checked as it arrives (1007 in the frame with the bad byte).
-//! * **Control frames**: pings are answered automatically (also mid-message; pending
-//!   automatic pongs coalesce); a received close is answered with the same code, an
+//! * **Control frames**: every ping is answered automatically by its own pong, in
+//!   order, with its payload (also mid-message). Waiting automatic pongs are bounded
+//!   by `max_queued_pongs` (default 64) and `max_queued_pong_bytes` (default 8 KiB
+//!   of payload); past either bound the newest waiting pong takes the latest ping's
+//!   payload instead (RFC 6455 section 5.5.3), so a peer that pings and never reads
+//!   cannot grow our memory. A received close is answered with the same code, an
 //!   empty close with an empty close.
 //! * **Sending** (better than "one send in flight"): every accepted command appends
 //!   frames to one outbound queue bounded by `max_outbound_bytes`; a send that does not
@@ -67,8 +71,8 @@
 //!   close caused by a protocol error or an idle timeout jumps ahead and discards data
 //!   frames not yet started. While a message sent with [`Session::send_part`] is
 //!   unfinished, a whole message or a part of the other kind is refused with
-//!   [`SendError::MessageInProgress`]. Automatic pongs coalesce (only the latest
-//!   unsent one is kept), so a ping flood cannot grow the queue.
+//!   [`SendError::MessageInProgress`]. Automatic pongs are outside
+//!   `max_outbound_bytes`: they have their own bound (above).
 //! * **Closing**: a received close is answered with the same code and an empty reason;
 //!   an empty close with an empty close (reported as 1005). After a protocol error the
 //!   session sends the mapped code and processes no further input. Close codes

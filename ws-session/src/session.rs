@@ -17,7 +17,7 @@ use crate::event::{
 use crate::outgoing::Outgoing;
 use crate::reader::{Control, Reader};
 use crate::timers::Timers;
-use crate::writer::{MaskSource, Writer};
+use crate::writer::{MaskSource, PongBound, Writer};
 use crate::{ProtocolError, SendError};
 
 /// Where the session is in its life.
@@ -144,7 +144,14 @@ impl Session {
         Session {
             role,
             reader: Reader::new(role, config.deflate.is_some(), assembler),
-            writer: Writer::new(role, masks),
+            writer: Writer::new(
+                role,
+                masks,
+                PongBound {
+                    count: config.max_queued_pongs,
+                    bytes: config.max_queued_pong_bytes,
+                },
+            ),
             outgoing: Outgoing::new(deflater, config.fragment_size),
             timers: Timers::new(&config, now),
             events: Events::default(),
@@ -563,7 +570,7 @@ impl Session {
             });
         }
         self.writer
-            .push_control(op, Bytes::copy_from_slice(payload), false);
+            .push_control(op, Bytes::copy_from_slice(payload));
         Ok(())
     }
 
@@ -593,8 +600,7 @@ impl Session {
         match control {
             Control::Ping(payload) => {
                 if self.state == State::Open {
-                    self.writer
-                        .push_control(OpCode::Pong, payload.clone(), true);
+                    self.writer.push_auto_pong(payload.clone());
                 }
                 self.events.push_back(Event::Ping(payload));
             }

@@ -14,9 +14,15 @@
 //!    by the application (or a reply to the peer's close) queues behind them, so
 //!    everything sent before `close` still goes out.
 //!
-//! Automatic pongs coalesce: a new one replaces an unsent earlier one (RFC 6455
-//! section 5.5.3 allows answering only the latest ping), so a ping flood cannot grow
-//! the queue.
+//! # Automatic pongs
+//!
+//! Every ping is answered by its own pong, in order, with its payload. What the
+//! automatic pongs waiting in the queue (not yet started) may hold is bounded by
+//! `max_queued_pongs` frames and `max_queued_pong_bytes` payload bytes; a pong that
+//! would go past either bound replaces the newest waiting automatic pong instead
+//! (RFC 6455 section 5.5.3 allows answering only the latest ping). So a peer that
+//! pings and never reads our output holds at most that many pongs here, and the
+//! latest ping is always answered.
 //!
 //! # The flat lane
 //!
@@ -106,6 +112,20 @@ pub(crate) struct Writer {
     data: VecDeque<OutFrame>,
     queued: usize,
     close_written: bool,
+    /// Automatic pongs waiting in `control` (not yet started), and their payload
+    /// bytes; bounded by `pong_bound`.
+    auto_pongs: usize,
+    auto_pong_bytes: usize,
+    pong_bound: PongBound,
+}
+
+/// What the automatic pongs waiting in the queue may hold (see the module docs).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PongBound {
+    /// Most waiting automatic pongs (at least 1).
+    pub(crate) count: usize,
+    /// Most payload bytes in them (at least one full control payload).
+    pub(crate) bytes: usize,
 }
 
 /// The wire length of the encoded frame at the start of `frame` (one of ours, so
@@ -118,7 +138,7 @@ fn encoded_len(frame: &[u8]) -> usize {
 }
 
 impl Writer {
-    pub(crate) fn new(role: Role, masks: Box<dyn MaskSource + Send>) -> Writer {
+    pub(crate) fn new(role: Role, masks: Box<dyn MaskSource + Send>, pongs: PongBound) -> Writer {
         Writer {
             role,
             masks,
@@ -131,6 +151,12 @@ impl Writer {
             data: VecDeque::new(),
             queued: 0,
             close_written: false,
+            auto_pongs: 0,
+            auto_pong_bytes: 0,
+            pong_bound: PongBound {
+                count: pongs.count.max(1),
+                bytes: pongs.bytes.max(ws_frame::MAX_CONTROL_PAYLOAD),
+            },
         }
     }
 
@@ -256,21 +282,54 @@ impl Writer {
         }
     }
 
-    /// Queues a ping or pong ahead of data frames. `auto` pongs replace an unsent
-    /// earlier automatic pong.
-    pub(crate) fn push_control(&mut self, opcode: OpCode, payload: Bytes, auto: bool) {
-        let tag = if auto { Tag::AutoPong } else { Tag::Control };
-        let frame = self.encode(opcode, Rsv::NONE, true, payload, tag);
-        if auto {
-            if let Some(old) = self.control.iter_mut().find(|f| f.tag == Tag::AutoPong) {
-                self.queued = self.queued - old.len() + frame.len();
-                *old = frame;
-                return;
-            }
-        }
+    /// Queues a ping or pong ahead of data frames, behind the control frames already
+    /// queued.
+    pub(crate) fn push_control(&mut self, opcode: OpCode, payload: Bytes) {
+        let frame = self.encode(opcode, Rsv::NONE, true, payload, Tag::Control);
         self.queued += frame.len();
         self.control.push_back(frame);
         self.catch_up_flat_mark();
+    }
+
+    /// Queues the automatic answer to a ping, like
+    /// [`push_control`](Self::push_control), within the pong bound: past it, the
+    /// newest waiting automatic pong takes this payload instead (see the module
+    /// docs).
+    pub(crate) fn push_auto_pong(&mut self, payload: Bytes) {
+        let len = payload.len();
+        let fits = self.auto_pongs < self.pong_bound.count
+            && self.auto_pong_bytes + len <= self.pong_bound.bytes;
+        let frame = self.encode(OpCode::Pong, Rsv::NONE, true, payload, Tag::AutoPong);
+        if !fits {
+            // The newest is near the back: only explicit control frames queued after
+            // it are passed over.
+            if let Some(newest) = self
+                .control
+                .iter_mut()
+                .rev()
+                .find(|f| f.tag == Tag::AutoPong)
+            {
+                self.auto_pong_bytes = self.auto_pong_bytes - newest.payload.len() + len;
+                self.queued = self.queued - newest.len() + frame.len();
+                *newest = frame;
+                return;
+            }
+        }
+        self.auto_pongs += 1;
+        self.auto_pong_bytes += len;
+        self.queued += frame.len();
+        self.control.push_back(frame);
+        self.catch_up_flat_mark();
+    }
+
+    /// The next control frame starts: it no longer counts as waiting.
+    fn pop_control(&mut self) -> Option<OutFrame> {
+        let frame = self.control.pop_front()?;
+        if frame.tag == Tag::AutoPong {
+            self.auto_pongs -= 1;
+            self.auto_pong_bytes -= frame.payload.len();
+        }
+        Some(frame)
     }
 
     /// Moves `flat_mark` up to the frame being written: with control frames waiting,
@@ -311,6 +370,8 @@ impl Writer {
         self.flat_mark = 0;
         self.data.clear();
         self.queued = 0;
+        self.auto_pongs = 0;
+        self.auto_pong_bytes = 0;
     }
 
     /// Hands `f` the unwritten bytes in send order, as the non-empty pieces they are
@@ -432,7 +493,7 @@ impl Writer {
                     n -= step;
                     self.advance_flat(step);
                 } else {
-                    self.current = self.control.pop_front();
+                    self.current = self.pop_control();
                     self.pos = 0;
                 }
                 continue;

@@ -343,16 +343,43 @@ fn pings_are_answered_also_inside_a_fragmented_message() {
     assert!(!wire[0].masked);
 }
 
+/// The bounds on waiting automatic pongs are configurable: past the count or the
+/// payload bytes, the newest waiting pong takes the latest ping's payload.
 #[test]
-fn automatic_pongs_coalesce() {
-    let mut input = Vec::new();
-    for i in 0..1000u32 {
-        input.extend(cframe(true, 9, &i.to_be_bytes()));
-    }
-    let (ev, wire) = serve(SessionConfig::default(), &input);
-    assert_eq!(ev.len(), 1000);
-    assert_eq!(wire.len(), 1, "only the latest ping is answered");
-    assert_eq!(wire[0].payload, 999u32.to_be_bytes());
+fn queued_pong_bounds_are_configurable() {
+    let pings = |n: u32, len: usize| -> Vec<u8> {
+        (0..n)
+            .flat_map(|i| {
+                let mut p = i.to_be_bytes().to_vec();
+                p.resize(len, 0);
+                cframe(true, 9, &p)
+            })
+            .collect()
+    };
+    let answered = |wire: &[Wire]| -> Vec<u32> {
+        wire.iter()
+            .map(|w| u32::from_be_bytes(w.payload[..4].try_into().unwrap()))
+            .collect()
+    };
+    // A count of 3: pings 0 and 1 answered, the third pong answers the latest.
+    let (ev, wire) = serve(
+        SessionConfig::default().with_max_queued_pongs(3),
+        &pings(10, 4),
+    );
+    assert_eq!(ev.len(), 10);
+    assert_eq!(answered(&wire), [0, 1, 9]);
+    // A byte bound: 8192 / 125 = 65 pongs of 125 bytes fit.
+    let cfg = SessionConfig::default()
+        .with_max_queued_pongs(1000)
+        .with_max_queued_pong_bytes(8192);
+    let (_, wire) = serve(cfg, &pings(100, 125));
+    let want: Vec<u32> = (0..64).chain([99]).collect();
+    assert_eq!(answered(&wire), want);
+    // Setters keep the bounds usable.
+    let cfg = SessionConfig::default()
+        .with_max_queued_pongs(0)
+        .with_max_queued_pong_bytes(0);
+    assert_eq!((cfg.max_queued_pongs, cfg.max_queued_pong_bytes), (1, 125));
 }
 
 #[test]
