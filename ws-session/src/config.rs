@@ -143,11 +143,16 @@ pub struct SessionConfig {
     pub binary_buffer_size: usize,
     /// Our addition: absolute limit of one message's (inflated) payload in bytes, in
     /// whole and partial mode alike; a larger message fails with 1009. Default 64 MiB.
+    ///
+    /// There is no limit on the number of frames a message may span (a fragment costs
+    /// O(1) memory). Endless tiny or empty fragments, which never reach this limit,
+    /// are stopped by a fixed framing bound instead: the wire bytes of one message's
+    /// frames (headers and payload) may be at most 8 per payload byte plus 64 KiB;
+    /// past it the session fails with 1008 (policy violation). Legal framing passes:
+    /// a masked 1-byte fragment costs 7 bytes per payload byte, so a 1 MiB message in
+    /// 1-byte fragments (7 MiB on the wire) is delivered under any limit that admits
+    /// its size.
     pub max_message_size: u64,
-    /// Our addition: the most frames one data message may span; more fails with 1009,
-    /// so endless (even empty) continuation frames end. Default 65536, enough for a
-    /// 1 MiB message in 16-byte fragments.
-    pub max_fragments: u32,
     /// `SESSION_CLOSE_TIMEOUT`, default 30 s: after our close frame is queued, how long
     /// to wait for the peer's close before giving up (the session then reports the
     /// close as finished, code 1006, and the front-end drops the transport).
@@ -212,7 +217,6 @@ impl Default for SessionConfig {
             text_buffer_size: 8192,
             binary_buffer_size: 8192,
             max_message_size: 64 * 1024 * 1024,
-            max_fragments: 65_536,
             session_close_timeout: Duration::from_secs(30),
             abnormal_close_send_timeout: Duration::from_millis(50),
             read_idle_timeout: None,
@@ -257,12 +261,6 @@ impl SessionConfig {
     /// Sets [`max_message_size`](Self::max_message_size).
     pub fn with_max_message_size(mut self, bytes: u64) -> Self {
         self.max_message_size = bytes;
-        self
-    }
-
-    /// Sets [`max_fragments`](Self::max_fragments) (at least 1).
-    pub fn with_max_fragments(mut self, frames: u32) -> Self {
-        self.max_fragments = frames.max(1);
         self
     }
 
@@ -359,9 +357,7 @@ mod tests {
             (8, 15)
         );
         assert_eq!(d.compression_level, 9);
-        let c = SessionConfig::default()
-            .with_fragment_size(Some(0))
-            .with_max_fragments(0);
-        assert_eq!((c.fragment_size, c.max_fragments), (Some(1), 1));
+        let c = SessionConfig::default().with_fragment_size(Some(0));
+        assert_eq!(c.fragment_size, Some(1));
     }
 }

@@ -31,7 +31,7 @@ pub fn drive(role: Role, deflate: bool, data: &[u8], t0: Instant) {
         .with_text_buffer_size(if opts & 1 != 0 { 64 } else { 8192 })
         .with_binary_buffer_size(if opts & 2 != 0 { 64 } else { 8192 })
         .with_max_message_size(if opts & 4 != 0 { 1024 } else { 1 << 20 })
-        .with_max_fragments(if opts & 8 != 0 { 4 } else { 1000 })
+        .with_max_queued_pongs(if opts & 8 != 0 { 2 } else { 64 })
         .with_read_idle_timeout(Some(Duration::from_secs(5)));
     if opts & 16 != 0 {
         config = config.with_text_delivery(Delivery::Partial);

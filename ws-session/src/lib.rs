@@ -50,9 +50,19 @@
 //! * **Receiving**: whole or partial delivery per message type ([`Delivery`]); whole
 //!   messages larger than the buffer size fail with 1009, decided from the frame header
 //!   before buffering, and message buffers grow with the bytes received, never to a
-//!   size the peer merely announces; an absolute `max_message_size` and `max_fragments` apply in both
+//!   size the peer merely announces; an absolute `max_message_size` applies in both
 //!   modes; compressed messages are inflated in bounded steps and counted against the
 //!   same limits. Text is checked as it arrives (1007 in the frame with the bad byte).
+//! * **Fragments**: no limit on how many frames a message spans; a fragment costs
+//!   O(1) memory (counters, no list entry, no allocation of its own) and the message
+//!   buffer grows geometrically, so small fragments cost no regrowth per frame.
+//!   Endless tiny or empty fragments, which never reach a size limit, meet the
+//!   framing bound: the wire bytes of one message's frames (headers and payload, as
+//!   announced) may be at most 8 per payload byte plus 64 KiB, else the session
+//!   fails with 1008 (policy violation: the payload is within every size limit, so
+//!   1009 would misreport it). Legal framing passes whatever the limits: a masked
+//!   1-byte fragment costs 7 bytes per payload byte (1 MiB in 1-byte fragments is
+//!   7 MiB on the wire); after a 1-byte first frame, 10,922 empty continuations fit.
 //! * **Control frames**: every ping is answered automatically by its own pong, in
 //!   order, with its payload (also mid-message). Waiting automatic pongs are bounded
 //!   by `max_queued_pongs` (default 64) and `max_queued_pong_bytes` (default 8 KiB
