@@ -5,11 +5,12 @@ use std::time::{Duration, Instant};
 
 use ws_frame::{Decoded, FrameHeader, OpCode};
 
-use crate::{DeflateConfig, Delivery, Event, Role, Session, SessionConfig, State};
+use crate::{CloseCause, DeflateConfig, Delivery, Event, Role, Session, SessionConfig, State};
 
 /// Feeds `data` to a session of `role` (with permessage-deflate when `deflate`),
 /// checking the session's guarantees: no panic, bounded buffering, nothing after
-/// `Closed`, every event well formed.
+/// `Closed`, every event well formed, a protocol failure closing only after the
+/// events before it were taken (and echoed: the echoes precede the close frame).
 ///
 /// The first byte picks options (delivery modes, small limits); the rest is the input,
 /// cut into pieces whose sizes come from the second byte (whose top bit also sends
@@ -55,6 +56,8 @@ pub fn drive(role: Role, deflate: bool, data: &[u8], t0: Instant) {
     };
     let mut now = t0;
     let mut closed = false;
+    // A data event was taken while the session was already closed.
+    let mut taken_closed = false;
     let mut close_sent = false;
     // Written and not yet checked: the start of a frame cut by a partial write.
     let mut wire = Vec::new();
@@ -70,17 +73,27 @@ pub fn drive(role: Role, deflate: bool, data: &[u8], t0: Instant) {
             assert!(!closed, "event after Closed: {event:?}");
             // Echo data back, so sending (compression, parts, queue) is fuzzed too;
             // refusals (closing, queue full) are fine.
+            let open = session.state() != State::Closed;
             match event {
                 Event::Message(m) => {
                     assert!(m.as_bytes().len() as u64 <= limit);
+                    taken_closed |= !open;
                     let _ = session.send(now, m);
                 }
                 Event::Part { kind, data, last } => {
                     assert!(data.len() <= part_max);
+                    taken_closed |= !open;
                     let _ = session.send_part(now, kind, data, last);
                 }
                 Event::Ping(p) | Event::Pong(p) => assert!(p.len() <= 125),
-                Event::Closed(_) => closed = true,
+                Event::Closed(info) => {
+                    // In-order failure: a violation closes the session only once
+                    // the events before it have been taken (replies could follow).
+                    if matches!(info.cause, CloseCause::Protocol(_)) {
+                        assert!(!taken_closed, "closed for {info:?} before its events");
+                    }
+                    closed = true;
+                }
             }
         }
         assert_eq!(closed, session.state() == State::Closed);

@@ -43,7 +43,8 @@
 //!
 //! Protocol errors need no handling by the front-end: the session queues the close
 //! frame with the mapped code itself (see [`ProtocolError::close_code`]) and reports
-//! [`Event::Closed`]. A normal close is an event, not an error.
+//! [`Event::Closed`], in order (see "In-order failure" below). A normal close is an
+//! event, not an error.
 //!
 //! # Rules worth knowing
 //!
@@ -76,13 +77,29 @@
 //!   in this order: the frame already partly written (frames are never split or
 //!   interleaved mid-frame), then queued pings and pongs (they jump ahead of queued
 //!   data frames, also in the middle of a message sent in parts), then data frames in
-//!   the order sent. A close from [`Session::close`] (or our reply to the peer's close)
-//!   queues behind the data already queued, so everything sent before it goes out; a
-//!   close caused by a protocol error or an idle timeout jumps ahead and discards data
-//!   frames not yet started. While a message sent with [`Session::send_part`] is
+//!   the order sent. A close from [`Session::close`], our reply to the peer's close
+//!   and a close caused by a protocol error queue behind the data already queued, so
+//!   everything sent before them goes out (within `abnormal_close_send_timeout` for
+//!   codes other than 1000); a close for an idle timeout or from [`Session::abort`]
+//!   jumps ahead and discards data frames not yet started (the session is giving up
+//!   on a peer that is idle or too slow). While a message sent with [`Session::send_part`] is
 //!   unfinished, a whole message or a part of the other kind is refused with
 //!   [`SendError::MessageInProgress`]. Automatic pongs are outside
 //!   `max_outbound_bytes`: they have their own bound (above).
+//! * **In-order failure**: input is processed in order, up to the first protocol
+//!   violation (1002, 1007, 1008 or 1009); nothing after it is looked at (not the
+//!   rest of that input, nor any later input: pings after it get no pong). The
+//!   events before it stay queued, and the violation takes effect on the
+//!   [`poll_event`](Session::poll_event) call that finds no earlier event: then the
+//!   close frame with its code is queued behind everything the application has sent
+//!   by then, and [`Event::Closed`] is returned. Until then the session is
+//!   [`State::Open`] (or `Closing`) and accepts sends, so a front-end that hands each
+//!   event to the application before polling the next gets the replies to the
+//!   messages before the violation out before the close frame; one that drains all
+//!   events first gets the close queued before any reply (which is then refused).
+//!   If the transport ends meanwhile ([`handle_eof`](Session::handle_eof)), the
+//!   events before still come first, then the violation is reported (nothing is
+//!   written). Idle timers stop when the violation is found.
 //! * **Closing**: a received close is answered with the same code and an empty reason;
 //!   an empty close with an empty close (reported as 1005). After a protocol error the
 //!   session sends the mapped code and processes no further input. Close codes

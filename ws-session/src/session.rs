@@ -51,6 +51,10 @@ pub struct Session {
     peer_code: Option<CloseCode>,
     /// The message buffer is out on an [`InputLoan`].
     lent: bool,
+    /// A protocol violation found in the input, with the time of that input: parsing
+    /// stopped there, and it fails the session once the events before it have been
+    /// taken (see [`poll_event`](Self::poll_event)).
+    failure: Option<(ProtocolError, Instant)>,
 }
 
 /// The message buffer, lent by [`Session::lend_input`] so the front-end can read
@@ -158,6 +162,7 @@ impl Session {
             our_close: None,
             peer_code: None,
             lent: false,
+            failure: None,
             state: State::Open,
             config,
         }
@@ -219,9 +224,14 @@ impl Session {
     // ----- inputs -----
 
     /// Bytes read from the transport. Any split of the stream gives the same events.
+    ///
+    /// Parsing stops at a protocol violation: nothing after it is processed (this
+    /// call's rest and every later input are ignored), and the session fails only
+    /// once the events before it have been taken (see
+    /// [`poll_event`](Self::poll_event)).
     pub fn handle_input(&mut self, now: Instant, mut input: &[u8]) {
         debug_assert!(!self.lent, "input while the message buffer is lent");
-        while !input.is_empty() && self.state != State::Closed {
+        while !input.is_empty() && self.reading() {
             let before = self.reader.data_frames;
             let result = self.reader.read(&mut input, &mut self.events);
             if self.reader.data_frames != before {
@@ -246,7 +256,7 @@ impl Session {
     /// the frame's next payload bytes. `None` while a loan is out or when a plain
     /// read serves better.
     pub fn lend_input(&mut self) -> Option<InputLoan> {
-        if self.lent || self.state == State::Closed {
+        if self.lent || !self.reading() {
             return None;
         }
         let (buf, max) = self.reader.lend()?;
@@ -264,7 +274,7 @@ impl Session {
         debug_assert!(self.lent, "a loan handed back twice");
         debug_assert!(loan.len() <= loan.max, "more bytes than lent");
         self.lent = false;
-        if self.state == State::Closed {
+        if !self.reading() {
             return;
         }
         if let Err(e) = self
@@ -276,12 +286,20 @@ impl Session {
     }
 
     /// The transport's read side ended. Unless the close handshake is done, the
-    /// session closes with 1006 and drops whatever it had left to write.
+    /// session closes with 1006 and drops whatever it had left to write. A protocol
+    /// violation already found in the input is what is reported (after the events
+    /// before it), with its code; nothing is written.
     pub fn handle_eof(&mut self, _now: Instant) {
         self.writer.clear();
         self.timers.close = None;
         self.timers.flush = None;
         if self.state == State::Closed {
+            return;
+        }
+        if let Some((error, _)) = self.failure.take() {
+            let code = error.close_code();
+            let reason = error.to_string();
+            self.finish(Initiator::Local, code, reason, CloseCause::Protocol(error));
             return;
         }
         let initiator = if self.state == State::Closing {
@@ -486,7 +504,19 @@ impl Session {
     // ----- outputs -----
 
     /// The next event, if any. Drain events after every input or timeout.
+    ///
+    /// A protocol violation found in the input takes effect here, on the call that
+    /// finds no earlier event queued: the close frame with its code is queued behind
+    /// everything the application sent so far (replies to the events it took
+    /// included), and [`Event::Closed`] is returned. So a front-end that hands each
+    /// event to the application before polling the next gets the replies out before
+    /// the close.
     pub fn poll_event(&mut self) -> Option<Event> {
+        if let Some(event) = self.events.pop_front() {
+            return Some(event);
+        }
+        let (error, at) = self.failure.take()?;
+        self.apply_failure(at, error);
         self.events.pop_front()
     }
 
@@ -540,6 +570,11 @@ impl Session {
     }
 
     // ----- internals -----
+
+    /// Whether input is still processed: not closed, and no violation found.
+    fn reading(&self) -> bool {
+        self.state != State::Closed && self.failure.is_none()
+    }
 
     fn check_open(&self) -> Result<(), SendError> {
         if self.state == State::Open {
@@ -642,21 +677,34 @@ impl Session {
         }
     }
 
-    /// Fails the connection: the mapped close code goes out ahead of queued data, no
-    /// more input is processed, and the failure is reported.
+    /// A protocol violation in the input at `now`: no more input is processed, and
+    /// the idle timers stop (the session is failing); the failure itself waits for
+    /// the events before it to be taken ([`poll_event`](Self::poll_event)).
     fn fail(&mut self, now: Instant, error: ProtocolError) {
+        if self.reading() {
+            self.failure = Some((error, now));
+            self.timers.disarm_idle();
+        }
+    }
+
+    /// Fails the connection for a violation found at `at`: the mapped close code is
+    /// queued behind the data already queued (replies to the messages before the
+    /// violation go out first; the abnormal-close flush deadline bounds how long
+    /// that may take), and the failure is reported.
+    fn apply_failure(&mut self, at: Instant, error: ProtocolError) {
         if self.state == State::Closed {
             return;
         }
         let code = error.close_code();
         let reason = error.to_string();
-        let initiator = Initiator::Local;
         self.timers.close = None;
-        self.queue_close(now, Some(code), &reason, true);
-        self.finish(initiator, code, reason, CloseCause::Protocol(error));
+        self.queue_close(at, Some(code), &reason, false);
+        self.finish(Initiator::Local, code, reason, CloseCause::Protocol(error));
     }
 
     fn finish(&mut self, initiator: Initiator, code: CloseCode, reason: String, cause: CloseCause) {
+        // A violation still waiting is superseded (a timeout or abort came first).
+        self.failure = None;
         self.state = State::Closed;
         self.timers.disarm_idle();
         self.events.push_back(Event::Closed(CloseInfo {

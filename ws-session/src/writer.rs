@@ -8,11 +8,12 @@
 //! with nothing queued). Frames leave in this order:
 //!
 //! 1. the frame already partly written (frames are never interleaved mid-frame);
-//! 2. queued control frames (pings, pongs, failure closes), oldest first: they jump
-//!    ahead of queued data frames, including in the middle of a fragmented message;
+//! 2. queued control frames (pings, pongs, and the urgent closes of idle timeouts
+//!    and aborts), oldest first: they jump ahead of queued data frames, including in
+//!    the middle of a fragmented message;
 //! 3. data frames, in the order the messages and parts were sent. A close requested
-//!    by the application (or a reply to the peer's close) queues behind them, so
-//!    everything sent before `close` still goes out.
+//!    by the application, a reply to the peer's close and the close of a protocol
+//!    failure queue behind them, so everything sent before still goes out.
 //!
 //! # Automatic pongs
 //!
@@ -338,8 +339,8 @@ impl Writer {
         self.flat_mark = self.flat_frame().0;
     }
 
-    /// Queues a close frame: behind queued data (`urgent == false`), or, for failures
-    /// and timeouts, ahead of it, discarding data frames not yet started.
+    /// Queues a close frame: behind queued data (`urgent == false`), or, for idle
+    /// timeouts and aborts, ahead of it, discarding data frames not yet started.
     pub(crate) fn push_close(&mut self, payload: Bytes, urgent: bool) {
         let frame = self.encode(OpCode::Close, Rsv::NONE, true, payload, Tag::Close);
         self.queued += frame.len();

@@ -179,12 +179,13 @@ fn invalid_utf8_across_fragments_is_detected_at_the_first_bad_byte() {
     for delivery in [Delivery::Whole, Delivery::Partial] {
         let t0 = Instant::now();
         let mut s = server(SessionConfig::default().with_text_delivery(delivery), t0);
+        let mut ev = Vec::new();
         for (i, byte) in input.iter().enumerate() {
             s.handle_input(t0, std::slice::from_ref(byte));
+            ev.extend(events(&mut s));
             let failed = s.state() == State::Closed;
             assert_eq!(failed, i >= bad_at, "byte {i} of {delivery:?}");
         }
-        let ev = events(&mut s);
         let wire = output(&mut s);
         assert_eq!(assert_failed(&ev, &wire, 1007), ProtocolError::InvalidUtf8);
     }
@@ -248,13 +249,14 @@ fn endless_tiny_continuations_hit_the_message_limit() {
     let mut s = server(cfg, t0);
     s.handle_input(t0, &cframe(false, 2, b"x"));
     let mut frames = 1;
+    let mut ev = Vec::new();
     while s.state() == State::Open {
         s.handle_input(t0, &cframe(false, 0, b"y"));
+        ev.extend(events(&mut s));
         frames += 1;
         assert!(frames <= 100_001, "message limit not enforced");
     }
     assert_eq!(frames, 100_001);
-    let ev = events(&mut s);
     let wire = output(&mut s);
     assert_eq!(
         assert_failed(&ev, &wire, 1009),
