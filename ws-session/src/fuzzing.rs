@@ -9,8 +9,9 @@ use crate::{CloseCause, DeflateConfig, Delivery, Event, Role, Session, SessionCo
 
 /// Feeds `data` to a session of `role` (with permessage-deflate when `deflate`),
 /// checking the session's guarantees: no panic, bounded buffering, nothing after
-/// `Closed`, every event well formed, a protocol failure closing only after the
-/// events before it were taken (and echoed: the echoes precede the close frame).
+/// `Closed`, every event well formed, a protocol failure or the peer's close closing
+/// only after the events before it were taken (and echoed: the echoes precede the
+/// close frame).
 ///
 /// The first byte picks options (delivery modes, small limits); the rest is the input,
 /// cut into pieces whose sizes come from the second byte (whose top bit also sends
@@ -87,9 +88,10 @@ pub fn drive(role: Role, deflate: bool, data: &[u8], t0: Instant) {
                 }
                 Event::Ping(p) | Event::Pong(p) => assert!(p.len() <= 125),
                 Event::Closed(info) => {
-                    // In-order failure: a violation closes the session only once
-                    // the events before it have been taken (replies could follow).
-                    if matches!(info.cause, CloseCause::Protocol(_)) {
+                    // In order: a violation or the peer's close closes the session
+                    // only once the events before it have been taken (so replies
+                    // to them go out before our close frame).
+                    if matches!(info.cause, CloseCause::Protocol(_) | CloseCause::Handshake) {
                         assert!(!taken_closed, "closed for {info:?} before its events");
                     }
                     closed = true;

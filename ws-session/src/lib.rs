@@ -86,20 +86,23 @@
 //!   unfinished, a whole message or a part of the other kind is refused with
 //!   [`SendError::MessageInProgress`]. Automatic pongs are outside
 //!   `max_outbound_bytes`: they have their own bound (above).
-//! * **In-order failure**: input is processed in order, up to the first protocol
-//!   violation (1002, 1007, 1008 or 1009); nothing after it is looked at (not the
-//!   rest of that input, nor any later input: pings after it get no pong). The
-//!   events before it stay queued, and the violation takes effect on the
-//!   [`poll_event`](Session::poll_event) call that finds no earlier event: then the
-//!   close frame with its code is queued behind everything the application has sent
-//!   by then, and [`Event::Closed`] is returned. Until then the session is
-//!   [`State::Open`] (or `Closing`) and accepts sends, so a front-end that hands each
-//!   event to the application before polling the next gets the replies to the
-//!   messages before the violation out before the close frame; one that drains all
+//! * **In-order failure (and close)**: input is processed in order, up to the first
+//!   protocol violation (1002, 1007, 1008 or 1009) or the peer's close frame;
+//!   nothing after it is looked at (not the rest of that input, nor any later
+//!   input: pings after it get no pong). The events before it stay queued, and it
+//!   takes effect on the [`poll_event`](Session::poll_event) call that finds no
+//!   earlier event: then our close frame (the violation's code, or the answer to the
+//!   peer's close) is queued behind everything the application has sent by then, and
+//!   [`Event::Closed`] is returned. Until then the session is [`State::Open`] (or
+//!   `Closing`) and accepts sends, so a front-end that hands each event to the
+//!   application before polling the next gets the replies to the messages before
+//!   the violation or close out before our close frame (RFC 6455 section 5.5.1 lets
+//!   an endpoint finish sending before it answers a close); one that drains all
 //!   events first gets the close queued before any reply (which is then refused).
 //!   If the transport ends meanwhile ([`handle_eof`](Session::handle_eof)), the
-//!   events before still come first, then the violation is reported (nothing is
-//!   written). Idle timers stop when the violation is found.
+//!   events before still come first, then the violation or the completed handshake
+//!   is reported (nothing more is written). Idle timers, and the wait for the peer's
+//!   close, stop when it is read.
 //! * **Closing**: a received close is answered with the same code and an empty reason;
 //!   an empty close with an empty close (reported as 1005). After a protocol error the
 //!   session sends the mapped code and processes no further input. Close codes

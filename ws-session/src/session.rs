@@ -23,7 +23,8 @@ use crate::{ProtocolError, SendError};
 /// Where the session is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum State {
-    /// Messages flow both ways.
+    /// Messages flow both ways. (Also while a protocol violation or the peer's close
+    /// waits behind events not yet taken: replies to them are still accepted.)
     Open,
     /// We queued our close frame and wait for the peer's (data still arrives).
     Closing,
@@ -51,10 +52,19 @@ pub struct Session {
     peer_code: Option<CloseCode>,
     /// The message buffer is out on an [`InputLoan`].
     lent: bool,
-    /// A protocol violation found in the input, with the time of that input: parsing
-    /// stopped there, and it fails the session once the events before it have been
-    /// taken (see [`poll_event`](Self::poll_event)).
-    failure: Option<(ProtocolError, Instant)>,
+    /// Where the input ended (a protocol violation, or the peer's close frame), with
+    /// the time of that input: parsing stopped there, and it takes effect once the
+    /// events before it have been taken (see [`poll_event`](Self::poll_event)).
+    ending: Option<(Ending, Instant)>,
+}
+
+/// What ends the input, kept until the events before it have been taken.
+#[derive(Debug)]
+enum Ending {
+    /// A protocol violation: the session fails with its close code.
+    Failure(ProtocolError),
+    /// The peer's (valid) close frame: its code, if any, and reason.
+    PeerClose(Option<CloseCode>, String),
 }
 
 /// The message buffer, lent by [`Session::lend_input`] so the front-end can read
@@ -162,7 +172,7 @@ impl Session {
             our_close: None,
             peer_code: None,
             lent: false,
-            failure: None,
+            ending: None,
             state: State::Open,
             config,
         }
@@ -225,9 +235,9 @@ impl Session {
 
     /// Bytes read from the transport. Any split of the stream gives the same events.
     ///
-    /// Parsing stops at a protocol violation: nothing after it is processed (this
-    /// call's rest and every later input are ignored), and the session fails only
-    /// once the events before it have been taken (see
+    /// Parsing stops at a protocol violation or at the peer's close frame: nothing
+    /// after it is processed (this call's rest and every later input are ignored),
+    /// and it takes effect only once the events before it have been taken (see
     /// [`poll_event`](Self::poll_event)).
     pub fn handle_input(&mut self, now: Instant, mut input: &[u8]) {
         debug_assert!(!self.lent, "input while the message buffer is lent");
@@ -287,19 +297,19 @@ impl Session {
 
     /// The transport's read side ended. Unless the close handshake is done, the
     /// session closes with 1006 and drops whatever it had left to write. A protocol
-    /// violation already found in the input is what is reported (after the events
-    /// before it), with its code; nothing is written.
-    pub fn handle_eof(&mut self, _now: Instant) {
+    /// violation or a close frame already read is what is reported (after the
+    /// events before it); nothing more is written.
+    pub fn handle_eof(&mut self, now: Instant) {
         self.writer.clear();
         self.timers.close = None;
         self.timers.flush = None;
         if self.state == State::Closed {
             return;
         }
-        if let Some((error, _)) = self.failure.take() {
-            let code = error.close_code();
-            let reason = error.to_string();
-            self.finish(Initiator::Local, code, reason, CloseCause::Protocol(error));
+        if let Some((ending, _)) = self.ending.take() {
+            self.apply_ending(now, ending);
+            self.writer.clear();
+            self.timers.flush = None;
             return;
         }
         let initiator = if self.state == State::Closing {
@@ -505,8 +515,9 @@ impl Session {
 
     /// The next event, if any. Drain events after every input or timeout.
     ///
-    /// A protocol violation found in the input takes effect here, on the call that
-    /// finds no earlier event queued: the close frame with its code is queued behind
+    /// A protocol violation or the peer's close frame found in the input takes
+    /// effect here, on the call that finds no earlier event queued: our close frame
+    /// (the violation's code, or the answer to the peer's close) is queued behind
     /// everything the application sent so far (replies to the events it took
     /// included), and [`Event::Closed`] is returned. So a front-end that hands each
     /// event to the application before polling the next gets the replies out before
@@ -515,8 +526,8 @@ impl Session {
         if let Some(event) = self.events.pop_front() {
             return Some(event);
         }
-        let (error, at) = self.failure.take()?;
-        self.apply_failure(at, error);
+        let (ending, at) = self.ending.take()?;
+        self.apply_ending(at, ending);
         self.events.pop_front()
     }
 
@@ -571,9 +582,10 @@ impl Session {
 
     // ----- internals -----
 
-    /// Whether input is still processed: not closed, and no violation found.
+    /// Whether input is still processed: not closed, and no violation or close frame
+    /// read.
     fn reading(&self) -> bool {
-        self.state != State::Closed && self.failure.is_none()
+        self.state != State::Closed && self.ending.is_none()
     }
 
     fn check_open(&self) -> Result<(), SendError> {
@@ -642,19 +654,22 @@ impl Session {
             Control::Pong(payload) => self.events.push_back(Event::Pong(payload)),
             Control::Close(payload) => match CloseFrame::parse(&payload) {
                 Err(e) => self.fail(now, ProtocolError::InvalidClose(e)),
-                Ok(frame) => self.on_close(now, frame),
+                Ok(frame) => {
+                    let code = frame.map(|f| f.code);
+                    let reason = frame.map_or(String::new(), |f| f.reason.to_owned());
+                    self.end_input(now, Ending::PeerClose(code, reason));
+                }
             },
         }
     }
 
-    /// The peer's close frame: an answer to ours, or its own initiative, which we
-    /// answer with the same code (an empty close with an empty close).
-    fn on_close(&mut self, now: Instant, frame: Option<CloseFrame<'_>>) {
-        self.peer_code = frame.map(|f| f.code);
+    /// The peer's close frame, taking effect: an answer to ours, or its own
+    /// initiative, which we answer with the same code (an empty close with an empty
+    /// close).
+    fn on_close(&mut self, now: Instant, code: Option<CloseCode>, reason: String) {
+        self.peer_code = code;
         match self.state {
             State::Open => {
-                let code = frame.map(|f| f.code);
-                let reason = frame.map_or(String::new(), |f| f.reason.to_owned());
                 self.queue_close(now, code, "", false);
                 self.finish(
                     Initiator::Remote,
@@ -677,13 +692,28 @@ impl Session {
         }
     }
 
-    /// A protocol violation in the input at `now`: no more input is processed, and
-    /// the idle timers stop (the session is failing); the failure itself waits for
-    /// the events before it to be taken ([`poll_event`](Self::poll_event)).
+    /// A protocol violation in the input at `now`.
     fn fail(&mut self, now: Instant, error: ProtocolError) {
+        self.end_input(now, Ending::Failure(error));
+    }
+
+    /// The input ends at `now` with `ending`: no more input is processed, the idle
+    /// timers stop and the close timer too (the peer's close is here, or the session
+    /// is failing); `ending` waits for the events before it to be taken
+    /// ([`poll_event`](Self::poll_event)).
+    fn end_input(&mut self, now: Instant, ending: Ending) {
         if self.reading() {
-            self.failure = Some((error, now));
+            self.ending = Some((ending, now));
             self.timers.disarm_idle();
+            self.timers.close = None;
+        }
+    }
+
+    /// What ended the input (read at `at`) takes effect.
+    fn apply_ending(&mut self, at: Instant, ending: Ending) {
+        match ending {
+            Ending::Failure(error) => self.apply_failure(at, error),
+            Ending::PeerClose(code, reason) => self.on_close(at, code, reason),
         }
     }
 
@@ -703,8 +733,8 @@ impl Session {
     }
 
     fn finish(&mut self, initiator: Initiator, code: CloseCode, reason: String, cause: CloseCause) {
-        // A violation still waiting is superseded (a timeout or abort came first).
-        self.failure = None;
+        // An ending still waiting is superseded (a timeout or abort came first).
+        self.ending = None;
         self.state = State::Closed;
         self.timers.disarm_idle();
         self.events.push_back(Event::Closed(CloseInfo {

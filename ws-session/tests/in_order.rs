@@ -244,3 +244,85 @@ fn the_failure_close_has_its_flush_deadline() {
     s.handle_timeout(t1);
     assert!(s.pending_transmit() > 0);
 }
+
+/// The peer's close frame is input like any other: the messages before it are
+/// delivered first and the replies to them go out before our answering close
+/// (Autobahn case 7.1.1: a message then a close, expecting the echo).
+#[test]
+fn a_message_before_the_peers_close_is_answered_before_our_close() {
+    for (payload, code) in [(&b"\x03\xe8bye"[..], 1000), (&b""[..], 1005)] {
+        let t0 = Instant::now();
+        let mut s = server(SessionConfig::default(), t0);
+        let mut input = cframe(true, 1, b"Hello World!");
+        input.extend(cframe(true, 8, payload));
+        input.extend(cframe(true, 9, b"after the close"));
+        s.handle_input(t0, &input);
+        let Some(Event::Message(m)) = s.poll_event() else {
+            panic!("the message first")
+        };
+        s.send(t0, m)
+            .unwrap_or_else(|e| panic!("echo before the close refused: {e}"));
+        let info = closed(s.poll_event());
+        assert_eq!(
+            (info.initiator, info.code.0, &info.cause),
+            (Initiator::Remote, code, &CloseCause::Handshake)
+        );
+        assert_eq!(s.send_text(t0, "late"), Err(ws_session::SendError::Closed));
+        let wire = output(&mut s);
+        let shape: Vec<_> = wire.iter().map(|w| w.opcode).collect();
+        assert_eq!(
+            shape,
+            [OpCode::Text, OpCode::Close],
+            "no pong after the close"
+        );
+        assert_eq!(wire[1].payload, &payload[..payload.len().min(2)]);
+        assert!(s.is_finished());
+    }
+}
+
+/// A peer that answers our close after more data: the data comes first, then the
+/// handshake completes; the close timer no longer runs once its close is read.
+#[test]
+fn the_peers_answer_after_data_ends_the_handshake_in_order() {
+    let t0 = Instant::now();
+    let mut s = server(SessionConfig::default(), t0);
+    s.close(t0, ws_session::CloseCode::NORMAL, "done").unwrap();
+    let mut input = cframe(true, 2, b"late data");
+    input.extend(cframe(true, 8, b"\x03\xe8"));
+    s.handle_input(t0, &input);
+    assert_eq!(
+        s.poll_timeout(),
+        None,
+        "the close timer stops with the peer's close"
+    );
+    assert_eq!(
+        s.poll_event(),
+        Some(Event::Message(Message::Binary("late data".into())))
+    );
+    let info = closed(s.poll_event());
+    assert_eq!((info.initiator, info.code.0), (Initiator::Local, 1000));
+    s.handle_eof(t0);
+    assert!(s.is_finished());
+}
+
+/// The peer's close, then the end of the transport before the events are taken:
+/// a completed handshake, reported after the events before it.
+#[test]
+fn eof_after_the_peers_close_reports_the_handshake() {
+    let t0 = Instant::now();
+    let mut s = server(SessionConfig::default(), t0);
+    let mut input = cframe(true, 1, b"last");
+    input.extend(cframe(true, 8, b"\x03\xe9"));
+    s.handle_input(t0, &input);
+    s.handle_eof(t0);
+    assert_eq!(
+        s.poll_event(),
+        Some(Event::Message(Message::Text("last".into())))
+    );
+    let info = closed(s.poll_event());
+    assert_eq!(
+        (info.initiator, info.code.0, &info.cause),
+        (Initiator::Remote, 1001, &CloseCause::Handshake)
+    );
+    assert!(s.is_finished());
+}

@@ -80,9 +80,11 @@ fn run(config: SessionConfig, input: &[u8], cuts: &[usize]) -> (Vec<Event>, Vec<
     (events, wire)
 }
 
-/// A protocol violation as a client would send it, by kind, and its close code.
+/// What ends a client's input, by kind, and the close code: one of ten protocol
+/// violations, or (kind 10) a valid close frame, which ends input the same way.
 fn violation(kind: u8) -> (Vec<u8>, u16) {
-    match kind % 10 {
+    match kind % 11 {
+        10 => (cframe(true, 8, b"\x0f\xa0bye"), 4000), // the peer's close
         0 => (frame(true, 0x20, 1, b"x", true), 1002), // RSV2
         1 => (cframe(true, 3 + kind / 10 % 5, b"x"), 1002), // reserved data opcode
         2 => (cframe(true, 0xb + kind / 10 % 5, b""), 1002), // reserved control opcode
@@ -98,7 +100,7 @@ fn violation(kind: u8) -> (Vec<u8>, u16) {
         7 => (cframe(false, 9, b""), 1002), // fragmented ping
         8 => (cframe(true, 8, b"\x03\xe8\xc3"), 1007), // close reason not UTF-8
         _ => {
-            // A new message inside a fragmented one.
+            // A new message inside a fragmented one (kind 9).
             let mut both = cframe(false, 1, b"a");
             both.extend(cframe(true, 2, b"b"));
             (both, 1002)
@@ -189,11 +191,11 @@ proptest! {
         prop_assert_eq!(whole, split);
     }
 
-    /// Valid messages, then one violation, fed in random splits: the events before
-    /// the violation are those of the valid messages alone (plus, in partial
-    /// delivery, parts of the violating message before its bad byte), the same for
-    /// every split; every echo goes out before the close frame, and the close code is
-    /// the violation's.
+    /// Valid messages, then one violation (or the peer's close), fed in random
+    /// splits: the events before it are those of the valid messages alone (plus, in
+    /// partial delivery, parts of the violating message before its bad byte), the
+    /// same for every split; every echo goes out before the close frame, and the
+    /// close code is the violation's (or the peer's).
     #[test]
     fn events_before_a_violation_do_not_depend_on_the_split(
         msgs in proptest::collection::vec(sent(), 0..6),
@@ -234,7 +236,12 @@ proptest! {
             return Err(TestCaseError::fail(format!("no Closed last: {events:?}")));
         };
         prop_assert_eq!(info.code.0, code);
-        prop_assert!(matches!(info.cause, ws_session::CloseCause::Protocol(_)));
+        let cause = if kind % 11 == 10 {
+            matches!(info.cause, ws_session::CloseCause::Handshake)
+        } else {
+            matches!(info.cause, ws_session::CloseCause::Protocol(_))
+        };
+        prop_assert!(cause, "{:?}", info);
         prop_assert_eq!(&rest[..before.len()], &before[..]);
         for e in &rest[before.len()..] {
             prop_assert!(matches!(e, Event::Part { last: false, .. }), "{:?}", e);
