@@ -55,7 +55,8 @@ pub struct Session {
     /// Where the input ended (a protocol violation, or the peer's close frame), with
     /// the time of that input: parsing stopped there, and it takes effect once the
     /// events before it have been taken (see [`poll_event`](Self::poll_event)).
-    ending: Option<(Ending, Instant)>,
+    /// Boxed: rare, and every session would otherwise carry its size.
+    ending: Option<Box<(Ending, Instant)>>,
 }
 
 /// What ends the input, kept until the events before it have been taken.
@@ -158,14 +159,7 @@ impl Session {
         Session {
             role,
             reader: Reader::new(role, config.deflate.is_some(), assembler),
-            writer: Writer::new(
-                role,
-                masks,
-                PongBound {
-                    count: config.max_queued_pongs,
-                    bytes: config.max_queued_pong_bytes,
-                },
-            ),
+            writer: Writer::new(role, masks),
             outgoing: Outgoing::new(deflater, config.fragment_size),
             timers: Timers::new(&config, now),
             events: Events::default(),
@@ -306,8 +300,8 @@ impl Session {
         if self.state == State::Closed {
             return;
         }
-        if let Some((ending, _)) = self.ending.take() {
-            self.apply_ending(now, ending);
+        if let Some(ending) = self.ending.take() {
+            self.apply_ending(now, ending.0);
             self.writer.clear();
             self.timers.flush = None;
             return;
@@ -526,7 +520,7 @@ impl Session {
         if let Some(event) = self.events.pop_front() {
             return Some(event);
         }
-        let (ending, at) = self.ending.take()?;
+        let (ending, at) = *self.ending.take()?;
         self.apply_ending(at, ending);
         self.events.pop_front()
     }
@@ -647,7 +641,11 @@ impl Session {
         match control {
             Control::Ping(payload) => {
                 if self.state == State::Open {
-                    self.writer.push_auto_pong(payload.clone());
+                    let bound = PongBound {
+                        count: self.config.max_queued_pongs,
+                        bytes: self.config.max_queued_pong_bytes,
+                    };
+                    self.writer.push_auto_pong(payload.clone(), bound);
                 }
                 self.events.push_back(Event::Ping(payload));
             }
@@ -703,7 +701,7 @@ impl Session {
     /// ([`poll_event`](Self::poll_event)).
     fn end_input(&mut self, now: Instant, ending: Ending) {
         if self.reading() {
-            self.ending = Some((ending, now));
+            self.ending = Some(Box::new((ending, now)));
             self.timers.disarm_idle();
             self.timers.close = None;
         }

@@ -114,18 +114,17 @@ pub(crate) struct Writer {
     queued: usize,
     close_written: bool,
     /// Automatic pongs waiting in `control` (not yet started), and their payload
-    /// bytes; bounded by `pong_bound`.
-    auto_pongs: usize,
-    auto_pong_bytes: usize,
-    pong_bound: PongBound,
+    /// bytes; bounded by a [`PongBound`]. (`u32`: a session carries them.)
+    auto_pongs: u32,
+    auto_pong_bytes: u32,
 }
 
 /// What the automatic pongs waiting in the queue may hold (see the module docs).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct PongBound {
-    /// Most waiting automatic pongs (at least 1).
+    /// Most waiting automatic pongs (treated as at least 1).
     pub(crate) count: usize,
-    /// Most payload bytes in them (at least one full control payload).
+    /// Most payload bytes in them (treated as at least one full control payload).
     pub(crate) bytes: usize,
 }
 
@@ -139,7 +138,7 @@ fn encoded_len(frame: &[u8]) -> usize {
 }
 
 impl Writer {
-    pub(crate) fn new(role: Role, masks: Box<dyn MaskSource + Send>, pongs: PongBound) -> Writer {
+    pub(crate) fn new(role: Role, masks: Box<dyn MaskSource + Send>) -> Writer {
         Writer {
             role,
             masks,
@@ -154,10 +153,6 @@ impl Writer {
             close_written: false,
             auto_pongs: 0,
             auto_pong_bytes: 0,
-            pong_bound: PongBound {
-                count: pongs.count.max(1),
-                bytes: pongs.bytes.max(ws_frame::MAX_CONTROL_PAYLOAD),
-            },
         }
     }
 
@@ -293,13 +288,15 @@ impl Writer {
     }
 
     /// Queues the automatic answer to a ping, like
-    /// [`push_control`](Self::push_control), within the pong bound: past it, the
-    /// newest waiting automatic pong takes this payload instead (see the module
-    /// docs).
-    pub(crate) fn push_auto_pong(&mut self, payload: Bytes) {
-        let len = payload.len();
-        let fits = self.auto_pongs < self.pong_bound.count
-            && self.auto_pong_bytes + len <= self.pong_bound.bytes;
+    /// [`push_control`](Self::push_control), within `bound`: past it, the newest
+    /// waiting automatic pong takes this payload instead (see the module docs).
+    pub(crate) fn push_auto_pong(&mut self, payload: Bytes, bound: PongBound) {
+        // A control payload is at most 125 bytes.
+        let len = payload.len() as u32;
+        let count = bound.count.max(1);
+        let bytes = bound.bytes.max(ws_frame::MAX_CONTROL_PAYLOAD);
+        let fits =
+            (self.auto_pongs as usize) < count && (self.auto_pong_bytes + len) as usize <= bytes;
         let frame = self.encode(OpCode::Pong, Rsv::NONE, true, payload, Tag::AutoPong);
         if !fits {
             // The newest is near the back: only explicit control frames queued after
@@ -310,7 +307,7 @@ impl Writer {
                 .rev()
                 .find(|f| f.tag == Tag::AutoPong)
             {
-                self.auto_pong_bytes = self.auto_pong_bytes - newest.payload.len() + len;
+                self.auto_pong_bytes = self.auto_pong_bytes - newest.payload.len() as u32 + len;
                 self.queued = self.queued - newest.len() + frame.len();
                 *newest = frame;
                 return;
@@ -328,7 +325,7 @@ impl Writer {
         let frame = self.control.pop_front()?;
         if frame.tag == Tag::AutoPong {
             self.auto_pongs -= 1;
-            self.auto_pong_bytes -= frame.payload.len();
+            self.auto_pong_bytes -= frame.payload.len() as u32;
         }
         Some(frame)
     }
