@@ -53,6 +53,12 @@ pub fn check_request(data: &[u8]) {
             if let Some(p) = &accepted.protocol {
                 assert!(req.protocols().contains(p));
             }
+            // No accepted upgrade announces a body.
+            assert_eq!(req.headers().count("Transfer-Encoding"), 0);
+            for value in req.headers().get_all("Content-Length") {
+                let zero = |item: &[u8]| item.trim_ascii().iter().all(|&b| b == b'0');
+                assert!(value.split(|&b| b == b',').all(zero));
+            }
         }
         Ok(None) => assert!(data.len() < limits.max_header_bytes),
         Err(e) => {

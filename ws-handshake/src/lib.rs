@@ -25,6 +25,12 @@
 //! * Parsing never panics on any input (fuzzed).
 //! * A server never answers a subprotocol or extension the client did not offer, and
 //!   a client accepts neither.
+//! * A server refuses (400) an upgrade request that announces a body: any
+//!   `Transfer-Encoding`, a `Content-Length` other than 0, or `Content-Length` values
+//!   that are malformed or differ (identical repeats count as one, RFC 9110 section
+//!   8.6). Bytes after the head are never taken for a body, so a proxy that frames
+//!   one differently cannot smuggle a request through. Every [`ServerError`]
+//!   response carries its reason as a one-line plain-text body.
 //!
 //! # Example
 //!

@@ -65,8 +65,17 @@ impl StatusCode {
 }
 
 /// A complete error response without a body, closing the connection: the status
-/// line, `Connection: close`, `Content-Length: 0`, then `extra` header lines.
+/// line, `extra` header lines, `Connection: close`, `Content-Length: 0`.
 pub fn error_response(status: StatusCode, extra: &[(&str, &str)]) -> Vec<u8> {
+    error_response_with_text(status, extra, "")
+}
+
+/// As [`error_response`], with `text` as a `text/plain` body (none when empty).
+pub(crate) fn error_response_with_text(
+    status: StatusCode,
+    extra: &[(&str, &str)],
+    text: &str,
+) -> Vec<u8> {
     let mut out = format!("HTTP/1.1 {} {}\r\n", status.0, status.reason());
     for (name, value) in extra {
         out.push_str(name);
@@ -74,7 +83,12 @@ pub fn error_response(status: StatusCode, extra: &[(&str, &str)]) -> Vec<u8> {
         out.push_str(value);
         out.push_str("\r\n");
     }
-    out.push_str("Connection: close\r\nContent-Length: 0\r\n\r\n");
+    out.push_str("Connection: close\r\n");
+    if !text.is_empty() {
+        out.push_str("Content-Type: text/plain; charset=utf-8\r\n");
+    }
+    out.push_str(&format!("Content-Length: {}\r\n\r\n", text.len()));
+    out.push_str(text);
     out.into_bytes()
 }
 

@@ -222,7 +222,7 @@ fn invalid_requests_are_rejected_with_their_status() {
             response.starts_with(&format!("HTTP/1.1 {status} ")),
             "{name}"
         );
-        assert!(response.ends_with("\r\n\r\n"), "{name}");
+        assert!(response.ends_with(&format!("\r\n\r\n{want}\n")), "{name}");
     }
     let version = String::from_utf8(UnsupportedVersion.response()).unwrap();
     assert!(
@@ -515,4 +515,125 @@ fn a_64k_head_fed_byte_by_byte_stops_at_the_limit() {
     };
     let req = server_feed(&big, roomy).unwrap().unwrap();
     assert!(req.headers().len() > 1000);
+}
+
+/// An upgrade is a GET without a body. A request that announces one (any
+/// `Transfer-Encoding`, a `Content-Length` other than 0, differing or malformed
+/// `Content-Length` values) is refused with 400 and a body naming the reason: a proxy
+/// that reads the body differently would otherwise see a smuggled request.
+#[test]
+fn upgrade_requests_with_a_body_are_refused() {
+    let refused: Vec<(&str, String, ServerError)> = vec![
+        (
+            "chunked",
+            add("Transfer-Encoding: chunked"),
+            ServerError::TransferEncoding,
+        ),
+        (
+            "identity",
+            add("transfer-encoding: identity"),
+            ServerError::TransferEncoding,
+        ),
+        (
+            "empty TE",
+            add("Transfer-Encoding: "),
+            ServerError::TransferEncoding,
+        ),
+        (
+            "TE and CL 0",
+            add("Content-Length: 0\r\nTransfer-Encoding: chunked"),
+            ServerError::TransferEncoding,
+        ),
+        ("CL 5", add("Content-Length: 5"), ServerError::ContentLength),
+        (
+            "CL 5 twice",
+            add("Content-Length: 5\r\nContent-Length: 5"),
+            ServerError::ContentLength,
+        ),
+        (
+            "CL 0 then 5",
+            add("Content-Length: 0\r\nContent-Length: 5"),
+            ServerError::InvalidContentLength,
+        ),
+        (
+            "CL list 0, 5",
+            add("Content-Length: 0, 5"),
+            ServerError::InvalidContentLength,
+        ),
+        (
+            "CL not a number",
+            add("Content-Length: zero"),
+            ServerError::InvalidContentLength,
+        ),
+        (
+            "CL signed",
+            add("Content-Length: +0"),
+            ServerError::InvalidContentLength,
+        ),
+        (
+            "CL empty",
+            add("Content-Length: "),
+            ServerError::InvalidContentLength,
+        ),
+        (
+            "CL empty item",
+            add("Content-Length: 0,"),
+            ServerError::InvalidContentLength,
+        ),
+        (
+            "CL overflow",
+            add("Content-Length: 99999999999999999999999999"),
+            ServerError::ContentLength,
+        ),
+    ];
+    for (name, text, want) in refused {
+        let err = match server_feed(text.as_bytes(), Limits::default()) {
+            Err(e) => e,
+            Ok(r) => panic!("{name}: accepted: {r:?}"),
+        };
+        assert_eq!(err, want, "{name}");
+        assert_eq!(err.status(), StatusCode::BAD_REQUEST, "{name}");
+        let field = match want {
+            ServerError::TransferEncoding => "Transfer-Encoding",
+            _ => "Content-Length",
+        };
+        assert!(err.to_string().contains(field), "{name}: {err}");
+        let response = String::from_utf8(err.response()).unwrap();
+        assert!(
+            response.starts_with("HTTP/1.1 400 Bad Request\r\n"),
+            "{name}"
+        );
+        let (head, body) = response.split_once("\r\n\r\n").unwrap();
+        assert_eq!(body, format!("{err}\n"), "{name}: the body says why");
+        assert!(
+            head.ends_with(&format!("\r\nContent-Length: {}", body.len())),
+            "{name}: {head}"
+        );
+    }
+    // Zero is no body; identical repeated values are one value (RFC 9110 section 8.6).
+    for (name, text) in [
+        ("CL 0", add("Content-Length: 0")),
+        ("CL 00", add("Content-Length: 00")),
+        ("CL 0 twice", add("Content-Length: 0\r\ncontent-length: 0")),
+        ("CL list 0, 0", add("Content-Length: 0, 0")),
+    ] {
+        let req = accept(&text);
+        assert_eq!(req.path(), "/chat", "{name}");
+    }
+    // The same rule for requests parsed by another HTTP stack.
+    let mut headers = ws_handshake::Headers::new();
+    for (n, v) in [
+        ("Host", "h"),
+        ("Upgrade", "websocket"),
+        ("Connection", "Upgrade"),
+        ("Sec-WebSocket-Version", "13"),
+        ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="),
+        ("Transfer-Encoding", "chunked"),
+    ] {
+        headers.push(n, v);
+    }
+    assert_eq!(
+        UpgradeRequest::from_parts("GET", "/", 1, headers),
+        Err(ServerError::TransferEncoding)
+    );
 }

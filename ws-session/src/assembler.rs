@@ -5,6 +5,14 @@
 //! length the peer announces; a message's size is checked against its limit from the
 //! frame header before any of its payload is buffered (uncompressed messages) or after
 //! each bounded inflate step (compressed ones); text is validated as it arrives.
+//!
+//! A fragment costs O(1): a few counters in [`InMessage`], no list entry and no
+//! allocation of its own (in partial delivery each non-empty fragment ends a part,
+//! an event that carries its own bytes). There is no limit on the number of
+//! fragments; what stops a peer that sends endless tiny or empty fragments (which
+//! never reach a size limit) is the framing bound: the wire bytes of one message
+//! (headers and payload) may be at most [`FRAMING_FACTOR`] per payload byte plus
+//! [`FRAMING_ALLOWANCE`], checked from each frame header.
 
 use bytes::BytesMut;
 use ws_frame::{apply_mask, FrameHeader, OpCode, Utf8Validator};
@@ -33,14 +41,29 @@ const RESERVE_GROWTH: usize = 8;
 /// Spare room below which a message buffer grows before a direct read.
 const MIN_SPARE: usize = 4 * 1024;
 
+/// The framing bound's factor: the wire bytes of one message's frames (headers and
+/// payload, as announced) may be at most this many per payload byte (compressed
+/// size for compressed messages), plus [`FRAMING_ALLOWANCE`]. Legal framing never
+/// comes near it unless frames are empty: the costliest non-empty frame is a masked
+/// 1-byte fragment, 7 wire bytes per payload byte (a 1 MiB message in 1-byte
+/// fragments is 7 MiB on the wire and passes, whatever the message limit).
+pub(crate) const FRAMING_FACTOR: u64 = 8;
+
+/// The framing bound's allowance, bytes: room for empty frames (a streaming sender's
+/// empty last frame) beyond [`FRAMING_FACTOR`]. A message of only empty masked
+/// continuations (6 bytes each) fails at its 10,923rd frame after a 1-byte start.
+pub(crate) const FRAMING_ALLOWANCE: u64 = 64 * 1024;
+
 /// The message being received.
 struct InMessage {
     text: bool,
     compressed: bool,
     partial: bool,
-    fragments: u32,
-    /// Payload bytes received on the wire so far (compressed size if compressed).
+    /// Payload bytes announced by its frame headers so far (compressed size if
+    /// compressed).
     wire_len: u64,
+    /// Wire bytes of its frames so far: headers plus announced payload.
+    framed_len: u64,
     /// Plain (inflated) bytes so far.
     len: u64,
     /// The plain-size limit for this message.
@@ -84,8 +107,12 @@ impl Sink {
     /// frame to come: makes room (for partial delivery, up to the part size), ahead as
     /// far as the [`RESERVE_GROWTH`] rule allows. The buffer grows only when the bytes
     /// (or a useful read) no longer fit, or in one step to the frame's end as soon as
-    /// the rule allows that, so the bytes copied by regrowth stay below a seventh of
-    /// the message.
+    /// the rule allows that; and it grows to at least twice what it holds (within
+    /// that rule and the limit), so a message in many small frames is not copied
+    /// once per frame. Regrowth copies in all stay below twice the message's size
+    /// (below a seventh of it when its frames are large), and a message of several
+    /// frames leaves with at most twice its size in capacity (a single frame:
+    /// exactly).
     fn reserve_ahead(&mut self, incoming: usize, rest: u64) {
         let Some(msg) = self.msg.as_ref() else {
             return;
@@ -96,7 +123,7 @@ impl Sink {
         let limit = if msg.partial {
             msg.part_size
         } else {
-            usize::MAX
+            usize::try_from(msg.limit).unwrap_or(usize::MAX)
         };
         let frame_end = usize::try_from(rest)
             .unwrap_or(usize::MAX)
@@ -109,8 +136,9 @@ impl Sink {
         let target = frame_end.min(allowed);
         let cramped = capacity - len < incoming.max(MIN_SPARE);
         if target > capacity && (cramped || target == frame_end) {
-            // Exactly `target` (`reserve` could double past the bound), keeping the
-            // bytes so far.
+            // Exactly this (`reserve` could double past the bound), keeping the bytes
+            // so far.
+            let target = target.max(len.saturating_mul(2).min(allowed).min(limit));
             let mut grown = BytesMut::with_capacity(target);
             grown.extend_from_slice(&self.buf);
             self.buf = grown;
@@ -180,7 +208,6 @@ pub(crate) struct Assembler {
     text_buffer_size: usize,
     binary_buffer_size: usize,
     max_message_size: u64,
-    max_fragments: u32,
     /// Boxed: a session without deflate should not carry its size.
     inflater: Option<Box<Inflater>>,
     /// Unmasked compressed input, reused.
@@ -196,7 +223,6 @@ impl Assembler {
             text_buffer_size: config.text_buffer_size.max(4),
             binary_buffer_size: config.binary_buffer_size.max(1),
             max_message_size: config.max_message_size,
-            max_fragments: config.max_fragments.max(1),
             inflater,
             scratch: Vec::new(),
             sink: Sink {
@@ -249,20 +275,13 @@ impl Assembler {
         true
     }
 
-    /// Checks a data frame header against the message state and the limits, before
-    /// any of its payload is buffered. `compressed` is the RSV1 bit (already checked to
-    /// be allowed).
+    /// Checks a data frame header against the message state, the limits and the
+    /// framing bound, before any of its payload is buffered. `compressed` is the RSV1
+    /// bit (already checked to be allowed).
     pub(crate) fn start_frame(&mut self, header: &FrameHeader) -> Result<(), ProtocolError> {
         match (header.opcode, self.sink.msg.as_mut()) {
             (OpCode::Continuation, None) => return Err(ProtocolError::UnexpectedContinuation),
-            (OpCode::Continuation, Some(msg)) => {
-                if msg.fragments >= self.max_fragments {
-                    return Err(ProtocolError::TooManyFragments {
-                        limit: self.max_fragments,
-                    });
-                }
-                msg.fragments += 1;
-            }
+            (OpCode::Continuation, Some(_)) => {}
             (_, Some(_)) => return Err(ProtocolError::ExpectedContinuation),
             (op, None) => {
                 let text = op == OpCode::Text;
@@ -288,8 +307,8 @@ impl Assembler {
                     text,
                     compressed: header.rsv.rsv1(),
                     partial,
-                    fragments: 1,
                     wire_len: 0,
+                    framed_len: 0,
                     len: 0,
                     limit,
                     part_size: buffer,
@@ -310,7 +329,23 @@ impl Assembler {
         if wire > wire_limit {
             return Err(ProtocolError::MessageTooBig { limit: wire_limit });
         }
+        // The framing bound (see the module docs), on announced lengths, so it does
+        // not depend on how the input is split.
+        let framed = msg
+            .framed_len
+            .saturating_add(header.encoded_len() as u64)
+            .saturating_add(header.payload_len);
+        let allowed = wire
+            .saturating_mul(FRAMING_FACTOR)
+            .saturating_add(FRAMING_ALLOWANCE);
+        if framed > allowed {
+            return Err(ProtocolError::FramingOverhead {
+                framed,
+                payload: wire,
+            });
+        }
         msg.wire_len = wire;
+        msg.framed_len = framed;
         Ok(())
     }
 
@@ -493,6 +528,65 @@ mod tests {
         match events.pop_front() {
             Some(Event::Message(Message::Binary(data))) => assert_eq!(&data[..], &plain[..]),
             other => panic!("expected the whole message, got {other:?}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod growth_tests {
+    use super::*;
+
+    /// A whole message in many small frames: the buffer's regrowth copies, summed,
+    /// stay below twice the message's length (growth is geometric, not a step per
+    /// frame; before, 1 MiB in 1000-byte frames copied 550 MB), and its capacity
+    /// ends within twice its length.
+    #[test]
+    fn small_frames_grow_the_buffer_geometrically() {
+        for frame in [1usize, 64, 1000] {
+            let config = SessionConfig::default()
+                .with_binary_buffer_size(4 << 20)
+                .with_max_message_size(4 << 20);
+            let mut assembler = Assembler::new(&config, None);
+            let mut events = Events::default();
+            let total = 1 << 20;
+            let mut copied = 0;
+            let mut sent = 0;
+            while sent < total {
+                let op = if sent == 0 {
+                    OpCode::Binary
+                } else {
+                    OpCode::Continuation
+                };
+                let size = frame.min(total - sent);
+                let mut header = FrameHeader::new(op, size as u64);
+                header.fin = sent + size == total;
+                assembler.start_frame(&header).unwrap();
+                let before = assembler.sink.buf.capacity();
+                let len = assembler.sink.buf.len();
+                assembler
+                    .push(&vec![7; size], None, 0, 0, &mut events)
+                    .unwrap();
+                if assembler.sink.buf.capacity() != before {
+                    copied += len;
+                }
+                if !header.fin {
+                    assembler.end_frame(false, &mut events).unwrap();
+                }
+                sent += size;
+            }
+            let capacity = assembler.sink.buf.capacity();
+            assert!(
+                copied <= 2 * total,
+                "{frame}-byte frames: {copied} bytes copied"
+            );
+            assert!(
+                capacity <= 2 * total,
+                "{frame}-byte frames: capacity {capacity}"
+            );
+            assembler.end_frame(true, &mut events).unwrap();
+            assert!(
+                matches!(events.pop_front(), Some(Event::Message(Message::Binary(b))) if b.len() == total)
+            );
         }
     }
 }

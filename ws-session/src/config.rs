@@ -143,11 +143,16 @@ pub struct SessionConfig {
     pub binary_buffer_size: usize,
     /// Our addition: absolute limit of one message's (inflated) payload in bytes, in
     /// whole and partial mode alike; a larger message fails with 1009. Default 64 MiB.
+    ///
+    /// There is no limit on the number of frames a message may span (a fragment costs
+    /// O(1) memory). Endless tiny or empty fragments, which never reach this limit,
+    /// are stopped by a fixed framing bound instead: the wire bytes of one message's
+    /// frames (headers and payload) may be at most 8 per payload byte plus 64 KiB;
+    /// past it the session fails with 1008 (policy violation). Legal framing passes:
+    /// a masked 1-byte fragment costs 7 bytes per payload byte, so a 1 MiB message in
+    /// 1-byte fragments (7 MiB on the wire) is delivered under any limit that admits
+    /// its size.
     pub max_message_size: u64,
-    /// Our addition: the most frames one data message may span; more fails with 1009,
-    /// so endless (even empty) continuation frames end. Default 65536, enough for a
-    /// 1 MiB message in 16-byte fragments.
-    pub max_fragments: u32,
     /// `SESSION_CLOSE_TIMEOUT`, default 30 s: after our close frame is queued, how long
     /// to wait for the peer's close before giving up (the session then reports the
     /// close as finished, code 1006, and the front-end drops the transport).
@@ -177,10 +182,24 @@ pub struct SessionConfig {
     pub outbound_high_water_mark: usize,
     /// Our addition: hard bound on queued outbound bytes; a data send or ping that
     /// would go beyond it fails with [`SendError::QueueFull`](crate::SendError::QueueFull)
-    /// (nothing is queued). Automatic pongs and close frames are exempt (they are
-    /// bounded by coalescing). Default 64 MiB + 64 KiB, so one message of
+    /// (nothing is queued). Automatic pongs and close frames are exempt (they have
+    /// their own bounds: [`max_queued_pongs`](Self::max_queued_pongs), one close). Default 64 MiB + 64 KiB, so one message of
     /// `max_message_size` fits.
     pub max_outbound_bytes: usize,
+    /// Our addition: how many automatic pongs may wait in the outbound queue (not yet
+    /// started). Every ping is answered by its own pong, in order; a pong past this
+    /// bound (or past [`max_queued_pong_bytes`](Self::max_queued_pong_bytes))
+    /// replaces the newest waiting automatic pong instead (RFC 6455 section 5.5.3
+    /// allows answering only the latest ping), so a peer that pings without reading
+    /// our output holds at most this many pongs. Default 64: strict suites send ten
+    /// pings in a row (Autobahn case 2.10), and 64 pongs of the largest payload (125
+    /// bytes) fit in the byte bound, so by default this count is the bound that
+    /// binds. At least 1.
+    pub max_queued_pongs: usize,
+    /// Our addition: the most payload bytes the waiting automatic pongs may hold (see
+    /// [`max_queued_pongs`](Self::max_queued_pongs); a replacement may exceed it by at
+    /// most one payload, 125 bytes). Default 8 KiB. At least 125.
+    pub max_queued_pong_bytes: usize,
     /// Our addition: every data frame we send carries at most this many payload bytes
     /// (after compression): larger messages, and larger parts from `send_part`, are
     /// split into continuation frames. Default `None`: one frame per send.
@@ -198,7 +217,6 @@ impl Default for SessionConfig {
             text_buffer_size: 8192,
             binary_buffer_size: 8192,
             max_message_size: 64 * 1024 * 1024,
-            max_fragments: 65_536,
             session_close_timeout: Duration::from_secs(30),
             abnormal_close_send_timeout: Duration::from_millis(50),
             read_idle_timeout: None,
@@ -206,6 +224,8 @@ impl Default for SessionConfig {
             max_idle_timeout: None,
             outbound_high_water_mark: 256 * 1024,
             max_outbound_bytes: 64 * 1024 * 1024 + 64 * 1024,
+            max_queued_pongs: 64,
+            max_queued_pong_bytes: 8 * 1024,
             fragment_size: None,
             deflate: None,
         }
@@ -241,12 +261,6 @@ impl SessionConfig {
     /// Sets [`max_message_size`](Self::max_message_size).
     pub fn with_max_message_size(mut self, bytes: u64) -> Self {
         self.max_message_size = bytes;
-        self
-    }
-
-    /// Sets [`max_fragments`](Self::max_fragments) (at least 1).
-    pub fn with_max_fragments(mut self, frames: u32) -> Self {
-        self.max_fragments = frames.max(1);
         self
     }
 
@@ -292,6 +306,18 @@ impl SessionConfig {
         self
     }
 
+    /// Sets [`max_queued_pongs`](Self::max_queued_pongs) (at least 1).
+    pub fn with_max_queued_pongs(mut self, pongs: usize) -> Self {
+        self.max_queued_pongs = pongs.max(1);
+        self
+    }
+
+    /// Sets [`max_queued_pong_bytes`](Self::max_queued_pong_bytes) (at least 125).
+    pub fn with_max_queued_pong_bytes(mut self, bytes: usize) -> Self {
+        self.max_queued_pong_bytes = bytes.max(ws_frame::MAX_CONTROL_PAYLOAD);
+        self
+    }
+
     /// Sets [`fragment_size`](Self::fragment_size) (`Some(0)` is treated as 1).
     pub fn with_fragment_size(mut self, bytes: Option<usize>) -> Self {
         self.fragment_size = bytes.map(|b| b.max(1));
@@ -331,9 +357,7 @@ mod tests {
             (8, 15)
         );
         assert_eq!(d.compression_level, 9);
-        let c = SessionConfig::default()
-            .with_fragment_size(Some(0))
-            .with_max_fragments(0);
-        assert_eq!((c.fragment_size, c.max_fragments), (Some(1), 1));
+        let c = SessionConfig::default().with_fragment_size(Some(0));
+        assert_eq!(c.fragment_size, Some(1));
     }
 }

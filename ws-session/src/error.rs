@@ -42,11 +42,17 @@ pub enum ProtocolError {
         /// The limit that was exceeded, in bytes.
         limit: u64,
     },
-    /// A message spread over more frames than `max_fragments`.
-    #[error("message in more than {limit} frames")]
-    TooManyFragments {
-        /// The configured limit.
-        limit: u32,
+    /// A message whose frames cost too many wire bytes for their payload: more than
+    /// 8 per payload byte plus 64 KiB (endless tiny or empty fragments, which never
+    /// reach a size limit). Legal framing stays far below: a masked 1-byte fragment
+    /// is 7 bytes per payload byte. Mapped to 1008 (policy violation), not 1009: the
+    /// payload is within every size limit, and no other code fits.
+    #[error("message framed in {framed} wire bytes for {payload} payload bytes (framing bound: 8 per payload byte + 64 KiB)")]
+    FramingOverhead {
+        /// Wire bytes of the message's frames so far, this frame included.
+        framed: u64,
+        /// Payload bytes those frames announce.
+        payload: u64,
     },
     /// A close frame whose payload is invalid (one byte, bad code, bad UTF-8 reason).
     #[error("invalid close frame: {0}")]
@@ -71,9 +77,8 @@ impl ProtocolError {
             ProtocolError::InvalidUtf8 | ProtocolError::BadCompressedData => {
                 CloseCode::INVALID_PAYLOAD
             }
-            ProtocolError::MessageTooBig { .. } | ProtocolError::TooManyFragments { .. } => {
-                CloseCode::MESSAGE_TOO_BIG
-            }
+            ProtocolError::MessageTooBig { .. } => CloseCode::MESSAGE_TOO_BIG,
+            ProtocolError::FramingOverhead { .. } => CloseCode::POLICY_VIOLATION,
         }
     }
 }
@@ -123,8 +128,13 @@ mod tests {
             1009
         );
         assert_eq!(
-            ProtocolError::TooManyFragments { limit: 1 }.close_code().0,
-            1009
+            ProtocolError::FramingOverhead {
+                framed: 70_000,
+                payload: 1
+            }
+            .close_code()
+            .0,
+            1008
         );
         assert_eq!(ProtocolError::UnmaskedFrame.close_code().0, 1002);
         assert_eq!(

@@ -5,11 +5,13 @@ use std::time::{Duration, Instant};
 
 use ws_frame::{Decoded, FrameHeader, OpCode};
 
-use crate::{DeflateConfig, Delivery, Event, Role, Session, SessionConfig, State};
+use crate::{CloseCause, DeflateConfig, Delivery, Event, Role, Session, SessionConfig, State};
 
 /// Feeds `data` to a session of `role` (with permessage-deflate when `deflate`),
 /// checking the session's guarantees: no panic, bounded buffering, nothing after
-/// `Closed`, every event well formed.
+/// `Closed`, every event well formed, a protocol failure or the peer's close closing
+/// only after the events before it were taken (and echoed: the echoes precede the
+/// close frame).
 ///
 /// The first byte picks options (delivery modes, small limits); the rest is the input,
 /// cut into pieces whose sizes come from the second byte (whose top bit also sends
@@ -31,7 +33,7 @@ pub fn drive(role: Role, deflate: bool, data: &[u8], t0: Instant) {
         .with_text_buffer_size(if opts & 1 != 0 { 64 } else { 8192 })
         .with_binary_buffer_size(if opts & 2 != 0 { 64 } else { 8192 })
         .with_max_message_size(if opts & 4 != 0 { 1024 } else { 1 << 20 })
-        .with_max_fragments(if opts & 8 != 0 { 4 } else { 1000 })
+        .with_max_queued_pongs(if opts & 8 != 0 { 2 } else { 64 })
         .with_read_idle_timeout(Some(Duration::from_secs(5)));
     if opts & 16 != 0 {
         config = config.with_text_delivery(Delivery::Partial);
@@ -55,6 +57,8 @@ pub fn drive(role: Role, deflate: bool, data: &[u8], t0: Instant) {
     };
     let mut now = t0;
     let mut closed = false;
+    // A data event was taken while the session was already closed.
+    let mut taken_closed = false;
     let mut close_sent = false;
     // Written and not yet checked: the start of a frame cut by a partial write.
     let mut wire = Vec::new();
@@ -70,17 +74,28 @@ pub fn drive(role: Role, deflate: bool, data: &[u8], t0: Instant) {
             assert!(!closed, "event after Closed: {event:?}");
             // Echo data back, so sending (compression, parts, queue) is fuzzed too;
             // refusals (closing, queue full) are fine.
+            let open = session.state() != State::Closed;
             match event {
                 Event::Message(m) => {
                     assert!(m.as_bytes().len() as u64 <= limit);
+                    taken_closed |= !open;
                     let _ = session.send(now, m);
                 }
                 Event::Part { kind, data, last } => {
                     assert!(data.len() <= part_max);
+                    taken_closed |= !open;
                     let _ = session.send_part(now, kind, data, last);
                 }
                 Event::Ping(p) | Event::Pong(p) => assert!(p.len() <= 125),
-                Event::Closed(_) => closed = true,
+                Event::Closed(info) => {
+                    // In order: a violation or the peer's close closes the session
+                    // only once the events before it have been taken (so replies
+                    // to them go out before our close frame).
+                    if matches!(info.cause, CloseCause::Protocol(_) | CloseCause::Handshake) {
+                        assert!(!taken_closed, "closed for {info:?} before its events");
+                    }
+                    closed = true;
+                }
             }
         }
         assert_eq!(closed, session.state() == State::Closed);

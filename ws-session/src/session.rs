@@ -17,13 +17,14 @@ use crate::event::{
 use crate::outgoing::Outgoing;
 use crate::reader::{Control, Reader};
 use crate::timers::Timers;
-use crate::writer::{MaskSource, Writer};
+use crate::writer::{MaskSource, PongBound, Writer};
 use crate::{ProtocolError, SendError};
 
 /// Where the session is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum State {
-    /// Messages flow both ways.
+    /// Messages flow both ways. (Also while a protocol violation or the peer's close
+    /// waits behind events not yet taken: replies to them are still accepted.)
     Open,
     /// We queued our close frame and wait for the peer's (data still arrives).
     Closing,
@@ -51,6 +52,20 @@ pub struct Session {
     peer_code: Option<CloseCode>,
     /// The message buffer is out on an [`InputLoan`].
     lent: bool,
+    /// Where the input ended (a protocol violation, or the peer's close frame), with
+    /// the time of that input: parsing stopped there, and it takes effect once the
+    /// events before it have been taken (see [`poll_event`](Self::poll_event)).
+    /// Boxed: rare, and every session would otherwise carry its size.
+    ending: Option<Box<(Ending, Instant)>>,
+}
+
+/// What ends the input, kept until the events before it have been taken.
+#[derive(Debug)]
+enum Ending {
+    /// A protocol violation: the session fails with its close code.
+    Failure(ProtocolError),
+    /// The peer's (valid) close frame: its code, if any, and reason.
+    PeerClose(Option<CloseCode>, String),
 }
 
 /// The message buffer, lent by [`Session::lend_input`] so the front-end can read
@@ -151,6 +166,7 @@ impl Session {
             our_close: None,
             peer_code: None,
             lent: false,
+            ending: None,
             state: State::Open,
             config,
         }
@@ -212,9 +228,14 @@ impl Session {
     // ----- inputs -----
 
     /// Bytes read from the transport. Any split of the stream gives the same events.
+    ///
+    /// Parsing stops at a protocol violation or at the peer's close frame: nothing
+    /// after it is processed (this call's rest and every later input are ignored),
+    /// and it takes effect only once the events before it have been taken (see
+    /// [`poll_event`](Self::poll_event)).
     pub fn handle_input(&mut self, now: Instant, mut input: &[u8]) {
         debug_assert!(!self.lent, "input while the message buffer is lent");
-        while !input.is_empty() && self.state != State::Closed {
+        while !input.is_empty() && self.reading() {
             let before = self.reader.data_frames;
             let result = self.reader.read(&mut input, &mut self.events);
             if self.reader.data_frames != before {
@@ -239,7 +260,7 @@ impl Session {
     /// the frame's next payload bytes. `None` while a loan is out or when a plain
     /// read serves better.
     pub fn lend_input(&mut self) -> Option<InputLoan> {
-        if self.lent || self.state == State::Closed {
+        if self.lent || !self.reading() {
             return None;
         }
         let (buf, max) = self.reader.lend()?;
@@ -257,7 +278,7 @@ impl Session {
         debug_assert!(self.lent, "a loan handed back twice");
         debug_assert!(loan.len() <= loan.max, "more bytes than lent");
         self.lent = false;
-        if self.state == State::Closed {
+        if !self.reading() {
             return;
         }
         if let Err(e) = self
@@ -269,12 +290,20 @@ impl Session {
     }
 
     /// The transport's read side ended. Unless the close handshake is done, the
-    /// session closes with 1006 and drops whatever it had left to write.
-    pub fn handle_eof(&mut self, _now: Instant) {
+    /// session closes with 1006 and drops whatever it had left to write. A protocol
+    /// violation or a close frame already read is what is reported (after the
+    /// events before it); nothing more is written.
+    pub fn handle_eof(&mut self, now: Instant) {
         self.writer.clear();
         self.timers.close = None;
         self.timers.flush = None;
         if self.state == State::Closed {
+            return;
+        }
+        if let Some(ending) = self.ending.take() {
+            self.apply_ending(now, ending.0);
+            self.writer.clear();
+            self.timers.flush = None;
             return;
         }
         let initiator = if self.state == State::Closing {
@@ -479,7 +508,20 @@ impl Session {
     // ----- outputs -----
 
     /// The next event, if any. Drain events after every input or timeout.
+    ///
+    /// A protocol violation or the peer's close frame found in the input takes
+    /// effect here, on the call that finds no earlier event queued: our close frame
+    /// (the violation's code, or the answer to the peer's close) is queued behind
+    /// everything the application sent so far (replies to the events it took
+    /// included), and [`Event::Closed`] is returned. So a front-end that hands each
+    /// event to the application before polling the next gets the replies out before
+    /// the close.
     pub fn poll_event(&mut self) -> Option<Event> {
+        if let Some(event) = self.events.pop_front() {
+            return Some(event);
+        }
+        let (ending, at) = *self.ending.take()?;
+        self.apply_ending(at, ending);
         self.events.pop_front()
     }
 
@@ -534,6 +576,12 @@ impl Session {
 
     // ----- internals -----
 
+    /// Whether input is still processed: not closed, and no violation or close frame
+    /// read.
+    fn reading(&self) -> bool {
+        self.state != State::Closed && self.ending.is_none()
+    }
+
     fn check_open(&self) -> Result<(), SendError> {
         if self.state == State::Open {
             Ok(())
@@ -563,7 +611,7 @@ impl Session {
             });
         }
         self.writer
-            .push_control(op, Bytes::copy_from_slice(payload), false);
+            .push_control(op, Bytes::copy_from_slice(payload));
         Ok(())
     }
 
@@ -593,27 +641,33 @@ impl Session {
         match control {
             Control::Ping(payload) => {
                 if self.state == State::Open {
-                    self.writer
-                        .push_control(OpCode::Pong, payload.clone(), true);
+                    let bound = PongBound {
+                        count: self.config.max_queued_pongs,
+                        bytes: self.config.max_queued_pong_bytes,
+                    };
+                    self.writer.push_auto_pong(payload.clone(), bound);
                 }
                 self.events.push_back(Event::Ping(payload));
             }
             Control::Pong(payload) => self.events.push_back(Event::Pong(payload)),
             Control::Close(payload) => match CloseFrame::parse(&payload) {
                 Err(e) => self.fail(now, ProtocolError::InvalidClose(e)),
-                Ok(frame) => self.on_close(now, frame),
+                Ok(frame) => {
+                    let code = frame.map(|f| f.code);
+                    let reason = frame.map_or(String::new(), |f| f.reason.to_owned());
+                    self.end_input(now, Ending::PeerClose(code, reason));
+                }
             },
         }
     }
 
-    /// The peer's close frame: an answer to ours, or its own initiative, which we
-    /// answer with the same code (an empty close with an empty close).
-    fn on_close(&mut self, now: Instant, frame: Option<CloseFrame<'_>>) {
-        self.peer_code = frame.map(|f| f.code);
+    /// The peer's close frame, taking effect: an answer to ours, or its own
+    /// initiative, which we answer with the same code (an empty close with an empty
+    /// close).
+    fn on_close(&mut self, now: Instant, code: Option<CloseCode>, reason: String) {
+        self.peer_code = code;
         match self.state {
             State::Open => {
-                let code = frame.map(|f| f.code);
-                let reason = frame.map_or(String::new(), |f| f.reason.to_owned());
                 self.queue_close(now, code, "", false);
                 self.finish(
                     Initiator::Remote,
@@ -636,21 +690,49 @@ impl Session {
         }
     }
 
-    /// Fails the connection: the mapped close code goes out ahead of queued data, no
-    /// more input is processed, and the failure is reported.
+    /// A protocol violation in the input at `now`.
     fn fail(&mut self, now: Instant, error: ProtocolError) {
+        self.end_input(now, Ending::Failure(error));
+    }
+
+    /// The input ends at `now` with `ending`: no more input is processed, the idle
+    /// timers stop and the close timer too (the peer's close is here, or the session
+    /// is failing); `ending` waits for the events before it to be taken
+    /// ([`poll_event`](Self::poll_event)).
+    fn end_input(&mut self, now: Instant, ending: Ending) {
+        if self.reading() {
+            self.ending = Some(Box::new((ending, now)));
+            self.timers.disarm_idle();
+            self.timers.close = None;
+        }
+    }
+
+    /// What ended the input (read at `at`) takes effect.
+    fn apply_ending(&mut self, at: Instant, ending: Ending) {
+        match ending {
+            Ending::Failure(error) => self.apply_failure(at, error),
+            Ending::PeerClose(code, reason) => self.on_close(at, code, reason),
+        }
+    }
+
+    /// Fails the connection for a violation found at `at`: the mapped close code is
+    /// queued behind the data already queued (replies to the messages before the
+    /// violation go out first; the abnormal-close flush deadline bounds how long
+    /// that may take), and the failure is reported.
+    fn apply_failure(&mut self, at: Instant, error: ProtocolError) {
         if self.state == State::Closed {
             return;
         }
         let code = error.close_code();
         let reason = error.to_string();
-        let initiator = Initiator::Local;
         self.timers.close = None;
-        self.queue_close(now, Some(code), &reason, true);
-        self.finish(initiator, code, reason, CloseCause::Protocol(error));
+        self.queue_close(at, Some(code), &reason, false);
+        self.finish(Initiator::Local, code, reason, CloseCause::Protocol(error));
     }
 
     fn finish(&mut self, initiator: Initiator, code: CloseCode, reason: String, cause: CloseCause) {
+        // An ending still waiting is superseded (a timeout or abort came first).
+        self.ending = None;
         self.state = State::Closed;
         self.timers.disarm_idle();
         self.events.push_back(Event::Closed(CloseInfo {

@@ -8,15 +8,22 @@
 //! with nothing queued). Frames leave in this order:
 //!
 //! 1. the frame already partly written (frames are never interleaved mid-frame);
-//! 2. queued control frames (pings, pongs, failure closes), oldest first: they jump
-//!    ahead of queued data frames, including in the middle of a fragmented message;
+//! 2. queued control frames (pings, pongs, and the urgent closes of idle timeouts
+//!    and aborts), oldest first: they jump ahead of queued data frames, including in
+//!    the middle of a fragmented message;
 //! 3. data frames, in the order the messages and parts were sent. A close requested
-//!    by the application (or a reply to the peer's close) queues behind them, so
-//!    everything sent before `close` still goes out.
+//!    by the application, a reply to the peer's close and the close of a protocol
+//!    failure queue behind them, so everything sent before still goes out.
 //!
-//! Automatic pongs coalesce: a new one replaces an unsent earlier one (RFC 6455
-//! section 5.5.3 allows answering only the latest ping), so a ping flood cannot grow
-//! the queue.
+//! # Automatic pongs
+//!
+//! Every ping is answered by its own pong, in order, with its payload. What the
+//! automatic pongs waiting in the queue (not yet started) may hold is bounded by
+//! `max_queued_pongs` frames and `max_queued_pong_bytes` payload bytes; a pong that
+//! would go past either bound replaces the newest waiting automatic pong instead
+//! (RFC 6455 section 5.5.3 allows answering only the latest ping). So a peer that
+//! pings and never reads our output holds at most that many pongs here, and the
+//! latest ping is always answered.
 //!
 //! # The flat lane
 //!
@@ -106,6 +113,19 @@ pub(crate) struct Writer {
     data: VecDeque<OutFrame>,
     queued: usize,
     close_written: bool,
+    /// Automatic pongs waiting in `control` (not yet started), and their payload
+    /// bytes; bounded by a [`PongBound`]. (`u32`: a session carries them.)
+    auto_pongs: u32,
+    auto_pong_bytes: u32,
+}
+
+/// What the automatic pongs waiting in the queue may hold (see the module docs).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PongBound {
+    /// Most waiting automatic pongs (treated as at least 1).
+    pub(crate) count: usize,
+    /// Most payload bytes in them (treated as at least one full control payload).
+    pub(crate) bytes: usize,
 }
 
 /// The wire length of the encoded frame at the start of `frame` (one of ours, so
@@ -131,6 +151,8 @@ impl Writer {
             data: VecDeque::new(),
             queued: 0,
             close_written: false,
+            auto_pongs: 0,
+            auto_pong_bytes: 0,
         }
     }
 
@@ -256,21 +278,56 @@ impl Writer {
         }
     }
 
-    /// Queues a ping or pong ahead of data frames. `auto` pongs replace an unsent
-    /// earlier automatic pong.
-    pub(crate) fn push_control(&mut self, opcode: OpCode, payload: Bytes, auto: bool) {
-        let tag = if auto { Tag::AutoPong } else { Tag::Control };
-        let frame = self.encode(opcode, Rsv::NONE, true, payload, tag);
-        if auto {
-            if let Some(old) = self.control.iter_mut().find(|f| f.tag == Tag::AutoPong) {
-                self.queued = self.queued - old.len() + frame.len();
-                *old = frame;
-                return;
-            }
-        }
+    /// Queues a ping or pong ahead of data frames, behind the control frames already
+    /// queued.
+    pub(crate) fn push_control(&mut self, opcode: OpCode, payload: Bytes) {
+        let frame = self.encode(opcode, Rsv::NONE, true, payload, Tag::Control);
         self.queued += frame.len();
         self.control.push_back(frame);
         self.catch_up_flat_mark();
+    }
+
+    /// Queues the automatic answer to a ping, like
+    /// [`push_control`](Self::push_control), within `bound`: past it, the newest
+    /// waiting automatic pong takes this payload instead (see the module docs).
+    pub(crate) fn push_auto_pong(&mut self, payload: Bytes, bound: PongBound) {
+        // A control payload is at most 125 bytes.
+        let len = payload.len() as u32;
+        let count = bound.count.max(1);
+        let bytes = bound.bytes.max(ws_frame::MAX_CONTROL_PAYLOAD);
+        let fits =
+            (self.auto_pongs as usize) < count && (self.auto_pong_bytes + len) as usize <= bytes;
+        let frame = self.encode(OpCode::Pong, Rsv::NONE, true, payload, Tag::AutoPong);
+        if !fits {
+            // The newest is near the back: only explicit control frames queued after
+            // it are passed over.
+            if let Some(newest) = self
+                .control
+                .iter_mut()
+                .rev()
+                .find(|f| f.tag == Tag::AutoPong)
+            {
+                self.auto_pong_bytes = self.auto_pong_bytes - newest.payload.len() as u32 + len;
+                self.queued = self.queued - newest.len() + frame.len();
+                *newest = frame;
+                return;
+            }
+        }
+        self.auto_pongs += 1;
+        self.auto_pong_bytes += len;
+        self.queued += frame.len();
+        self.control.push_back(frame);
+        self.catch_up_flat_mark();
+    }
+
+    /// The next control frame starts: it no longer counts as waiting.
+    fn pop_control(&mut self) -> Option<OutFrame> {
+        let frame = self.control.pop_front()?;
+        if frame.tag == Tag::AutoPong {
+            self.auto_pongs -= 1;
+            self.auto_pong_bytes -= frame.payload.len() as u32;
+        }
+        Some(frame)
     }
 
     /// Moves `flat_mark` up to the frame being written: with control frames waiting,
@@ -279,8 +336,8 @@ impl Writer {
         self.flat_mark = self.flat_frame().0;
     }
 
-    /// Queues a close frame: behind queued data (`urgent == false`), or, for failures
-    /// and timeouts, ahead of it, discarding data frames not yet started.
+    /// Queues a close frame: behind queued data (`urgent == false`), or, for idle
+    /// timeouts and aborts, ahead of it, discarding data frames not yet started.
     pub(crate) fn push_close(&mut self, payload: Bytes, urgent: bool) {
         let frame = self.encode(OpCode::Close, Rsv::NONE, true, payload, Tag::Close);
         self.queued += frame.len();
@@ -311,6 +368,8 @@ impl Writer {
         self.flat_mark = 0;
         self.data.clear();
         self.queued = 0;
+        self.auto_pongs = 0;
+        self.auto_pong_bytes = 0;
     }
 
     /// Hands `f` the unwritten bytes in send order, as the non-empty pieces they are
@@ -432,7 +491,7 @@ impl Writer {
                     n -= step;
                     self.advance_flat(step);
                 } else {
-                    self.current = self.control.pop_front();
+                    self.current = self.pop_control();
                     self.pos = 0;
                 }
                 continue;

@@ -51,18 +51,22 @@ fn run_with_loans(
             }
         }
     }
+    // Events first (the call order): a violation's close is queued when they are.
+    let events = events(&mut s);
     let mut wire = Vec::new();
     s.transmit_into(&mut wire);
-    (events(&mut s), wire, lent_bytes)
+    (events, wire, lent_bytes)
 }
 
 fn run_plain(config: SessionConfig, input: &[u8]) -> (Vec<Event>, Vec<u8>) {
     let t0 = Instant::now();
     let mut s = server(config, t0);
     s.handle_input(t0, input);
+    // Events first (the call order): a violation's close is queued when they are.
+    let events = events(&mut s);
     let mut wire = Vec::new();
     s.transmit_into(&mut wire);
-    (events(&mut s), wire)
+    (events, wire)
 }
 
 fn big_config() -> SessionConfig {

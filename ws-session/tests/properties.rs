@@ -1,6 +1,7 @@
-//! Property tests: input splits do not change events; whole and partial delivery
-//! deliver the same bytes; deflate round trips across settings; arbitrary input never
-//! panics.
+//! Property tests: input splits do not change events; events before a protocol
+//! violation do not depend on the split either, and come before its close; whole and
+//! partial delivery deliver the same bytes; deflate round trips across settings;
+//! arbitrary input never panics.
 
 mod common;
 
@@ -72,9 +73,69 @@ fn run(config: SessionConfig, input: &[u8], cuts: &[usize]) -> (Vec<Event>, Vec<
         rest = &rest[at..];
     }
     s.handle_input(t0, rest);
+    // Events first (the call order): a violation's close is queued when they are.
+    let events = events(&mut s);
     let mut wire = Vec::new();
     s.transmit_into(&mut wire);
-    (events(&mut s), wire)
+    (events, wire)
+}
+
+/// What ends a client's input, by kind, and the close code: one of ten protocol
+/// violations, or (kind 10) a valid close frame, which ends input the same way.
+fn violation(kind: u8) -> (Vec<u8>, u16) {
+    match kind % 11 {
+        10 => (cframe(true, 8, b"\x0f\xa0bye"), 4000), // the peer's close
+        0 => (frame(true, 0x20, 1, b"x", true), 1002), // RSV2
+        1 => (cframe(true, 3 + kind / 10 % 5, b"x"), 1002), // reserved data opcode
+        2 => (cframe(true, 0xb + kind / 10 % 5, b""), 1002), // reserved control opcode
+        3 => (frame(true, 0, 2, b"x", false), 1002),   // unmasked
+        4 => (cframe(true, 0, b"x"), 1002),            // continuation without a start
+        5 => (cframe(true, 1, b"abc\xed\xa0\x80"), 1007), // a surrogate in text
+        6 => {
+            // A header announcing more than the 10,000-byte message limit.
+            let mut head = cframe(true, 2, &[0; 10_001]);
+            head.truncate(8);
+            (head, 1009)
+        }
+        7 => (cframe(false, 9, b""), 1002), // fragmented ping
+        8 => (cframe(true, 8, b"\x03\xe8\xc3"), 1007), // close reason not UTF-8
+        _ => {
+            // A new message inside a fragmented one (kind 9).
+            let mut both = cframe(false, 1, b"a");
+            both.extend(cframe(true, 2, b"b"));
+            (both, 1002)
+        }
+    }
+}
+
+/// Feeds `input` cut at `cuts` as a front-end does: after each read, takes every
+/// event and echoes each message or part at once. Returns the events and the wire.
+fn run_echoing(config: SessionConfig, input: &[u8], cuts: &[usize]) -> (Vec<Event>, Vec<u8>) {
+    let t0 = Instant::now();
+    let mut s = server(config, t0);
+    let mut events = Vec::new();
+    let mut rest = input;
+    let take = |s: &mut ws_session::Session, events: &mut Vec<Event>| {
+        while let Some(e) = s.poll_event() {
+            match &e {
+                Event::Message(m) => s.send(t0, m.clone()).unwrap(),
+                Event::Part { kind, data, last } => {
+                    s.send_part(t0, *kind, data.clone(), *last).unwrap()
+                }
+                _ => {}
+            }
+            events.push(e);
+        }
+    };
+    for &cut in cuts.iter().chain([&usize::MAX]) {
+        let at = cut.min(rest.len());
+        s.handle_input(t0, &rest[..at]);
+        rest = &rest[at..];
+        take(&mut s, &mut events);
+    }
+    let mut wire = Vec::new();
+    s.transmit_into(&mut wire);
+    (events, wire)
 }
 
 /// Concatenated payloads per message from whole or partial events.
@@ -128,6 +189,81 @@ proptest! {
         let whole = run(cfg.clone(), &input, &[]);
         let split = run(cfg, &input, &cuts);
         prop_assert_eq!(whole, split);
+    }
+
+    /// Valid messages, then one violation (or the peer's close), fed in random
+    /// splits: the events before it are those of the valid messages alone (plus, in
+    /// partial delivery, parts of the violating message before its bad byte), the
+    /// same for every split; every echo goes out before the close frame, and the
+    /// close code is the violation's (or the peer's).
+    #[test]
+    fn events_before_a_violation_do_not_depend_on_the_split(
+        msgs in proptest::collection::vec(sent(), 0..6),
+        kind in any::<u8>(),
+        trailer in proptest::collection::vec(any::<u8>(), 0..40),
+        cuts in proptest::collection::vec(0usize..64, 0..40),
+        partial in any::<bool>(),
+    ) {
+        let valid = encode(&msgs);
+        let (bad, code) = violation(kind);
+        let mut input = valid.clone();
+        input.extend(bad);
+        // Whatever follows the violation is never looked at.
+        input.extend(trailer);
+        // Whole delivery takes every valid message (at most 1,200 bytes); partial
+        // delivery cuts parts of 97 bytes.
+        let (delivery, buffer) = if partial {
+            (Delivery::Partial, 97)
+        } else {
+            (Delivery::Whole, 10_000)
+        };
+        let cfg = SessionConfig::default()
+            .with_text_delivery(delivery)
+            .with_binary_delivery(delivery)
+            .with_text_buffer_size(buffer)
+            .with_binary_buffer_size(buffer)
+            .with_max_message_size(10_000);
+        let (before, _) = run(cfg.clone(), &valid, &[]);
+        prop_assert!(
+            !before.iter().any(|e| matches!(e, Event::Closed(_))),
+            "the messages before the violation are valid"
+        );
+        let whole = run_echoing(cfg.clone(), &input, &[]);
+        let split = run_echoing(cfg, &input, &cuts);
+        prop_assert_eq!(&whole, &split);
+        let (events, wire) = whole;
+        let Some((Event::Closed(info), rest)) = events.split_last() else {
+            return Err(TestCaseError::fail(format!("no Closed last: {events:?}")));
+        };
+        prop_assert_eq!(info.code.0, code);
+        let cause = if kind % 11 == 10 {
+            matches!(info.cause, ws_session::CloseCause::Handshake)
+        } else {
+            matches!(info.cause, ws_session::CloseCause::Protocol(_))
+        };
+        prop_assert!(cause, "{:?}", info);
+        prop_assert_eq!(&rest[..before.len()], &before[..]);
+        for e in &rest[before.len()..] {
+            prop_assert!(matches!(e, Event::Part { last: false, .. }), "{:?}", e);
+        }
+        // The wire: pongs and echoes, then the close frame with the code, last.
+        let frames = parse_wire(&wire);
+        let last = frames.last().expect("a close frame");
+        prop_assert_eq!(close_code(last), Some(code));
+        let echoed: usize = frames
+            .iter()
+            .filter(|w| w.opcode.is_data())
+            .map(|w| w.payload.len())
+            .sum();
+        let received: usize = rest
+            .iter()
+            .map(|e| match e {
+                Event::Message(m) => m.as_bytes().len(),
+                Event::Part { data, .. } => data.len(),
+                _ => 0,
+            })
+            .sum();
+        prop_assert_eq!(echoed, received);
     }
 
     #[test]

@@ -179,12 +179,13 @@ fn invalid_utf8_across_fragments_is_detected_at_the_first_bad_byte() {
     for delivery in [Delivery::Whole, Delivery::Partial] {
         let t0 = Instant::now();
         let mut s = server(SessionConfig::default().with_text_delivery(delivery), t0);
+        let mut ev = Vec::new();
         for (i, byte) in input.iter().enumerate() {
             s.handle_input(t0, std::slice::from_ref(byte));
+            ev.extend(events(&mut s));
             let failed = s.state() == State::Closed;
             assert_eq!(failed, i >= bad_at, "byte {i} of {delivery:?}");
         }
-        let ev = events(&mut s);
         let wire = output(&mut s);
         assert_eq!(assert_failed(&ev, &wire, 1007), ProtocolError::InvalidUtf8);
     }
@@ -236,35 +237,31 @@ fn a_huge_announced_length_allocates_nothing_and_fails() {
     assert_failed(&ev, &wire, 1009);
 }
 
+/// Tiny continuation frames are not counted: they are stopped by the message limit
+/// (payload) or by the framing bound (wire bytes per payload byte); `fragments.rs`
+/// has the large cases.
 #[test]
-fn endless_continuation_frames_hit_the_fragment_limit() {
+fn endless_tiny_continuations_hit_the_message_limit() {
     let cfg = SessionConfig::default()
         .with_binary_delivery(Delivery::Partial)
-        .with_max_fragments(100);
+        .with_max_message_size(100_000);
     let t0 = Instant::now();
     let mut s = server(cfg, t0);
     s.handle_input(t0, &cframe(false, 2, b"x"));
     let mut frames = 1;
+    let mut ev = Vec::new();
     while s.state() == State::Open {
         s.handle_input(t0, &cframe(false, 0, b"y"));
+        ev.extend(events(&mut s));
         frames += 1;
-        assert!(frames <= 101, "fragment limit not enforced");
+        assert!(frames <= 100_001, "message limit not enforced");
     }
-    assert_eq!(frames, 101);
-    let ev = events(&mut s);
+    assert_eq!(frames, 100_001);
     let wire = output(&mut s);
     assert_eq!(
         assert_failed(&ev, &wire, 1009),
-        ProtocolError::TooManyFragments { limit: 100 }
+        ProtocolError::MessageTooBig { limit: 100_000 }
     );
-    // Empty continuations count too.
-    let cfg = SessionConfig::default().with_max_fragments(3);
-    let mut input = cframe(false, 2, b"");
-    for _ in 0..3 {
-        input.extend(cframe(false, 0, b""));
-    }
-    let (ev, wire) = serve(cfg, &input);
-    assert_failed(&ev, &wire, 1009);
 }
 
 #[test]
@@ -343,16 +340,43 @@ fn pings_are_answered_also_inside_a_fragmented_message() {
     assert!(!wire[0].masked);
 }
 
+/// The bounds on waiting automatic pongs are configurable: past the count or the
+/// payload bytes, the newest waiting pong takes the latest ping's payload.
 #[test]
-fn automatic_pongs_coalesce() {
-    let mut input = Vec::new();
-    for i in 0..1000u32 {
-        input.extend(cframe(true, 9, &i.to_be_bytes()));
-    }
-    let (ev, wire) = serve(SessionConfig::default(), &input);
-    assert_eq!(ev.len(), 1000);
-    assert_eq!(wire.len(), 1, "only the latest ping is answered");
-    assert_eq!(wire[0].payload, 999u32.to_be_bytes());
+fn queued_pong_bounds_are_configurable() {
+    let pings = |n: u32, len: usize| -> Vec<u8> {
+        (0..n)
+            .flat_map(|i| {
+                let mut p = i.to_be_bytes().to_vec();
+                p.resize(len, 0);
+                cframe(true, 9, &p)
+            })
+            .collect()
+    };
+    let answered = |wire: &[Wire]| -> Vec<u32> {
+        wire.iter()
+            .map(|w| u32::from_be_bytes(w.payload[..4].try_into().unwrap()))
+            .collect()
+    };
+    // A count of 3: pings 0 and 1 answered, the third pong answers the latest.
+    let (ev, wire) = serve(
+        SessionConfig::default().with_max_queued_pongs(3),
+        &pings(10, 4),
+    );
+    assert_eq!(ev.len(), 10);
+    assert_eq!(answered(&wire), [0, 1, 9]);
+    // A byte bound: 8192 / 125 = 65 pongs of 125 bytes fit.
+    let cfg = SessionConfig::default()
+        .with_max_queued_pongs(1000)
+        .with_max_queued_pong_bytes(8192);
+    let (_, wire) = serve(cfg, &pings(100, 125));
+    let want: Vec<u32> = (0..64).chain([99]).collect();
+    assert_eq!(answered(&wire), want);
+    // Setters keep the bounds usable.
+    let cfg = SessionConfig::default()
+        .with_max_queued_pongs(0)
+        .with_max_queued_pong_bytes(0);
+    assert_eq!((cfg.max_queued_pongs, cfg.max_queued_pong_bytes), (1, 125));
 }
 
 #[test]

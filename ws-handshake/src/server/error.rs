@@ -1,7 +1,7 @@
 //! Why a server refuses an upgrade request, and the one place that maps each reason to
 //! its HTTP status and response.
 
-use crate::status::{error_response, StatusCode};
+use crate::status::{error_response_with_text, StatusCode};
 
 /// A rejected upgrade request. [`status`](Self::status) and
 /// [`response`](Self::response) give what the server writes before closing.
@@ -60,6 +60,17 @@ pub enum ServerError {
     /// `Sec-WebSocket-Extensions` does not follow RFC 6455 section 9.1.
     #[error("malformed Sec-WebSocket-Extensions")]
     InvalidExtensionHeader,
+    /// A `Transfer-Encoding` field (any value): an upgrade request has no body (see
+    /// the rule in `server/body.rs`: a body is where smuggled requests hide).
+    #[error("Transfer-Encoding in an upgrade request, which has no body")]
+    TransferEncoding,
+    /// A `Content-Length` other than 0: an upgrade request has no body.
+    #[error("Content-Length other than 0 in an upgrade request, which has no body")]
+    ContentLength,
+    /// `Content-Length` values that are not decimal numbers or differ from each other
+    /// (identical repeated values count as one, RFC 9110 section 8.6).
+    #[error("malformed or conflicting Content-Length values")]
+    InvalidContentLength,
     /// The server's origin policy refused the `Origin`.
     #[error("origin not allowed")]
     OriginRejected,
@@ -87,11 +98,15 @@ impl ServerError {
             | ServerError::MissingKey
             | ServerError::InvalidKey
             | ServerError::InvalidProtocolHeader
-            | ServerError::InvalidExtensionHeader => StatusCode::BAD_REQUEST,
+            | ServerError::InvalidExtensionHeader
+            | ServerError::TransferEncoding
+            | ServerError::ContentLength
+            | ServerError::InvalidContentLength => StatusCode::BAD_REQUEST,
         }
     }
 
-    /// The complete response to write before closing the connection. A 426 carries
+    /// The complete response to write before closing the connection: the status, and
+    /// a plain-text body saying why (this error's message, one line). A 426 carries
     /// `Sec-WebSocket-Version: 13` (RFC 6455 section 4.4); a 405 carries `Allow: GET`.
     pub fn response(&self) -> Vec<u8> {
         let extra: &[(&str, &str)] = match self {
@@ -101,6 +116,6 @@ impl ServerError {
             ServerError::MethodNotAllowed(_) => &[("Allow", "GET")],
             _ => &[],
         };
-        error_response(self.status(), extra)
+        error_response_with_text(self.status(), extra, &format!("{self}\n"))
     }
 }

@@ -5,6 +5,7 @@
 //! is written back). [`UpgradeRequest::accept`] negotiates the subprotocol and
 //! `permessage-deflate` and gives the 101 response.
 
+mod body;
 mod error;
 mod request;
 

@@ -78,6 +78,7 @@ impl UpgradeRequest {
         {
             return Err(ServerError::MissingConnectionUpgrade);
         }
+        super::body::check_no_body(&headers)?;
         if headers.get(SEC_VERSION).map(<[u8]>::trim_ascii) != Some(b"13") {
             return Err(ServerError::UnsupportedVersion);
         }
