@@ -52,7 +52,7 @@ use crate::endpoint::Endpoint;
 use crate::error::Error;
 use crate::handle::{SessionGroup, SessionHandle};
 use crate::info::SessionInfo;
-use crate::shared::{Life, Shared};
+use crate::shared::{Core, Life, Shared};
 use crate::timer::Timer;
 use crate::transfer::{poll_read_session, poll_write_session};
 
@@ -375,6 +375,37 @@ struct Transferred {
     deadline: Option<Instant>,
 }
 
+impl Transferred {
+    /// An event taken from the queue; nothing else looked at.
+    fn event(event: Event) -> Self {
+        Transferred {
+            event: Some(event),
+            progress: true,
+            deadline: None,
+        }
+    }
+
+    /// The transport failed: the loop goes round to take the close event.
+    fn failed() -> Self {
+        Transferred {
+            event: None,
+            progress: true,
+            deadline: None,
+        }
+    }
+}
+
+/// What the I/O of one transfer step did.
+#[derive(Default)]
+struct Moved {
+    /// Bytes moved or the end of input seen.
+    progress: bool,
+    /// Senders waiting for room or for their bytes may go on.
+    wake_senders: bool,
+    /// The time the session was fed, if it was.
+    fed_at: Option<Instant>,
+}
+
 /// The driver of one session (see the module docs). `F` is the type of every
 /// callback future after `on_open`, made by `M`.
 struct Driver<'a, St, S, F, M> {
@@ -480,89 +511,28 @@ where
             if let Some(event) = core.session.poll_event() {
                 let now = core.now();
                 core.set_driving(Some(now));
-                return Transferred {
-                    event: Some(event),
-                    progress: true,
-                    deadline: None,
-                };
+                return Transferred::event(event);
             }
         }
         // The endpoint is done for now: sends wake the driver again.
         core.set_driving(None);
-        let mut progress = false;
-        let mut wake_senders = false;
-        if self.io.state != TransportState::Broken {
-            let above = core.session.is_above_high_water();
-            match poll_write_session(&mut self.io.stream, cx, &mut core.session) {
-                Poll::Ready(Ok(0)) | Poll::Pending => {}
-                Poll::Ready(Ok(n)) => {
-                    core.add_written(n);
-                    self.io.unflushed = true;
-                    progress = true;
-                    wake_senders = (above && !core.session.is_above_high_water())
-                        || !core.flushed.is_empty()
-                        || core.session.is_finished();
-                }
-                Poll::Ready(Err(e)) => {
-                    drop(core);
-                    tracing::debug!(error = %e, "transport failed");
-                    self.io.fail(shared, e);
-                    shared.progress.notify_waiters();
-                    return Transferred {
-                        event: None,
-                        progress: true,
-                        deadline: None,
-                    };
-                }
+        let moved = match self.move_bytes(&mut core, cx, takes_events) {
+            Ok(moved) => moved,
+            Err(e) => {
+                drop(core);
+                tracing::debug!(error = %e, "transport failed");
+                self.io.fail(shared, e);
+                shared.progress.notify_waiters();
+                return Transferred::failed();
             }
-            if self.io.unflushed {
-                match Pin::new(&mut self.io.stream).poll_flush(cx) {
-                    Poll::Ready(Ok(())) => self.io.unflushed = false,
-                    Poll::Ready(Err(e)) => {
-                        drop(core);
-                        self.io.fail(shared, e);
-                        shared.progress.notify_waiters();
-                        return Transferred {
-                            event: None,
-                            progress: true,
-                            deadline: None,
-                        };
-                    }
-                    Poll::Pending => {}
-                }
-            }
-        }
-        let mut event = None;
-        if takes_events && self.io.state == TransportState::Open && !core.session.is_closed() {
-            let mut fed_at = None;
-            match poll_read_session(&mut self.io.stream, cx, &mut core.session, &mut fed_at) {
-                Poll::Ready(Ok(0)) => {
-                    self.io.state = TransportState::ReadClosed;
-                    progress = true;
-                }
-                Poll::Ready(Ok(_)) => progress = true,
-                Poll::Ready(Err(e)) => {
-                    drop(core);
-                    tracing::debug!(error = %e, "transport failed");
-                    self.io.fail(shared, e);
-                    return Transferred {
-                        event: None,
-                        progress: true,
-                        deadline: None,
-                    };
-                }
-                Poll::Pending => {}
-            }
-            event = core.session.poll_event();
-            if event.is_some() {
-                core.set_driving(Some(fed_at.unwrap_or_else(Instant::now)));
-            }
-        } else if takes_events {
-            // Input ended (or the session closed): the close event may be queued.
-            event = core.session.poll_event();
-            if event.is_some() {
-                core.set_driving(Some(Instant::now()));
-            }
+        };
+        let event = if takes_events {
+            core.session.poll_event()
+        } else {
+            None
+        };
+        if event.is_some() {
+            core.set_driving(Some(moved.fed_at.unwrap_or_else(Instant::now)));
         }
         if core.session.is_closed() && self.linger.is_none() {
             self.linger = Some(Instant::now() + core.session.config().session_close_timeout);
@@ -576,14 +546,63 @@ where
         .flatten()
         .min();
         drop(core);
-        if wake_senders {
+        if moved.wake_senders {
             shared.progress.notify_waiters();
         }
         Transferred {
             event,
-            progress,
+            progress: moved.progress,
             deadline,
         }
+    }
+
+    /// The I/O of [`transfer`](Self::transfer): writes what is queued (and flushes),
+    /// then, if `read`, reads once and feeds the session.
+    fn move_bytes(
+        &mut self,
+        core: &mut Core,
+        cx: &mut Context<'_>,
+        read: bool,
+    ) -> io::Result<Moved> {
+        let mut moved = Moved::default();
+        if self.io.state == TransportState::Broken {
+            return Ok(moved);
+        }
+        let above = core.session.is_above_high_water();
+        if let Poll::Ready(n) = poll_write_session(&mut self.io.stream, cx, &mut core.session) {
+            let n = n?;
+            if n > 0 {
+                core.add_written(n);
+                self.io.unflushed = true;
+                moved.progress = true;
+                moved.wake_senders = (above && !core.session.is_above_high_water())
+                    || !core.flushed.is_empty()
+                    || core.session.is_finished();
+            }
+        }
+        if self.io.unflushed {
+            if let Poll::Ready(flushed) = Pin::new(&mut self.io.stream).poll_flush(cx) {
+                flushed?;
+                self.io.unflushed = false;
+            }
+        }
+        if read && self.io.state == TransportState::Open && !core.session.is_closed() {
+            match poll_read_session(
+                &mut self.io.stream,
+                cx,
+                &mut core.session,
+                &mut moved.fed_at,
+            ) {
+                Poll::Ready(Ok(0)) => {
+                    self.io.state = TransportState::ReadClosed;
+                    moved.progress = true;
+                }
+                Poll::Ready(Ok(_)) => moved.progress = true,
+                Poll::Ready(Err(e)) => return Err(e),
+                Poll::Pending => {}
+            }
+        }
+        Ok(moved)
     }
 
     /// Hands `event` to the endpoint: creates its callback in the slot and polls it
