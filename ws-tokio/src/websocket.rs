@@ -45,9 +45,10 @@ pub struct Part {
 /// * **Receiving**: the stream yields whole messages (pings are answered
 ///   automatically, pongs skipped). It ends (`None`) after a clean close; a protocol
 ///   violation, a timeout, a transport failure or an end without a close handshake
-///   is yielded once as an error first. [`close_info`](Self::close_info) tells how
-///   it ended. Messages that arrived before a violation are yielded before its
-///   error. For messages too large to hold, configure [`Delivery::Partial`]
+///   is yielded once as an error first, once our close frame (with the violation's
+///   code) is written or cannot be, so a caller that stops at the error loses
+///   nothing. [`close_info`](Self::close_info) tells how it ended. Messages that
+///   arrived before a violation are yielded before its error. For messages too large to hold, configure [`Delivery::Partial`]
 ///   (`ws_session::Delivery`) for their type and read them with
 ///   [`next_part`](Self::next_part), in bounded memory; the `Stream` would hand out
 ///   each such part as a message of its own.
@@ -75,7 +76,9 @@ pub struct WebSocket<S> {
     io_error: Option<io::Error>,
     /// How the session ended, once its close event was taken.
     close: Option<CloseInfo>,
-    /// The end was reported (error yielded, or `None`).
+    /// The error that reports an unclean end, held until the close frame is out.
+    end_error: Option<Error>,
+    /// The end was reported: the error, if any, was yielded and `None` follows.
     ended: bool,
     info: SessionInfo,
 }
@@ -104,6 +107,7 @@ where
             unflushed: false,
             io_error: None,
             close: None,
+            end_error: None,
             ended: false,
             info,
         }
@@ -295,9 +299,9 @@ where
                         _ => Error::from_close(&info),
                     };
                     self.close = Some(info);
-                    if let Some(e) = error {
-                        return Poll::Ready(Some(Err(e)));
-                    }
+                    // Reported once the close frame is out (or cannot be): a caller
+                    // that stops at the error must not lose our close frame.
+                    self.end_error = error;
                 } else if let Some(item) = pick(event) {
                     return Poll::Ready(Some(Ok(item)));
                 }
@@ -317,7 +321,7 @@ where
                 }
                 if self.session.is_finished() || self.eof {
                     self.ended = true;
-                    return Poll::Ready(None);
+                    return Poll::Ready(self.end_error.take().map(Err));
                 }
                 return Poll::Pending;
             }
