@@ -89,7 +89,7 @@ pub use client::{
 };
 pub use deflate::{
     ClientMaxWindowBits, DeflateConfig, DeflateOffer, DeflateParamError, DeflateParams,
-    MAX_WINDOW_BITS, MIN_WINDOW_BITS, PERMESSAGE_DEFLATE,
+    LEAN_WINDOW_BITS, MAX_WINDOW_BITS, MIN_WINDOW_BITS, PERMESSAGE_DEFLATE,
 };
 pub use extension::{Extension, ExtensionParam};
 pub use head::{Limits, DEFAULT_MAX_HEADERS, DEFAULT_MAX_HEADER_BYTES};

@@ -20,7 +20,8 @@ use crate::request::{read_request, Request};
 #[non_exhaustive]
 pub struct AcceptConfig {
     /// Head limits, supported subprotocols (the first one the client offers that is
-    /// listed here is chosen) and permessage-deflate policy (on by default).
+    /// listed here is chosen) and permessage-deflate policy (on by default, with
+    /// [`DeflateConfig::lean`](ws_handshake::DeflateConfig::lean)'s 4 KiB windows).
     pub handshake: ServerConfig,
     /// The origin policy (default: same origin or no `Origin`).
     pub origin: OriginPolicy,
@@ -34,7 +35,10 @@ pub struct AcceptConfig {
 impl Default for AcceptConfig {
     fn default() -> Self {
         AcceptConfig {
-            handshake: ServerConfig::default(),
+            handshake: ServerConfig {
+                deflate: ws_handshake::DeflateConfig::lean(),
+                ..ServerConfig::default()
+            },
             origin: OriginPolicy::default(),
             timeout: DEFAULT_HANDSHAKE_TIMEOUT,
             session: SessionConfig::default(),

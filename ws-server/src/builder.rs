@@ -36,7 +36,7 @@ impl Default for ServerBuilder {
             handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
             limits: Limits::default(),
             origin: OriginPolicy::default(),
-            deflate: ws_handshake::DeflateConfig::default(),
+            deflate: ws_handshake::DeflateConfig::lean(),
             tls: None,
         }
     }
@@ -94,7 +94,9 @@ impl ServerBuilder {
         self
     }
 
-    /// The permessage-deflate negotiation policy.
+    /// The permessage-deflate negotiation policy (default:
+    /// [`DeflateConfig::lean`](ws_handshake::DeflateConfig::lean), 4 KiB windows and
+    /// context takeover).
     pub fn deflate_config(mut self, config: ws_handshake::DeflateConfig) -> Self {
         self.deflate = config;
         self

@@ -216,6 +216,11 @@ pub(crate) struct Assembler {
 }
 
 impl Assembler {
+    /// Whether the inflater holds a zlib state now.
+    pub(crate) fn holds_deflate_state(&self) -> bool {
+        self.inflater.as_ref().is_some_and(|i| i.holds_state())
+    }
+
     pub(crate) fn new(config: &SessionConfig, inflater: Option<Box<Inflater>>) -> Assembler {
         Assembler {
             text_delivery: config.text_delivery,

@@ -4,10 +4,20 @@
 //! peer's is always safe, so a negotiated 8 inflates with 9. Deflating needs a window
 //! no larger than negotiated, and zlib cannot deflate with 8: for 8 we never compress
 //! (see [`DeflateConfig`]).
+//!
+//! Memory: a zlib state exists only while it is needed. Both codecs are created at
+//! their first message, not when the session opens (a compressing connection that is
+//! idle holds none). In a direction without context takeover the state is reset at
+//! every message's end anyway, so it is handed back to the thread's
+//! [`SpareCodecs`](crate::spare::SpareCodecs) then, and the next message of any
+//! session on the thread takes it from there: such a session holds zlib state only
+//! while a message is under way. With context takeover the state must outlive the
+//! message (the window is the context) and stays with the session.
 
 use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
 
 use crate::config::{DeflateConfig, Role};
+use crate::spare::SpareCodecs;
 use crate::ProtocolError;
 
 /// The empty stored block that ends every flushed message (RFC 7692 section 7.2.1).
@@ -18,7 +28,10 @@ const STEP: usize = 16 * 1024;
 
 /// Our compressor, for the direction we send.
 pub(crate) struct Deflater {
-    inner: Compress,
+    /// The zlib state, while it exists (see the module docs).
+    inner: Option<Box<Compress>>,
+    bits: u8,
+    level: u32,
     reset_after_message: bool,
     threshold: usize,
 }
@@ -34,12 +47,27 @@ impl Deflater {
         if bits <= 8 {
             return None;
         }
-        let level = Compression::new(cfg.compression_level.min(9));
         Some(Deflater {
-            inner: Compress::new_with_window_bits(level, false, bits.min(15)),
+            inner: None,
+            bits: bits.min(15),
+            level: cfg.compression_level.min(9),
             reset_after_message: no_takeover,
             threshold: cfg.compression_threshold,
         })
+    }
+
+    /// Whether the session holds a zlib state for this direction now.
+    pub(crate) fn holds_state(&self) -> bool {
+        self.inner.is_some()
+    }
+
+    /// Resets the compressor and hands it to the thread's spare pool (between
+    /// messages only); the next message starts a fresh context.
+    pub(crate) fn release(&mut self) {
+        if let Some(mut inner) = self.inner.take() {
+            inner.reset();
+            SpareCodecs::give_compressor(self.bits, self.level, inner);
+        }
     }
 
     /// Whether a whole message of `len` bytes is worth compressing.
@@ -51,15 +79,25 @@ impl Deflater {
     /// (appended). The stream is sync-flushed; on the last part the `00 00 ff ff` tail
     /// is removed, and without context takeover the compressor is reset.
     pub(crate) fn compress(&mut self, input: &[u8], last: bool, out: &mut Vec<u8>) {
+        let (bits, level) = (self.bits, self.level);
+        let inner = self.inner.get_or_insert_with(|| {
+            SpareCodecs::take_compressor(bits, level).unwrap_or_else(|| {
+                Box::new(Compress::new_with_window_bits(
+                    Compression::new(level),
+                    false,
+                    bits,
+                ))
+            })
+        });
         let start = out.len();
         let mut rest = input;
         loop {
             if out.capacity() - out.len() < 64 {
                 out.reserve(rest.len() / 2 + 256);
             }
-            let before_in = self.inner.total_in();
-            let status = self.inner.compress_vec(rest, out, FlushCompress::Sync);
-            let used = (self.inner.total_in() - before_in) as usize;
+            let before_in = inner.total_in();
+            let status = inner.compress_vec(rest, out, FlushCompress::Sync);
+            let used = (inner.total_in() - before_in) as usize;
             rest = &rest[used..];
             // A sync flush is complete once the input is consumed and output room is
             // left over; otherwise give it more room. Compressing in memory cannot fail
@@ -81,7 +119,10 @@ impl Deflater {
                 out.push(0x00);
             }
             if self.reset_after_message {
-                self.inner.reset();
+                if let Some(mut inner) = self.inner.take() {
+                    inner.reset();
+                    SpareCodecs::give_compressor(bits, level, inner);
+                }
             }
         }
     }
@@ -89,11 +130,26 @@ impl Deflater {
 
 /// Our decompressor, for the direction the peer sends.
 pub(crate) struct Inflater {
-    inner: Decompress,
+    /// The zlib state and its output buffer, while they exist (see the module docs).
+    state: Option<Box<InflateState>>,
+    bits: u8,
     reset_after_message: bool,
     /// The peer ended its stream with a BFINAL block during this message.
     stream_ended: bool,
-    out: Vec<u8>,
+}
+
+/// A decompressor (its steps write into the thread's scratch buffer, see
+/// [`SpareCodecs::with_scratch`]).
+pub(crate) struct InflateState {
+    inner: Decompress,
+}
+
+impl InflateState {
+    fn new(bits: u8) -> Box<InflateState> {
+        Box::new(InflateState {
+            inner: Decompress::new_with_window_bits(false, bits),
+        })
+    }
 }
 
 impl Inflater {
@@ -104,11 +160,16 @@ impl Inflater {
             Role::Client => (cfg.server_max_window_bits, cfg.server_no_context_takeover),
         };
         Inflater {
-            inner: Decompress::new_with_window_bits(false, bits.clamp(9, 15)),
+            state: None,
+            bits: bits.clamp(9, 15),
             reset_after_message: no_takeover,
             stream_ended: false,
-            out: vec![0; STEP],
         }
+    }
+
+    /// Whether the session holds a zlib state for this direction now.
+    pub(crate) fn holds_state(&self) -> bool {
+        self.state.is_some()
     }
 
     /// Inflates `input` in steps of at most [`STEP`] bytes, handing each step's output
@@ -124,8 +185,13 @@ impl Inflater {
         too_big: ProtocolError,
         sink: &mut dyn FnMut(&[u8]) -> Result<(), ProtocolError>,
     ) -> Result<(), ProtocolError> {
-        let mut out = core::mem::take(&mut self.out);
-        let result = (|| {
+        let bits = self.bits;
+        let state = self.state.get_or_insert_with(|| {
+            SpareCodecs::take_decompressor(bits).unwrap_or_else(|| InflateState::new(bits))
+        });
+        let inner = &mut state.inner;
+        let stream_ended = &mut self.stream_ended;
+        let result = SpareCodecs::with_scratch(STEP, |out| {
             let mut pieces: [&[u8]; 2] = [input, &[]];
             if finish {
                 pieces[1] = &TAIL;
@@ -141,14 +207,13 @@ impl Inflater {
                     // One more byte than the budget allows shows that the budget is
                     // exceeded, without producing more than that.
                     let room = (STEP as u64).min(budget.saturating_add(1)) as usize;
-                    let before_in = self.inner.total_in();
-                    let before_out = self.inner.total_out();
-                    let status = self
-                        .inner
+                    let before_in = inner.total_in();
+                    let before_out = inner.total_out();
+                    let status = inner
                         .decompress(rest, &mut out[..room], flush)
                         .map_err(|_| ProtocolError::BadCompressedData)?;
-                    let used = (self.inner.total_in() - before_in) as usize;
-                    let produced = (self.inner.total_out() - before_out) as usize;
+                    let used = (inner.total_in() - before_in) as usize;
+                    let produced = (inner.total_out() - before_out) as usize;
                     rest = &rest[used..];
                     if produced as u64 > budget {
                         return Err(too_big.clone());
@@ -162,8 +227,8 @@ impl Inflater {
                         // A block with BFINAL ends the peer's deflate stream (RFC 7692
                         // section 7.2.3.4); whatever follows starts a new one, and the
                         // next message starts afresh too (see below).
-                        self.inner.reset(false);
-                        self.stream_ended = true;
+                        inner.reset(false);
+                        *stream_ended = true;
                         if rest.is_empty() && !full {
                             break;
                         }
@@ -181,14 +246,18 @@ impl Inflater {
                 }
             }
             Ok(())
-        })();
-        self.out = out;
+        });
         if finish && (self.reset_after_message || self.stream_ended) && result.is_ok() {
             // Without context takeover, or after the peer ended its stream with BFINAL
             // (its compressor restarts), the next message starts with an empty window
             // and no half-parsed block (the appended tail may have left one).
-            self.inner.reset(false);
+            inner.reset(false);
             self.stream_ended = false;
+            if self.reset_after_message {
+                if let Some(state) = self.state.take() {
+                    SpareCodecs::give_decompressor(bits, state);
+                }
+            }
         }
         result
     }

@@ -129,6 +129,7 @@ pub mod fuzzing;
 mod outgoing;
 mod reader;
 mod session;
+mod spare;
 mod timers;
 mod writer;
 

@@ -32,6 +32,25 @@ fn opcode(kind: MessageKind) -> OpCode {
 }
 
 impl Outgoing {
+    /// Whether the deflater holds a zlib state now.
+    pub(crate) fn holds_deflate_state(&self) -> bool {
+        self.deflater.as_ref().is_some_and(|d| d.holds_state())
+    }
+
+    /// Whether the deflater holds a state it could give back now (between messages).
+    pub(crate) fn can_release_deflater(&self) -> bool {
+        self.partial.is_none() && self.holds_deflate_state()
+    }
+
+    /// Gives the deflater's state back to the thread's spare pool (between messages).
+    pub(crate) fn release_deflater(&mut self) {
+        if self.partial.is_none() {
+            if let Some(d) = self.deflater.as_mut() {
+                d.release();
+            }
+        }
+    }
+
     pub(crate) fn new(deflater: Option<Box<Deflater>>, fragment_size: Option<usize>) -> Outgoing {
         Outgoing {
             deflater,

@@ -225,6 +225,15 @@ impl Session {
         self.writer.queued() > self.config.outbound_high_water_mark
     }
 
+    /// Whether the session holds a zlib compressor or decompressor now. They are
+    /// created at the first compressed message, and in a direction without context
+    /// takeover returned to the thread's spare pool at every message's end, so an
+    /// idle session holds one only in a direction with context takeover that has
+    /// carried a message.
+    pub fn holds_deflate_state(&self) -> bool {
+        self.outgoing.holds_deflate_state() || self.reader.assembler.holds_deflate_state()
+    }
+
     // ----- inputs -----
 
     /// Bytes read from the transport. Any split of the stream gives the same events.
@@ -323,6 +332,9 @@ impl Session {
     /// from [`poll_timeout`](Self::poll_timeout) is reached (calling it early or
     /// repeatedly is harmless).
     pub fn handle_timeout(&mut self, now: Instant) {
+        if self.compressor_release().is_some_and(|at| at <= now) {
+            self.outgoing.release_deflater();
+        }
         if let Some(flush) = self.timers.flush {
             if self.writer.close_written() {
                 self.timers.flush = None;
@@ -571,7 +583,21 @@ impl Session {
     /// The earliest deadline at which [`handle_timeout`](Self::handle_timeout) must be
     /// called, if any.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.timers.next()
+        let release = self.compressor_release();
+        match (self.timers.next(), release) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// When an idle compressor goes back to the thread's spare pool
+    /// (`DeflateConfig::release_after_idle`), if it is held and may go.
+    fn compressor_release(&self) -> Option<Instant> {
+        let idle = self.config.deflate.as_ref()?.release_after_idle?;
+        if !self.outgoing.can_release_deflater() {
+            return None;
+        }
+        self.timers.last_write().checked_add(idle)
     }
 
     // ----- internals -----

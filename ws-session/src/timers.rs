@@ -59,6 +59,11 @@ impl Timers {
         self.last_write = self.last_write.max(now);
     }
 
+    /// When the last data message (or part) was sent.
+    pub(crate) fn last_write(&self) -> Instant {
+        self.last_write
+    }
+
     /// Stops the idle timers (the session is closing).
     pub(crate) fn disarm_idle(&mut self) {
         self.idle_armed = false;

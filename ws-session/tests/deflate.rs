@@ -308,3 +308,147 @@ fn a_message_ending_with_bfinal_and_no_padding_does_not_break_the_next() {
     ];
     assert_eq!(recv(plain(), &input), [hello(), hello()]);
 }
+
+/// Sends `messages` from `from` to `to` and returns what `to` received.
+fn exchange(from: &mut Session, to: &mut Session, messages: &[Message]) -> Vec<Event> {
+    let t0 = Instant::now();
+    for m in messages {
+        from.send(t0, m.clone()).unwrap();
+    }
+    let mut wire = Vec::new();
+    from.transmit_into(&mut wire);
+    to.handle_input(t0, &wire);
+    events(to)
+}
+
+/// JSON-like text of about `len` bytes, compressible.
+fn json(i: usize, len: usize) -> Message {
+    let mut s = String::new();
+    while s.len() < len {
+        s.push_str(&format!(
+            r#"{{"id":{i},"user":"ada","text":"hello number {i}"}},"#
+        ));
+    }
+    Message::Text(s)
+}
+
+#[test]
+fn a_session_holds_no_zlib_state_until_its_first_compressed_message() {
+    let t0 = Instant::now();
+    for d in [plain(), plain().with_server_no_context_takeover(true)] {
+        let mut s = server(deflate_cfg(d), t0);
+        let mut c = client(deflate_cfg(d), t0);
+        assert!(!s.holds_deflate_state() && !c.holds_deflate_state());
+        // Messages below the threshold are sent plain: still nothing.
+        let d2 = d.with_compression_threshold(1000);
+        let mut s2 = server(deflate_cfg(d2), t0);
+        assert_eq!(exchange(&mut s2, &mut c, &[json(0, 100)]).len(), 1);
+        assert!(!s2.holds_deflate_state() && !c.holds_deflate_state());
+        // The first compressed message creates them (context takeover both ways).
+        let got = exchange(&mut s, &mut c, &[json(1, 2000)]);
+        assert_eq!(got, [Event::Message(json(1, 2000))]);
+        if d.server_no_context_takeover {
+            assert!(!s.holds_deflate_state(), "handed back after the message");
+            assert!(!c.holds_deflate_state(), "the client's inflater too");
+        } else {
+            assert!(s.holds_deflate_state(), "the window is the context");
+            assert!(c.holds_deflate_state());
+        }
+    }
+}
+
+#[test]
+fn without_context_takeover_idle_sessions_hold_nothing_and_messages_still_round_trip() {
+    let t0 = Instant::now();
+    let d = plain()
+        .with_server_no_context_takeover(true)
+        .with_client_no_context_takeover(true);
+    // Many sessions on one thread share the spare states between messages.
+    let mut pairs: Vec<(Session, Session)> = (0..20)
+        .map(|_| (server(deflate_cfg(d), t0), client(deflate_cfg(d), t0)))
+        .collect();
+    for round in 0..3 {
+        for (i, (s, c)) in pairs.iter_mut().enumerate() {
+            let to_client = [json(i, 3000), json(i + 1, 50)];
+            assert_eq!(exchange(s, c, &to_client).len(), 2);
+            let to_server = [json(round, 5000)];
+            let got = exchange(c, s, &to_server);
+            assert_eq!(got, [Event::Message(json(round, 5000))]);
+            assert!(!s.holds_deflate_state() && !c.holds_deflate_state());
+        }
+    }
+}
+
+#[test]
+fn a_message_in_frames_keeps_its_state_until_it_ends_while_others_use_the_spares() {
+    let t0 = Instant::now();
+    let d = plain()
+        .with_server_no_context_takeover(true)
+        .with_client_no_context_takeover(true);
+    let mut a = server(deflate_cfg(d), t0);
+    let mut b = server(deflate_cfg(d), t0);
+    let mut ca = client(deflate_cfg(d), t0);
+    let mut cb = client(deflate_cfg(d), t0);
+    // `a` sends a message in parts; between them `b` sends whole messages.
+    let text = match json(7, 6000) {
+        Message::Text(t) => t,
+        _ => unreachable!(),
+    };
+    let (first, second) = text.split_at(3000);
+    a.send_part(t0, ws_session::MessageKind::Text, first.to_owned(), false)
+        .unwrap();
+    let mut wire = Vec::new();
+    a.transmit_into(&mut wire);
+    ca.handle_input(t0, &wire);
+    assert!(a.holds_deflate_state(), "mid-message");
+    assert!(ca.holds_deflate_state(), "mid-message");
+    assert_eq!(
+        exchange(&mut b, &mut cb, &[json(1, 4000), json(2, 4000)]).len(),
+        2
+    );
+    a.send_part(t0, ws_session::MessageKind::Text, second.to_owned(), true)
+        .unwrap();
+    let mut wire = Vec::new();
+    a.transmit_into(&mut wire);
+    ca.handle_input(t0, &wire);
+    assert_eq!(events(&mut ca), [Event::Message(Message::Text(text))]);
+    assert!(!a.holds_deflate_state() && !ca.holds_deflate_state());
+}
+
+#[test]
+fn an_idle_compressor_is_released_and_the_next_message_still_inflates() {
+    let t0 = Instant::now();
+    let idle = std::time::Duration::from_secs(1);
+    let d = plain().with_release_after_idle(Some(idle));
+    let mut s = server(deflate_cfg(d), t0);
+    let mut c = client(deflate_cfg(d), t0);
+    assert_eq!(s.poll_timeout(), None, "nothing held, nothing to release");
+    s.send(t0, json(1, 2000)).unwrap();
+    let mut wire = Vec::new();
+    s.transmit_into(&mut wire);
+    c.handle_input(t0, &wire);
+    assert_eq!(events(&mut c).len(), 1);
+    assert!(s.holds_deflate_state());
+    // The release is a deadline like the others, counted from the last send.
+    assert_eq!(s.poll_timeout(), Some(t0 + idle));
+    s.handle_timeout(t0 + idle - std::time::Duration::from_millis(1));
+    assert!(s.holds_deflate_state(), "not before its time");
+    s.handle_timeout(t0 + idle);
+    assert!(!s.holds_deflate_state());
+    assert_eq!(s.poll_timeout(), None);
+    // The client keeps its window (context takeover); our next message simply
+    // does not refer to it.
+    let later = t0 + idle * 2;
+    s.send(later, json(2, 2000)).unwrap();
+    let mut wire = Vec::new();
+    s.transmit_into(&mut wire);
+    c.handle_input(later, &wire);
+    assert_eq!(events(&mut c), [Event::Message(json(2, 2000))]);
+    // Never released with `None`.
+    let keep = plain().with_release_after_idle(None);
+    let mut s = server(deflate_cfg(keep), t0);
+    let mut c = client(deflate_cfg(keep), t0);
+    exchange(&mut s, &mut c, &[json(3, 2000)]);
+    assert!(s.holds_deflate_state());
+    assert_eq!(s.poll_timeout(), None);
+}
