@@ -121,6 +121,8 @@ pub struct Received {
     pub events: Vec<Event>,
     /// `None` when every wanted answer arrived; else the terminal event or timeout.
     pub end: Option<Event>,
+    /// How long the suite was prepared to wait for the first answer.
+    pub wait: Duration,
 }
 
 /// Reads answers until all of `wants` arrived in order, the connection ends, or the
@@ -131,7 +133,11 @@ pub async fn collect(conn: &mut Conn, wants: &[Want], wait: Duration) -> Receive
     let mut events: Vec<Event> = Vec::new();
     loop {
         if events.len() == wants.len() && wants.iter().zip(&events).all(|(w, e)| w.matches(e)) {
-            return Received { events, end: None };
+            return Received {
+                events,
+                end: None,
+                wait,
+            };
         }
         let until = if events.is_empty() {
             deadline
@@ -145,6 +151,7 @@ pub async fn collect(conn: &mut Conn, wants: &[Want], wait: Duration) -> Receive
                     return Received {
                         events,
                         end: Some(Event::Timeout),
+                        wait,
                     };
                 }
             }
@@ -153,6 +160,7 @@ pub async fn collect(conn: &mut Conn, wants: &[Want], wait: Duration) -> Receive
                 return Received {
                     events,
                     end: Some(e),
+                    wait,
                 }
             }
             e => events.push(e),
@@ -172,6 +180,7 @@ pub async fn collect_until_end(conn: &mut Conn, wait: Duration) -> Received {
                 return Received {
                     events,
                     end: Some(e),
+                    wait,
                 }
             }
             e => events.push(e),
@@ -370,7 +379,8 @@ pub async fn answers_then_close(conn: &mut Conn, got: &Received, wants: &[Want])
         None => answers.and(close_normally(conn).await),
         // Nothing at all: the peer is stuck or gone; a close would only wait too.
         Some(Event::Timeout) if got.events.is_empty() => Outcome::failed(format!(
-            "no answer in time; expected {}",
+            "no answer within {} s; expected {}",
+            got.wait.as_secs(),
             wants.first().map(Want::describe).unwrap_or_default()
         )),
         Some(Event::Timeout) => answers.and(close_normally(conn).await),
@@ -468,7 +478,7 @@ pub async fn fail_fast(
             return Outcome::failed(format!("answered instead of failing: {}", event.describe()));
         }
         let timing = if i <= strict_by {
-            Outcome::ok()
+            Outcome::ok_with(format!("failed after {}", stage.label))
         } else {
             Outcome::non_strict(format!(
                 "failed late: only after {} (fail-fast closes once the frame with the \

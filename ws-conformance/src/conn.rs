@@ -710,6 +710,51 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_peer_beyond_its_agreed_window_or_context_is_a_violation() {
+        // A random 30,000-byte block twice: a 15-bit compressor refers 30,000 back.
+        let block: Vec<u8> = (0..30_000u32)
+            .map(|n| (n.wrapping_mul(2_654_435_761) >> 11) as u8)
+            .collect();
+        let data = block.repeat(2);
+        let wide = Deflater::new(15, false).compress(&data);
+        let mut frame = Vec::new();
+        frame::encode(&Frame::binary(wide.clone()).rsv(4), None, &mut frame);
+        for (bits, ok) in [(15, true), (14, false), (9, false)] {
+            let params = DeflateParams {
+                server_max_window_bits: Some(bits),
+                ..Default::default()
+            };
+            let (mut conn, mut peer) = client_pair(Some(params));
+            peer.write_all(&frame).await.unwrap();
+            match conn.next_event(far()).await {
+                Event::Message(m) => assert!(ok && m.data == data, "{bits} bits"),
+                Event::Violation(why) => {
+                    assert!(
+                        !ok && why.contains("beyond the agreed window"),
+                        "{bits}: {why}"
+                    )
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        // RFC 7692's two "Hello"s: the second refers into the first, which
+        // server_no_context_takeover forbids.
+        let params = DeflateParams {
+            server_no_context_takeover: true,
+            ..Default::default()
+        };
+        let (mut conn, mut peer) = client_pair(Some(params));
+        peer.write_all(&[0xC1, 0x07, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00])
+            .await
+            .unwrap();
+        peer.write_all(&[0xC1, 0x05, 0xf2, 0x00, 0x11, 0x00, 0x00])
+            .await
+            .unwrap();
+        assert!(matches!(conn.next_event(far()).await, Event::Message(_)));
+        assert!(matches!(conn.next_event(far()).await, Event::Violation(_)));
+    }
+
+    #[tokio::test]
     async fn a_large_write_does_not_deadlock_against_an_echoing_peer() {
         // The peer echoes every byte at once; its pipe holds only 64 KiB.
         let (a, b) = duplex(64 * 1024);

@@ -228,34 +228,40 @@ where
     let mut tasks = Vec::new();
     for case in cases {
         let (permits, progress, run) = (permits.clone(), progress.clone(), run.clone());
-        tasks.push(tokio::spawn(async move {
+        let meta = CaseResult {
+            id: case.id.clone(),
+            section: case.section,
+            description: case.description.clone(),
+            expectation: case.expectation.clone(),
+            deflate: case.deflate.map(|d| d.describe()),
+            outcome: Outcome::ok(),
+            millis: 0,
+            peer_exit: None,
+        };
+        let mut result = meta.clone();
+        let task = tokio::spawn(async move {
             let need = if case.heavy { jobs } else { 1 };
             let _permit = permits.acquire_many(need).await.expect("never closed");
             let started = Instant::now();
-            let (id, section) = (case.id.clone(), case.section);
-            let (description, expectation) = (case.description.clone(), case.expectation.clone());
-            let deflate = case.deflate.map(|d| d.describe());
             let (outcome, peer_exit) = run(case).await;
-            let result = CaseResult {
-                id,
-                section,
-                description,
-                expectation,
-                deflate,
-                outcome,
-                millis: started.elapsed().as_millis() as u64,
-                peer_exit,
-            };
+            result.outcome = outcome;
+            result.millis = started.elapsed().as_millis() as u64;
+            result.peer_exit = peer_exit;
             progress(&result);
             result
-        }));
+        });
+        tasks.push((meta, task));
     }
     let mut results = Vec::with_capacity(tasks.len());
-    for task in tasks {
-        match task.await {
-            Ok(r) => results.push(r),
-            Err(e) => panic!("a case task failed: {e}"),
-        }
+    for (meta, task) in tasks {
+        results.push(match task.await {
+            Ok(r) => r,
+            // A bug of the suite must not take the other cases with it.
+            Err(e) => CaseResult {
+                outcome: Outcome::failed(format!("the suite itself failed in this case: {e}")),
+                ..meta
+            },
+        });
     }
     results
 }

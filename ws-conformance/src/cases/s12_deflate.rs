@@ -85,8 +85,10 @@ pub(super) fn deflate_echo(
                     peer_compressed += usize::from(m.compressed);
                 }
             }
+            let agreed = conn.deflate().map(|d| d.describe()).unwrap_or_default();
             Outcome::ok_with(format!(
-                "{count} message(s) echoed, {peer_compressed} of the echoes compressed"
+                "agreed {agreed}; {count} message(s) echoed, {peer_compressed} of the echoes \
+                 compressed"
             ))
             .and(check::close_normally(conn).await)
         })

@@ -31,6 +31,8 @@ fn size_name(n: usize) -> String {
         format!("{} MiB", n / MIB)
     } else if n >= KIB && n % KIB == 0 {
         format!("{} KiB", n / KIB)
+    } else if n == 1 {
+        "1 byte".to_owned()
     } else {
         format!("{n} bytes")
     }
