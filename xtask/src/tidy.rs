@@ -4,6 +4,8 @@
 //! * The sans-I/O crates (`ws-frame`, `ws-handshake`, `ws-session`) depend on no async
 //!   runtime and read no clock, open no socket and draw no randomness: their `src/`
 //!   and manifests are scanned. (Their tests may take one `Instant` as a clock base.)
+//! * The conformance suite (`ws-conformance`) depends on no crate of this workspace,
+//!   so that a bug in the code under test cannot hide itself in its judge.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -96,6 +98,32 @@ fn sans_io_crates_have_no_runtime_clock_or_socket() {
     assert!(
         offenders.is_empty(),
         "sans-I/O crates must not do I/O: {offenders:?}"
+    );
+}
+
+#[test]
+fn the_conformance_suite_is_independent_of_the_code_it_judges() {
+    let manifest = root().join("ws-conformance/Cargo.toml");
+    let text = fs::read_to_string(&manifest).expect("ws-conformance/Cargo.toml");
+    let ours: Vec<String> = fs::read_dir(root())
+        .expect("the root")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("ws-") && n != "ws-conformance")
+        .collect();
+    assert!(ours.len() >= 5, "no workspace crates found: {ours:?}");
+    let used: Vec<&String> = ours
+        .iter()
+        .filter(|krate| {
+            text.lines().any(|l| {
+                l.trim_start().starts_with(&format!("{krate} "))
+                    || l.contains(&format!("../{krate}"))
+            })
+        })
+        .collect();
+    assert!(
+        used.is_empty(),
+        "ws-conformance must not depend on the crates it judges: {used:?}"
     );
 }
 
