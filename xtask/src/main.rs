@@ -14,6 +14,12 @@
 //!   markdown table (see `src/loadtest.rs`).
 //! * `cargo xtask interop` — our server and client against Python `websockets`, Node
 //!   `ws` and headless Chromium; prints a peer x feature matrix (see `src/interop.rs`).
+//! * `cargo xtask conformance [--cases LIST] [--jobs N]` — `ws-conformance`, our suite
+//!   in the style of the Autobahn TestSuite, as client against `ws-server`'s `/echo`
+//!   and as server against `ws-client --echo` (limits raised to 64 MiB, deflate on);
+//!   prints verdict counts per section and role and every case that is not OK,
+//!   writes `target/conformance/report.md` and `report.json`, and fails on any
+//!   FAILED or NON-STRICT case (see `src/conformance.rs`). Not run by `.ci/run` yet.
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -21,6 +27,7 @@ use std::process::{Command, ExitCode};
 use std::time::Instant;
 
 mod bench_report;
+mod conformance;
 mod interop;
 mod loadtest;
 #[cfg(test)]
@@ -35,9 +42,10 @@ fn main() -> ExitCode {
         Some("fuzz") => fuzz(&args[1..]),
         Some("loadtest") => loadtest::run(&args[1..]),
         Some("interop") => interop::run(&args[1..]),
+        Some("conformance") => conformance::run(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <test | bench [ARGS] | bench-report | fuzz TARGET [SECONDS] | loadtest [--quick] | interop>"
+                "usage: cargo xtask <test | bench [ARGS] | bench-report | fuzz TARGET [SECONDS] | loadtest [--quick] | interop | conformance [--cases LIST] [--jobs N]>"
             );
             return ExitCode::from(2);
         }

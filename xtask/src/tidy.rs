@@ -137,6 +137,9 @@ const LAYERS: &[(&str, &[&str])] = &[
     // The load generator speaks the protocol from the codec and the handshake only,
     // so a server is never measured with this stack's own session or client.
     ("ws-loadgen", &["ws-frame", "ws-handshake"]),
+    // The conformance suite judges the stack, so it shares no code with it: its own
+    // codec, handshake and deflate (a bug there must not hide itself).
+    ("ws-conformance", &[]),
     ("xtask", &["ws-config"]),
     ("ws-benches", &[]),
 ];
