@@ -130,26 +130,12 @@ impl Deflater {
 
 /// Our decompressor, for the direction the peer sends.
 pub(crate) struct Inflater {
-    /// The zlib state and its output buffer, while they exist (see the module docs).
-    state: Option<Box<InflateState>>,
+    /// The zlib state, while it exists (see the module docs).
+    state: Option<Box<Decompress>>,
     bits: u8,
     reset_after_message: bool,
     /// The peer ended its stream with a BFINAL block during this message.
     stream_ended: bool,
-}
-
-/// A decompressor (its steps write into the thread's scratch buffer, see
-/// [`SpareCodecs::with_scratch`]).
-pub(crate) struct InflateState {
-    inner: Decompress,
-}
-
-impl InflateState {
-    fn new(bits: u8) -> Box<InflateState> {
-        Box::new(InflateState {
-            inner: Decompress::new_with_window_bits(false, bits),
-        })
-    }
 }
 
 impl Inflater {
@@ -187,9 +173,11 @@ impl Inflater {
     ) -> Result<(), ProtocolError> {
         let bits = self.bits;
         let state = self.state.get_or_insert_with(|| {
-            SpareCodecs::take_decompressor(bits).unwrap_or_else(|| InflateState::new(bits))
+            SpareCodecs::take_decompressor(bits)
+                .unwrap_or_else(|| Box::new(Decompress::new_with_window_bits(false, bits)))
         });
-        let inner = &mut state.inner;
+        // Its steps write into the thread's scratch buffer (`with_scratch`).
+        let inner = &mut **state;
         let stream_ended = &mut self.stream_ended;
         let result = SpareCodecs::with_scratch(STEP, |out| {
             let mut pieces: [&[u8]; 2] = [input, &[]];

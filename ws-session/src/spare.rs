@@ -22,15 +22,13 @@
 
 use std::cell::RefCell;
 
-use flate2::Compress;
-
-use crate::deflate::InflateState;
+use flate2::{Compress, Decompress};
 
 /// Spare compressors by (window bits, level) and decompressors by window bits.
 #[derive(Default)]
 pub(crate) struct SpareCodecs {
     compressors: Vec<(u8, u32, Box<Compress>)>,
-    decompressors: Vec<(u8, Box<InflateState>)>,
+    decompressors: Vec<(u8, Box<Decompress>)>,
 }
 
 thread_local! {
@@ -71,7 +69,7 @@ impl SpareCodecs {
     }
 
     /// A reset decompressor for `bits`, if one is spare.
-    pub(crate) fn take_decompressor(bits: u8) -> Option<Box<InflateState>> {
+    pub(crate) fn take_decompressor(bits: u8) -> Option<Box<Decompress>> {
         SPARE.with(|s| {
             let mut s = s.borrow_mut();
             let at = s.decompressors.iter().position(|(b, _)| *b == bits)?;
@@ -80,7 +78,7 @@ impl SpareCodecs {
     }
 
     /// Gives back a decompressor already reset.
-    pub(crate) fn give_decompressor(bits: u8, state: Box<InflateState>) {
+    pub(crate) fn give_decompressor(bits: u8, state: Box<Decompress>) {
         SPARE.with(|s| {
             let mut s = s.borrow_mut();
             let same = s.decompressors.iter().filter(|(b, _)| *b == bits).count();
