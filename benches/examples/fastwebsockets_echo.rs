@@ -22,11 +22,12 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use ws_handshake::{DeflateConfig, Limits, ServerConfig, ServerHandshake};
 
-/// Limit well above the largest load-test message (1 MiB).
-const MAX_MESSAGE: usize = 64 << 20;
+use peer::{Deflate, MAX_MESSAGE};
 
 fn main() -> ExitCode {
-    peer::serve("fastwebsockets_echo", echo)
+    peer::serve("fastwebsockets_echo", Deflate::Unsupported, |stream, _| {
+        echo(stream)
+    })
 }
 
 /// Reads the upgrade request and answers it; `None` if the connection is not a
