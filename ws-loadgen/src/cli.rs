@@ -2,9 +2,10 @@
 
 use std::time::Duration;
 
-use crate::connections::ConnectionsConfig;
+use crate::connections::{ConnectionsConfig, MAX_MESSAGES};
 use crate::error::LoadError;
 use crate::latency::LatencyConfig;
+use crate::payload::PayloadKind;
 use crate::target::Target;
 use crate::throughput::ThroughputConfig;
 
@@ -16,7 +17,13 @@ usage: ws-loadgen <throughput | latency | connections> [OPTIONS]
   --label NAME       the server's name in reports (default: server)
   --connections N    throughput: 100; connections: 10000
   --in-flight K      throughput: messages in flight per connection (default 8)
-  --size BYTES       throughput: message size, e.g. 16, 1k, 64k, 1m (default 16); latency: 16
+  --size BYTES       message size, e.g. 16, 1k, 64k, 1m (default 16)
+  --kind KIND        binary (random bytes, incompressible; default) or text (JSON-like)
+  --deflate          offer permessage-deflate as Chromium does
+                     (permessage-deflate; client_max_window_bits), compress what is
+                     sent, inflate what comes back; fails if the server declines
+  --messages M       connections: echoes per connection between the two memory
+                     readings (default 1)
   --duration SECS    measured window (default 5)
   --warmup SECS      warm-up before the window (default 1)
   --server-pid PID   connections: the server's VmRSS (/proc/PID/status);
@@ -101,6 +108,9 @@ pub fn parse(args: &[String]) -> Result<Args, LoadError> {
     let mut connections = None;
     let mut in_flight = 8;
     let mut size = 16;
+    let mut kind = PayloadKind::Binary;
+    let mut deflate = false;
+    let mut messages = 1;
     let mut duration = Duration::from_secs(5);
     let mut warmup = Duration::from_secs(1);
     let mut server_pid = None;
@@ -108,9 +118,16 @@ pub fn parse(args: &[String]) -> Result<Args, LoadError> {
     let mut json = false;
     let mut it = rest.iter();
     while let Some(flag) = it.next() {
-        if flag == "--json" {
-            json = true;
-            continue;
+        match flag.as_str() {
+            "--json" => {
+                json = true;
+                continue;
+            }
+            "--deflate" => {
+                deflate = true;
+                continue;
+            }
+            _ => {}
         }
         let value = it
             .next()
@@ -128,6 +145,21 @@ pub fn parse(args: &[String]) -> Result<Args, LoadError> {
                             "--size {value}: expected 8 bytes to 16 MiB (e.g. 16, 1k, 64k, 1m)"
                         ))
                     })?
+            }
+            "--kind" => {
+                kind = PayloadKind::parse(value).ok_or_else(|| {
+                    LoadError::Usage(format!("--kind {value}: expected binary or text"))
+                })?
+            }
+            "--messages" => {
+                messages = match value.parse::<usize>() {
+                    Ok(n) if n <= MAX_MESSAGES => n,
+                    _ => {
+                        return Err(LoadError::Usage(format!(
+                            "--messages {value}: expected an integer from 0 to {MAX_MESSAGES}"
+                        )))
+                    }
+                }
             }
             "--duration" => duration = parse_seconds(flag, value)?,
             "--warmup" => warmup = parse_seconds(flag, value)?,
@@ -148,6 +180,8 @@ pub fn parse(args: &[String]) -> Result<Args, LoadError> {
             connections: connections.unwrap_or(100),
             in_flight,
             size,
+            kind,
+            deflate,
             warmup,
             duration,
             server_pid,
@@ -156,6 +190,8 @@ pub fn parse(args: &[String]) -> Result<Args, LoadError> {
             target,
             label,
             size,
+            kind,
+            deflate,
             warmup,
             duration,
         }),
@@ -163,6 +199,10 @@ pub fn parse(args: &[String]) -> Result<Args, LoadError> {
             target,
             label,
             connections: connections.unwrap_or(10_000),
+            messages,
+            size,
+            kind,
+            deflate,
             server_pid,
         }),
         other => return Err(usage(format!("unknown mode {other}"))),
@@ -226,6 +266,27 @@ mod tests {
             panic!("wrong mode")
         };
         assert_eq!((c.connections, c.server_pid), (10_000, Some(42)));
+        assert_eq!((c.messages, c.size, c.deflate), (1, 16, false));
+        let line = "connections --messages 8 --size 1k --kind text --deflate";
+        let Mode::Connections(c) = args(line).unwrap().mode else {
+            panic!("wrong mode")
+        };
+        assert_eq!(
+            (c.messages, c.size, c.kind, c.deflate),
+            (8, 1024, PayloadKind::Text, true)
+        );
+    }
+
+    #[test]
+    fn kind_and_deflate_reach_every_mode() {
+        let Mode::Throughput(t) = args("throughput --kind text --deflate").unwrap().mode else {
+            panic!("wrong mode")
+        };
+        assert_eq!((t.kind, t.deflate), (PayloadKind::Text, true));
+        let Mode::Latency(l) = args("latency --deflate").unwrap().mode else {
+            panic!("wrong mode")
+        };
+        assert_eq!((l.kind, l.deflate), (PayloadKind::Binary, true));
     }
 
     #[test]
@@ -242,6 +303,9 @@ mod tests {
             "throughput --bogus 1",
             "throughput --size",
             "connections --server-pid me",
+            "throughput --kind json",
+            "connections --messages 10001",
+            "connections --messages -1",
         ] {
             assert!(matches!(args(line), Err(LoadError::Usage(_))), "{line:?}");
         }

@@ -1,5 +1,6 @@
-//! One client connection: TCP connect, the opening handshake from `ws-handshake`,
-//! then masked frames out and checked echoes in.
+//! One client connection: TCP connect, the opening handshake from `ws-handshake`
+//! (offering permessage-deflate as Chromium does, when asked), then masked frames out
+//! and checked echoes in.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,14 +9,25 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::timeout;
 use ws_frame::CloseCode;
-use ws_handshake::{ClientRequest, Limits, Outcome};
+use ws_handshake::{
+    ClientMaxWindowBits, ClientRequest, DeflateOffer, DeflateParams, Limits, Outcome,
+};
 
 use crate::encode::{push_close, push_message, push_pong};
 use crate::error::LoadError;
-use crate::payload::Pattern;
 use crate::receive::Receiver;
 use crate::rng::Rng;
 use crate::target::Target;
+use crate::wire::{Wire, Wires};
+
+/// The offer Chromium sends on every connection:
+/// `Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits`.
+pub fn browser_offer() -> DeflateOffer {
+    DeflateOffer {
+        client_max_window_bits: Some(ClientMaxWindowBits::Supported),
+        ..DeflateOffer::default()
+    }
+}
 
 /// How long a connect plus handshake may take.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -24,7 +36,7 @@ pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// the TCP connection.
 pub const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// An open WebSocket connection that sends messages of one [`Pattern`].
+/// An open WebSocket connection that sends messages of one [`Wire`] form.
 #[derive(Debug)]
 pub struct Conn {
     /// The socket.
@@ -35,42 +47,59 @@ pub struct Conn {
     pub(crate) rng: Rng,
     /// Sequence number of the next message to send.
     pub(crate) sent: u64,
-    pattern: Arc<Pattern>,
+    wire: Arc<Wire>,
+    deflate: Option<DeflateParams>,
 }
 
 impl Conn {
     /// Connects to `target` and completes the handshake (bounded by
-    /// [`HANDSHAKE_TIMEOUT`]). `index` seeds the connection's masks and key.
+    /// [`HANDSHAKE_TIMEOUT`]). `index` seeds the connection's masks and key. With
+    /// `deflate`, offers permessage-deflate as a browser does ([`browser_offer`]) and
+    /// fails with [`LoadError::DeflateDeclined`] if the server does not take it: a run
+    /// that asks for compression never measures a connection without it.
     pub async fn open(
         target: &Target,
-        pattern: Arc<Pattern>,
+        wires: &Arc<Wires>,
         index: u64,
+        deflate: bool,
     ) -> Result<Conn, LoadError> {
         let mut rng = Rng::seeded(index);
-        let (stream, leftover) = timeout(HANDSHAKE_TIMEOUT, handshake(target, &mut rng))
-            .await
-            .map_err(|_| LoadError::Timeout("connect and handshake"))??;
-        let mut rx = Receiver::new(pattern.clone());
+        let (stream, leftover, params) =
+            timeout(HANDSHAKE_TIMEOUT, handshake(target, &mut rng, deflate))
+                .await
+                .map_err(|_| LoadError::Timeout("connect and handshake"))??;
+        let wire = match params {
+            Some(p) => wires.deflated(p.client_window_bits())?,
+            None if deflate => return Err(LoadError::DeflateDeclined),
+            None => wires.plain(),
+        };
+        let mut rx = Receiver::for_wire(&wire, params.is_some());
         rx.feed(&leftover)?;
         Ok(Conn {
             stream,
             rx,
             rng,
             sent: 0,
-            pattern,
+            wire,
+            deflate: params,
         })
     }
 
-    /// The message pattern.
-    pub fn pattern(&self) -> &Arc<Pattern> {
-        &self.pattern
+    /// How this connection's messages go on the wire.
+    pub fn wire(&self) -> &Arc<Wire> {
+        &self.wire
+    }
+
+    /// The permessage-deflate parameters the server answered with, if any.
+    pub fn deflate(&self) -> Option<&DeflateParams> {
+        self.deflate.as_ref()
     }
 
     /// Sends the next message and waits for its checked echo (not bounded in time:
     /// callers bound the whole run).
     pub async fn echo_once(&mut self) -> Result<(), LoadError> {
-        let mut out = Vec::with_capacity(self.pattern.size() + 14);
-        push_message(&mut out, &self.pattern, self.sent, self.rng.mask());
+        let mut out = Vec::with_capacity(self.wire.payload_len(self.sent) + 14);
+        push_message(&mut out, &self.wire, self.sent, self.rng.mask());
         self.sent += 1;
         if let Err(e) = self.stream.write_all(&out).await {
             return Err(write_failed(&mut self.stream, &mut self.rx, e).await);
@@ -169,11 +198,18 @@ pub(crate) async fn write_failed(
     }
 }
 
+/// What the handshake leaves: the socket, bytes read past the 101, and the
+/// negotiated permessage-deflate parameters.
+type Handshake = (TcpStream, Vec<u8>, Option<DeflateParams>);
+
 /// TCP connect, send the upgrade request, read the response.
-async fn handshake(target: &Target, rng: &mut Rng) -> Result<(TcpStream, Vec<u8>), LoadError> {
+async fn handshake(target: &Target, rng: &mut Rng, deflate: bool) -> Result<Handshake, LoadError> {
     let mut stream = TcpStream::connect(target.addr()).await?;
     stream.set_nodelay(true)?;
-    let request = ClientRequest::new(target.url(), rng.nonce())?;
+    let mut request = ClientRequest::new(target.url(), rng.nonce())?;
+    if deflate {
+        request = request.deflate(browser_offer());
+    }
     let mut response = request.handshake(Limits::default());
     stream.write_all(&request.to_bytes()).await?;
     let mut buf = [0u8; 4096];
@@ -186,7 +222,9 @@ async fn handshake(target: &Target, rng: &mut Rng) -> Result<(TcpStream, Vec<u8>
         }
         match response.handle_input(&buf[..n])? {
             None => continue,
-            Some((Outcome::Accepted(_), leftover)) => return Ok((stream, leftover)),
+            Some((Outcome::Accepted(established), leftover)) => {
+                return Ok((stream, leftover, established.deflate))
+            }
             Some((Outcome::Redirect(r), _)) => return Err(LoadError::Refused(r.status.0)),
             Some((Outcome::Challenge(c), _)) => return Err(LoadError::Refused(c.status.0)),
             Some((Outcome::Rejected(r), _)) => return Err(LoadError::Refused(r.status.0)),

@@ -3,17 +3,24 @@
 //!
 //! The decoder keeps at most a partial header (13 bytes) and one control frame's
 //! payload (125 bytes). It enforces what a client must check of a server: frames are
-//! unmasked, no RSV bit is set (the generator negotiates no extension), continuation
-//! frames continue a message and data frames do not interleave.
+//! unmasked, no RSV bit is set but RSV1 on the first frame of a data message when
+//! permessage-deflate was negotiated (the message is compressed), continuation frames
+//! continue a message and data frames do not interleave. Limits apply to the bytes on
+//! the wire; inflated output is bounded by the echo checker.
 
 use thiserror::Error;
-use ws_frame::{Decoded, FrameError, FrameHeader, OpCode, MAX_HEADER_LEN};
+use ws_frame::{Decoded, FrameError, FrameHeader, OpCode, Rsv, MAX_HEADER_LEN};
 
 /// What the decoder found, in stream order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Event<'a> {
     /// A data message starts (text or binary).
-    Start(OpCode),
+    Start {
+        /// Text or binary.
+        opcode: OpCode,
+        /// RSV1 was set: the payload is deflate data (RFC 7692).
+        compressed: bool,
+    },
     /// The next payload bytes of the current message (never empty).
     Data(&'a [u8]),
     /// The current message is complete.
@@ -36,9 +43,13 @@ pub enum ReadError {
     /// A server frame was masked.
     #[error("the server sent a masked frame")]
     Masked,
-    /// An RSV bit was set although no extension was negotiated.
-    #[error("the server set RSV bits without an extension")]
+    /// An RSV bit was set that no negotiated extension defines (RSV1 is allowed
+    /// only on the first frame of a data message, with permessage-deflate).
+    #[error("the server set RSV bits no negotiated extension allows")]
     Reserved,
+    /// A compressed message did not inflate.
+    #[error("compressed message: {0}")]
+    Inflate(String),
     /// A continuation frame arrived outside a message.
     #[error("continuation frame outside a message")]
     UnexpectedContinuation,
@@ -73,10 +84,11 @@ pub struct FrameReader {
     in_message: bool,
     message_len: u64,
     max_message: u64,
+    deflate: bool,
 }
 
 impl FrameReader {
-    /// A reader that refuses messages longer than `max_message` bytes.
+    /// A reader that refuses messages longer than `max_message` bytes on the wire.
     pub fn new(max_message: u64) -> FrameReader {
         FrameReader {
             head: [0; MAX_HEADER_LEN],
@@ -86,6 +98,16 @@ impl FrameReader {
             in_message: false,
             message_len: 0,
             max_message,
+            deflate: false,
+        }
+    }
+
+    /// The reader for a connection that negotiated permessage-deflate: RSV1 on the
+    /// first frame of a data message marks it compressed.
+    pub fn with_deflate(max_message: u64) -> FrameReader {
+        FrameReader {
+            deflate: true,
+            ..FrameReader::new(max_message)
         }
     }
 
@@ -166,7 +188,14 @@ impl FrameReader {
         if h.mask.is_some() {
             return Err(ReadError::Masked.into());
         }
-        if !h.rsv.is_empty() {
+        let starts_message = matches!(h.opcode, OpCode::Text | OpCode::Binary);
+        let compressed = h.rsv.rsv1();
+        let allowed = if self.deflate && starts_message {
+            Rsv::RSV1
+        } else {
+            Rsv::NONE
+        };
+        if h.rsv.union(allowed) != allowed {
             return Err(ReadError::Reserved.into());
         }
         let control = h.opcode.is_control().then_some(h.opcode);
@@ -180,7 +209,10 @@ impl FrameReader {
             OpCode::Text | OpCode::Binary => {
                 self.in_message = true;
                 self.message_len = 0;
-                on(Event::Start(h.opcode))?;
+                on(Event::Start {
+                    opcode: h.opcode,
+                    compressed,
+                })?;
             }
             _ => {}
         }
@@ -239,11 +271,11 @@ impl FrameReader {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ws_frame::Rsv;
 
     #[derive(Debug, PartialEq)]
     enum Owned {
         Start(OpCode),
+        Compressed(OpCode),
         Data(Vec<u8>),
         End,
         Ping(Vec<u8>),
@@ -263,14 +295,28 @@ mod tests {
 
     /// Decodes `wire` fed in pieces of `step` bytes; data pieces are merged.
     fn run(wire: &[u8], step: usize) -> Result<Vec<Owned>, ReadError> {
-        let mut reader = FrameReader::new(1 << 20);
+        run_with(FrameReader::new(1 << 20), wire, step)
+    }
+
+    fn run_with(
+        mut reader: FrameReader,
+        wire: &[u8],
+        step: usize,
+    ) -> Result<Vec<Owned>, ReadError> {
         let mut events = Vec::new();
         for piece in wire.chunks(step) {
             reader.feed(piece, &mut |e: Event<'_>| {
                 match (e, events.last_mut()) {
                     (Event::Data(d), Some(Owned::Data(v))) => v.extend_from_slice(d),
                     (Event::Data(d), _) => events.push(Owned::Data(d.to_vec())),
-                    (Event::Start(op), _) => events.push(Owned::Start(op)),
+                    (Event::Start { opcode, compressed }, _) => {
+                        let start = if compressed {
+                            Owned::Compressed(opcode)
+                        } else {
+                            Owned::Start(opcode)
+                        };
+                        events.push(start)
+                    }
                     (Event::End, _) => events.push(Owned::End),
                     (Event::Ping(p), _) => events.push(Owned::Ping(p.to_vec())),
                     (Event::Pong, _) => events.push(Owned::Pong),
@@ -326,13 +372,52 @@ mod tests {
         assert_eq!(run(&wire, 100), Err(ReadError::Masked));
     }
 
-    #[test]
-    fn rsv_bits_are_refused() {
-        let mut h = FrameHeader::new(OpCode::Binary, 0);
-        h.rsv = Rsv::RSV1;
+    fn with_rsv(opcode: OpCode, fin: bool, rsv: Rsv, payload: &[u8]) -> Vec<u8> {
+        let mut h = FrameHeader::new(opcode, payload.len() as u64);
+        h.fin = fin;
+        h.rsv = rsv;
         let mut head = [0u8; MAX_HEADER_LEN];
         let n = h.encode(&mut head);
-        assert_eq!(run(&head[..n], 100), Err(ReadError::Reserved));
+        let mut out = head[..n].to_vec();
+        out.extend_from_slice(payload);
+        out
+    }
+
+    #[test]
+    fn rsv_bits_are_refused() {
+        let wire = with_rsv(OpCode::Binary, true, Rsv::RSV1, b"");
+        assert_eq!(run(&wire, 100), Err(ReadError::Reserved));
+    }
+
+    #[test]
+    fn with_deflate_rsv1_marks_a_compressed_message_and_nothing_else() {
+        let deflate = || FrameReader::with_deflate(1 << 20);
+        let mut wire = with_rsv(OpCode::Text, false, Rsv::RSV1, b"ab");
+        wire.extend(frame(OpCode::Continuation, true, b"c"));
+        wire.extend(frame(OpCode::Binary, true, b"d"));
+        assert_eq!(
+            run_with(deflate(), &wire, 1).unwrap(),
+            [
+                Owned::Compressed(OpCode::Text),
+                Owned::Data(b"abc".to_vec()),
+                Owned::End,
+                Owned::Start(OpCode::Binary),
+                Owned::Data(b"d".to_vec()),
+                Owned::End,
+            ]
+        );
+        // RSV1 on a continuation or a control frame, RSV2 or RSV3 anywhere: refused.
+        let mut cont = frame(OpCode::Text, false, b"a");
+        cont.extend(with_rsv(OpCode::Continuation, true, Rsv::RSV1, b"b"));
+        let refused = [
+            cont,
+            with_rsv(OpCode::Ping, true, Rsv::RSV1, b""),
+            with_rsv(OpCode::Binary, true, Rsv::RSV2, b""),
+            with_rsv(OpCode::Binary, true, Rsv::RSV1.union(Rsv::RSV3), b""),
+        ];
+        for wire in refused {
+            assert_eq!(run_with(deflate(), &wire, 3), Err(ReadError::Reserved));
+        }
     }
 
     #[test]

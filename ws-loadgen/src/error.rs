@@ -29,9 +29,12 @@ pub enum LoadError {
     /// An echoed message differs from the one sent.
     #[error("echo check failed: {0}")]
     Payload(#[from] PayloadError),
-    /// The server echoed a text message for a binary one.
-    #[error("the server echoed a text message for a binary one")]
+    /// The server echoed a text message for a binary one, or the reverse.
+    #[error("the server echoed a message of the other kind (text for binary or binary for text)")]
     WrongKind,
+    /// permessage-deflate was offered and must be measured, but the server declined it.
+    #[error("the server declined the permessage-deflate offer")]
+    DeflateDeclined,
     /// The server closed the connection (close code, if any) or the transport ended
     /// while messages were still expected.
     #[error("the server closed the connection early ({0})")]

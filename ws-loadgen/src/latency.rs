@@ -1,16 +1,16 @@
 //! Latency mode: one connection, one message in flight; round-trip time of each
 //! echo (write to checked echo), percentiles over a window after a warm-up.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
 
 use crate::conn::Conn;
 use crate::error::LoadError;
-use crate::payload::Pattern;
+use crate::payload::PayloadKind;
 use crate::stats::{summarize, Summary};
 use crate::target::Target;
+use crate::wire::Wires;
 
 /// The most round trips recorded in one run (bounds memory: 8 bytes each).
 pub const MAX_SAMPLES: usize = 10_000_000;
@@ -27,6 +27,10 @@ pub struct LatencyConfig {
     pub label: String,
     /// Bytes per message.
     pub size: usize,
+    /// Binary or JSON-like text messages.
+    pub kind: PayloadKind,
+    /// Offer (and require) permessage-deflate.
+    pub deflate: bool,
     /// Warm-up (round trips not recorded).
     pub warmup: Duration,
     /// The measured window.
@@ -90,8 +94,8 @@ impl LatencyReport {
 /// Runs the latency measurement: bounded by warm-up + window + [`STALL_TIMEOUT`],
 /// and by [`MAX_SAMPLES`] round trips.
 pub async fn run(config: &LatencyConfig) -> Result<LatencyReport, LoadError> {
-    let pattern = Arc::new(Pattern::new(config.size)?);
-    let mut conn = Conn::open(&config.target, pattern, 0).await?;
+    let wires = Wires::new(config.size, config.kind, config.deflate)?;
+    let mut conn = Conn::open(&config.target, &wires, 0, config.deflate).await?;
     let bound = config.warmup + config.duration + STALL_TIMEOUT;
     let mut samples = tokio::time::timeout(bound, measure(&mut conn, config))
         .await

@@ -13,9 +13,14 @@
 //!   masking.
 //! * [`latency`]: one connection, one 16-byte message in flight; round-trip
 //!   percentiles.
-//! * [`connections`]: N connections, each handshakes and echoes one message, then all
-//!   idle while the server's `VmRSS` is read; reports bytes per idle connection, then
-//!   closes every connection with 1000.
+//! * [`connections`]: N connections; the server's `VmRSS` is read with all idle right
+//!   after the handshake, and again after each echoed M messages; reports bytes per
+//!   idle connection at both points, then closes every connection with 1000.
+//!
+//! Messages are random bytes in binary messages or JSON-like text ([`payload`]), and
+//! may go compressed: with `--deflate` the generator offers permessage-deflate as
+//! Chromium does, sends messages compressed once per run ([`wire`]) and inflates the
+//! server's echoes as they stream in ([`inflate`], `flate2`).
 //!
 //! Every echo is checked as it streams in ([`payload`]): each message carries its
 //! sequence number and a deterministic pattern, so corruption, truncation, loss,
@@ -46,6 +51,7 @@ pub mod cpu;
 pub mod decode;
 pub mod encode;
 mod error;
+pub mod inflate;
 pub mod latency;
 pub mod memory;
 pub mod outbox;
@@ -56,6 +62,7 @@ pub mod rng;
 pub mod stats;
 pub mod target;
 pub mod throughput;
+pub mod wire;
 
 pub use error::LoadError;
 pub use target::Target;

@@ -4,60 +4,85 @@
 //! Re-masking every message would make the generator, not the server, the
 //! bottleneck at large sizes (at 1 MiB, masking and copying each message took about a
 //! fifth of the generator's core). So a throughput run masks with one random key for
-//! the whole run and masks the pattern once per alignment ([`MaskedPattern`]): a
-//! message is then its header and sequence number (a few bytes, encoded per message)
-//! plus a slice of the masked pattern, written without a copy. One key per run is
-//! enough here: the RFC's fresh key per frame protects intermediaries from scripted
-//! cache poisoning, and the generator talks to loopback; the server cannot tell.
+//! the whole run and masks the message bodies once ([`MaskedWire`]): the pattern once
+//! per alignment, or each compressed body once (they always start at the same payload
+//! offset). A message is then its header and prefix (sequence number, a few bytes,
+//! encoded per message) plus a slice of masked bytes, written without a copy. One key
+//! per run is enough here: the RFC's fresh key per frame protects intermediaries from
+//! scripted cache poisoning, and the generator talks to loopback; the server cannot
+//! tell.
 
 use std::collections::VecDeque;
 use std::io::IoSlice;
 use std::sync::Arc;
 
-use ws_frame::{apply_mask, FrameHeader, OpCode, MAX_HEADER_LEN};
+use ws_frame::{apply_mask, FrameHeader, Rsv, MAX_HEADER_LEN};
 
-use crate::payload::{Pattern, SEQ_LEN};
+use crate::payload::SEQ_LEN;
+use crate::wire::Wire;
 
 /// Bodies below this size are copied into the small-bytes buffer (one write covers
-/// many messages); larger ones are written from the masked pattern in place.
+/// many messages); larger ones are written from the masked bodies in place.
 const COPY_BELOW: usize = 4096;
 
 /// Slices per vectored write.
 const MAX_SLICES: usize = 64;
 
-/// The message pattern masked with the run's key, once per alignment.
+/// The message bodies of a run masked with the run's key.
 #[derive(Debug)]
-pub struct MaskedPattern {
-    pattern: Arc<Pattern>,
+pub struct MaskedWire {
+    wire: Arc<Wire>,
     key: [u8; 4],
-    /// `by_offset[r]`: the pattern's bytes masked so that a body starting at a pattern
-    /// offset `o` with `o % 4 == r` reads masked from `by_offset[r][o..]`.
-    by_offset: [Vec<u8>; 4],
+    /// Uncompressed: `masked[r]` is the pattern's bytes masked so that a body starting
+    /// at a pattern offset `o` with `o % 4 == r` reads masked from `masked[r][o..]`.
+    /// Compressed: `masked[o]` is the compressed body of pattern offset `o`, masked.
+    masked: Vec<Vec<u8>>,
 }
 
-impl MaskedPattern {
-    /// Masks `pattern` with `key`.
-    pub fn new(pattern: Arc<Pattern>, key: [u8; 4]) -> MaskedPattern {
-        let by_offset = std::array::from_fn(|r| {
-            let mut bytes = pattern.bytes().to_vec();
-            // A body starts at frame payload offset SEQ_LEN, and the mask index is
-            // the payload offset mod 4: byte `j` of the pattern, in a body starting at
-            // pattern offset `o`, sits at payload offset SEQ_LEN + j - o.
-            let phase = (SEQ_LEN + 4 - r) % 4;
-            apply_mask(&mut bytes, key, phase);
-            bytes
-        });
-        MaskedPattern {
-            pattern,
-            key,
-            by_offset,
-        }
+impl MaskedWire {
+    /// Masks the bodies of `wire` with `key`.
+    pub fn new(wire: Arc<Wire>, key: [u8; 4]) -> MaskedWire {
+        let masked = if wire.is_compressed() {
+            // Every compressed body starts at the same payload offset.
+            let phase = wire.prefix_len() % 4;
+            (0..wire.pattern().period() as usize)
+                .map(|offset| {
+                    let mut bytes = wire.compressed_body(offset).unwrap_or_default().to_vec();
+                    apply_mask(&mut bytes, key, phase);
+                    bytes
+                })
+                .collect()
+        } else {
+            (0..4)
+                .map(|r| {
+                    let mut bytes = wire.pattern().bytes().to_vec();
+                    // A body starts at frame payload offset SEQ_LEN, and the mask index
+                    // is the payload offset mod 4: byte `j` of the pattern, in a body
+                    // starting at pattern offset `o`, sits at payload offset
+                    // SEQ_LEN + j - o.
+                    let phase = (SEQ_LEN + 4 - r) % 4;
+                    apply_mask(&mut bytes, key, phase);
+                    bytes
+                })
+                .collect()
+        };
+        MaskedWire { wire, key, masked }
+    }
+
+    /// The wire form this masks.
+    pub fn wire(&self) -> &Arc<Wire> {
+        &self.wire
     }
 
     /// The masked body of message `seq`.
     fn body(&self, seq: u64) -> &[u8] {
-        let start = self.pattern.body_start(seq);
-        &self.by_offset[start % 4][start..start + self.pattern.size() - SEQ_LEN]
+        let pattern = self.wire.pattern();
+        let start = pattern.body_start(seq);
+        if self.wire.is_compressed() {
+            &self.masked[start]
+        } else {
+            &self.masked[start % 4][start..start + pattern.size() - SEQ_LEN]
+        }
     }
 }
 
@@ -73,7 +98,7 @@ enum Piece {
 /// Frames waiting to be written, in order.
 #[derive(Debug)]
 pub struct Outbox {
-    masked: Arc<MaskedPattern>,
+    masked: Arc<MaskedWire>,
     pieces: VecDeque<Piece>,
     /// Bytes of the front piece already written.
     pos: usize,
@@ -81,8 +106,8 @@ pub struct Outbox {
 }
 
 impl Outbox {
-    /// An empty outbox for messages of `masked`'s pattern.
-    pub fn new(masked: Arc<MaskedPattern>) -> Outbox {
+    /// An empty outbox for messages of `masked`'s wire form.
+    pub fn new(masked: Arc<MaskedWire>) -> Outbox {
         Outbox {
             masked,
             pieces: VecDeque::new(),
@@ -107,25 +132,31 @@ impl Outbox {
         }
     }
 
-    /// Queues message `seq` as one masked binary frame.
+    /// Queues message `seq` as one masked frame (text or binary, compressed or not,
+    /// as the wire form says).
     pub fn push_message(&mut self, seq: u64) {
         let masked = Arc::clone(&self.masked);
-        let size = masked.pattern.size();
-        let mut header = FrameHeader::new(OpCode::Binary, size as u64);
+        let wire = masked.wire();
+        let len = wire.payload_len(seq);
+        let mut header = FrameHeader::new(wire.opcode(), len as u64);
         header.mask = Some(masked.key);
+        if wire.is_compressed() {
+            header.rsv = Rsv::RSV1;
+        }
         let mut head = [0u8; MAX_HEADER_LEN];
         let n = header.encode(&mut head);
-        let mut seq_bytes = seq.to_le_bytes();
-        apply_mask(&mut seq_bytes, masked.key, 0);
+        let body = masked.body(seq);
         let tail = self.bytes_tail();
         tail.extend_from_slice(&head[..n]);
-        tail.extend_from_slice(&seq_bytes);
-        if size - SEQ_LEN < COPY_BELOW {
-            tail.extend_from_slice(masked.body(seq));
+        let prefix = tail.len();
+        wire.write_prefix(seq, tail);
+        apply_mask(&mut tail[prefix..], masked.key, 0);
+        if body.len() < COPY_BELOW {
+            tail.extend_from_slice(body);
         } else {
             self.pieces.push_back(Piece::Body(seq));
         }
-        self.queued += n + size;
+        self.queued += n + len;
     }
 
     /// Queues an already encoded frame (a pong).
@@ -176,20 +207,30 @@ impl Outbox {
 mod tests {
     use super::*;
     use crate::encode::push_message;
+    use crate::payload::PayloadKind;
+    use crate::wire::Wires;
 
     /// The outbox writes exactly what the per-message encoder writes with the same
-    /// key, whatever the sizes and however the writes split.
+    /// key, whatever the sizes, kinds and compression, however the writes split.
     #[test]
     fn the_outbox_writes_what_the_encoder_writes() {
+        let mut cases = Vec::new();
         for size in [16, 1000, 4100, 70_000] {
-            let pattern = Arc::new(Pattern::new(size).unwrap());
+            for kind in [PayloadKind::Binary, PayloadKind::Text] {
+                let wires = Wires::new(size, kind, false).unwrap();
+                cases.push((size, wires.plain()));
+                let wires = Wires::new(size, kind, true).unwrap();
+                cases.push((size, wires.deflated(15).unwrap()));
+            }
+        }
+        for (size, wire) in cases {
             let key = [0x12, 0x9a, 0xfe, 0x01];
-            let masked = Arc::new(MaskedPattern::new(pattern.clone(), key));
+            let masked = Arc::new(MaskedWire::new(wire.clone(), key));
             let mut outbox = Outbox::new(masked);
             let mut expected = Vec::new();
             for seq in 0..9 {
                 outbox.push_message(seq);
-                push_message(&mut expected, &pattern, seq, key);
+                push_message(&mut expected, &wire, seq, key);
                 if seq == 4 {
                     outbox.push_encoded(b"\x8a\x80pong");
                     expected.extend_from_slice(b"\x8a\x80pong");
@@ -213,7 +254,7 @@ mod tests {
                 outbox.advance(n);
                 step = step * 3 + 1;
             }
-            assert_eq!(written, expected, "size {size}");
+            assert_eq!(written, expected, "size {size}, {:?}", wire.opcode());
         }
     }
 }

@@ -2,9 +2,15 @@
 //!
 //! A message of `size` bytes (at least [`SEQ_LEN`]) is laid out as:
 //!
-//! * bytes `0..8`: its sequence number on the connection, little endian;
-//! * bytes `8..size`: a fixed pseudo-random pattern (the same for every connection of
-//!   a run), read from offset `seq % PERIOD`, so consecutive messages differ.
+//! * bytes `0..8`: its sequence number on the connection: little endian for binary
+//!   messages, eight lowercase hex digits (the low 32 bits) for text messages;
+//! * bytes `8..size`: a fixed pattern (the same for every connection of a run), read
+//!   from offset `seq % period`, so consecutive messages differ.
+//!
+//! Two kinds of pattern ([`PayloadKind`]): pseudo-random bytes, sent as binary
+//! messages, which deflate cannot shrink; and JSON-like ASCII records, sent as text
+//! messages, which it shrinks several times over (the two ends of what a browser
+//! application sends).
 //!
 //! A [`Checker`] verifies echoed messages as their bytes arrive, chunk by chunk and
 //! without buffering a message: the sequence number must be the next one expected
@@ -12,15 +18,53 @@
 //! length must be exact.
 
 use thiserror::Error;
+use ws_frame::OpCode;
 
 use crate::rng::Rng;
 
 /// Bytes of the sequence number at the start of every message.
 pub const SEQ_LEN: usize = 8;
 
-/// Number of distinct pattern offsets (a prime, so that runs of equal messages are
-/// rare whatever the in-flight depth).
+/// Number of distinct pattern offsets by default (a prime, so that runs of equal
+/// messages are rare whatever the in-flight depth).
 pub const PERIOD: u64 = 251;
+
+/// What the messages of a run carry.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PayloadKind {
+    /// Pseudo-random bytes in binary messages: incompressible.
+    #[default]
+    Binary,
+    /// JSON-like ASCII records in text messages: compressible.
+    Text,
+}
+
+impl PayloadKind {
+    /// The opcode of the messages.
+    pub fn opcode(self) -> OpCode {
+        match self {
+            PayloadKind::Binary => OpCode::Binary,
+            PayloadKind::Text => OpCode::Text,
+        }
+    }
+
+    /// The name on the command line and in reports: `binary` or `text`.
+    pub fn name(self) -> &'static str {
+        match self {
+            PayloadKind::Binary => "binary",
+            PayloadKind::Text => "text",
+        }
+    }
+
+    /// Parses [`name`](Self::name).
+    pub fn parse(text: &str) -> Option<PayloadKind> {
+        match text {
+            "binary" => Some(PayloadKind::Binary),
+            "text" => Some(PayloadKind::Text),
+            _ => None,
+        }
+    }
+}
 
 /// An echoed message is not the one that was sent.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
@@ -58,27 +102,81 @@ pub enum PayloadError {
     },
 }
 
-/// The messages of one run: a size and the pattern their bodies are cut from.
+/// The messages of one run: a size, a kind and the pattern their bodies are cut from.
 #[derive(Clone, Debug)]
 pub struct Pattern {
     size: usize,
+    kind: PayloadKind,
+    period: u64,
     bytes: Vec<u8>,
 }
 
 impl Pattern {
-    /// The pattern for messages of `size` bytes.
+    /// The pattern for binary messages of `size` bytes.
     pub fn new(size: usize) -> Result<Pattern, PayloadError> {
+        Pattern::with_kind(size, PayloadKind::Binary, PERIOD)
+    }
+
+    /// The pattern for messages of `size` bytes and `kind`, whose bodies start at
+    /// `period` different offsets (at least 1).
+    pub fn with_kind(size: usize, kind: PayloadKind, period: u64) -> Result<Pattern, PayloadError> {
         if size < SEQ_LEN {
             return Err(PayloadError::TooSmall(size));
         }
-        let mut bytes = vec![0; size - SEQ_LEN + PERIOD as usize];
-        Rng::fixed(size as u64).fill(&mut bytes);
-        Ok(Pattern { size, bytes })
+        let period = period.max(1);
+        let len = size - SEQ_LEN + period as usize;
+        let bytes = match kind {
+            PayloadKind::Binary => {
+                let mut bytes = vec![0; len];
+                Rng::fixed(size as u64).fill(&mut bytes);
+                bytes
+            }
+            PayloadKind::Text => json_like(len, &mut Rng::fixed(size as u64)),
+        };
+        Ok(Pattern {
+            size,
+            kind,
+            period,
+            bytes,
+        })
     }
 
     /// The size of every message.
     pub fn size(&self) -> usize {
         self.size
+    }
+
+    /// What the messages carry.
+    pub fn kind(&self) -> PayloadKind {
+        self.kind
+    }
+
+    /// How many different body offsets messages cycle through.
+    pub fn period(&self) -> u64 {
+        self.period
+    }
+
+    /// The sequence number of message `seq` as it starts the message.
+    pub fn seq_bytes(&self, seq: u64) -> [u8; SEQ_LEN] {
+        match self.kind {
+            PayloadKind::Binary => seq.to_le_bytes(),
+            PayloadKind::Text => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                let low = seq as u32;
+                std::array::from_fn(|i| HEX[(low >> (28 - 4 * i) & 0xf) as usize])
+            }
+        }
+    }
+
+    /// The sequence number written as `bytes`, if they are one.
+    pub fn parse_seq(&self, bytes: &[u8; SEQ_LEN]) -> Option<u64> {
+        match self.kind {
+            PayloadKind::Binary => Some(u64::from_le_bytes(*bytes)),
+            PayloadKind::Text => {
+                let text = std::str::from_utf8(bytes).ok()?;
+                u32::from_str_radix(text, 16).ok().map(u64::from)
+            }
+        }
     }
 
     /// The body (everything after the sequence number) of message `seq`.
@@ -89,7 +187,7 @@ impl Pattern {
 
     /// Where in [`bytes`](Self::bytes) the body of message `seq` starts.
     pub fn body_start(&self, seq: u64) -> usize {
-        (seq % PERIOD) as usize
+        (seq % self.period) as usize
     }
 
     /// The whole pattern every body is cut from.
@@ -99,7 +197,7 @@ impl Pattern {
 
     /// Appends message `seq` to `out`.
     pub fn write(&self, seq: u64, out: &mut Vec<u8>) {
-        out.extend_from_slice(&seq.to_le_bytes());
+        out.extend_from_slice(&self.seq_bytes(seq));
         out.extend_from_slice(self.body(seq));
     }
 
@@ -109,6 +207,33 @@ impl Pattern {
         self.write(seq, &mut out);
         out
     }
+}
+
+/// `len` bytes of JSON-like records, as an application's messages to a browser look:
+/// the same keys in every record, values drawn from small vocabularies and random
+/// numbers. ASCII only, so any slice of it is valid UTF-8.
+fn json_like(len: usize, rng: &mut Rng) -> Vec<u8> {
+    const ACTIONS: [&str; 6] = ["create", "update", "delete", "read", "login", "logout"];
+    const TAGS: [&str; 8] = ["red", "green", "blue", "fast", "slow", "new", "old", "beta"];
+    let mut out = String::with_capacity(len + 200);
+    while out.len() < len {
+        let mut pick = |n: u64| (rng.next_u64() % n) as usize;
+        let (tag1, tag2) = (TAGS[pick(8)], TAGS[pick(8)]);
+        let record = format!(
+            "{{\"id\":{},\"user\":\"user-{}\",\"action\":\"{}\",\"ts\":{},\"score\":{}.{:03},\"ok\":{},\"tags\":[\"{tag1}\",\"{tag2}\"]}},",
+            pick(1_000_000),
+            pick(10_000),
+            ACTIONS[pick(6)],
+            1_700_000_000 + pick(1_000_000),
+            pick(100),
+            pick(1000),
+            pick(2) == 0,
+        );
+        out.push_str(&record);
+    }
+    let mut bytes = out.into_bytes();
+    bytes.truncate(len);
+    bytes
 }
 
 /// Checks the echoes of one connection, in order, starting with message 0.
@@ -155,14 +280,12 @@ impl Checker {
             self.seq[self.offset..self.offset + take].copy_from_slice(&chunk[..take]);
             self.offset += take;
             chunk = &chunk[take..];
-            if self.offset == SEQ_LEN {
-                let got = u64::from_le_bytes(self.seq);
-                if got != self.next {
-                    return Err(PayloadError::OutOfOrder {
-                        expected: self.next,
-                        got,
-                    });
-                }
+            if self.offset == SEQ_LEN && self.seq != pattern.seq_bytes(self.next) {
+                return Err(PayloadError::OutOfOrder {
+                    expected: self.next,
+                    // Not a sequence number at all: reported as the largest one.
+                    got: pattern.parse_seq(&self.seq).unwrap_or(u64::MAX),
+                });
             }
         }
         if !chunk.is_empty() {
@@ -320,6 +443,49 @@ mod tests {
         let mut tiny = Checker::new();
         tiny.feed(&pattern, &msg[..3]).unwrap();
         assert!(tiny.finish(&pattern).is_err());
+    }
+
+    #[test]
+    fn text_messages_are_ascii_json_with_a_hex_sequence_number() {
+        let pattern = Pattern::with_kind(300, PayloadKind::Text, 7).unwrap();
+        assert_eq!(
+            (pattern.kind().opcode(), pattern.period()),
+            (OpCode::Text, 7)
+        );
+        assert!(pattern.bytes().is_ascii());
+        assert!(pattern.bytes().starts_with(b"{\"id\":"));
+        let msg = pattern.message(0x1234_abcd);
+        assert_eq!(&msg[..SEQ_LEN], b"1234abcd");
+        assert_eq!(pattern.parse_seq(b"1234abcd"), Some(0x1234_abcd));
+        assert_eq!(pattern.parse_seq(b"1234abcx"), None);
+        assert_eq!(pattern.body(0), pattern.body(7));
+        assert_ne!(pattern.body(0), pattern.body(1));
+        let mut checker = Checker::new();
+        assert_eq!(checker.check(&pattern, &pattern.message(0)), Ok(0));
+        assert_eq!(
+            checker.check(&pattern, &pattern.message(5)),
+            Err(PayloadError::OutOfOrder {
+                expected: 1,
+                got: 5
+            })
+        );
+        let mut garbled = pattern.message(0);
+        garbled[0] = b'z';
+        assert_eq!(
+            Checker::new().check(&pattern, &garbled),
+            Err(PayloadError::OutOfOrder {
+                expected: 0,
+                got: u64::MAX
+            })
+        );
+    }
+
+    #[test]
+    fn kinds_parse_by_name() {
+        for kind in [PayloadKind::Binary, PayloadKind::Text] {
+            assert_eq!(PayloadKind::parse(kind.name()), Some(kind));
+        }
+        assert_eq!(PayloadKind::parse("json"), None);
     }
 
     #[test]

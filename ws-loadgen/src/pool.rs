@@ -9,30 +9,33 @@ use tokio::task::JoinSet;
 
 use crate::conn::Conn;
 use crate::error::LoadError;
-use crate::payload::Pattern;
 use crate::target::Target;
+use crate::wire::Wires;
 
 /// Handshakes in progress at once (keeps the server's accept backlog from
 /// overflowing).
 pub const OPEN_CONCURRENCY: usize = 200;
 
-/// Opens `count` connections, [`OPEN_CONCURRENCY`] at a time, in index order.
-/// Fails with the first error (the connections already open are dropped).
+/// Opens `count` connections, [`OPEN_CONCURRENCY`] at a time, in index order (with
+/// `deflate`, each offers permessage-deflate and requires it). Fails with the first
+/// error (the connections already open are dropped).
 pub async fn open_all(
     target: &Target,
-    pattern: &Arc<Pattern>,
+    wires: &Arc<Wires>,
     count: usize,
+    deflate: bool,
 ) -> Result<Vec<Conn>, LoadError> {
     let permits = Arc::new(Semaphore::new(OPEN_CONCURRENCY));
     let mut tasks = JoinSet::new();
     for index in 0..count {
-        let (target, pattern, permits) = (target.clone(), pattern.clone(), permits.clone());
+        let (target, wires, permits) = (target.clone(), wires.clone(), permits.clone());
         tasks.spawn(async move {
             let _permit = permits
                 .acquire_owned()
                 .await
                 .map_err(|e| LoadError::Task(e.to_string()))?;
-            Ok::<_, LoadError>((index, Conn::open(&target, pattern, index as u64).await?))
+            let conn = Conn::open(&target, &wires, index as u64, deflate).await?;
+            Ok::<_, LoadError>((index, conn))
         });
     }
     let mut conns = Vec::with_capacity(count);

@@ -1,13 +1,13 @@
-//! The receiving side of one connection: frames decoded and echoes checked as bytes
-//! arrive.
+//! The receiving side of one connection: frames decoded, compressed messages
+//! inflated, and echoes checked as bytes arrive.
 
 use std::sync::Arc;
 
-use ws_frame::OpCode;
-
 use crate::decode::{Event, FrameReader};
 use crate::error::LoadError;
+use crate::inflate::Inflater;
 use crate::payload::{Checker, Pattern};
+use crate::wire::Wire;
 
 /// Decodes a server's frames and checks every echoed message against the pattern.
 #[derive(Debug)]
@@ -15,21 +15,38 @@ pub struct Receiver {
     pattern: Arc<Pattern>,
     reader: FrameReader,
     checker: Checker,
+    /// With permessage-deflate: the connection's inflater.
+    inflater: Option<Inflater>,
+    /// Whether the message being received is compressed.
+    compressed: bool,
     pings: Vec<Vec<u8>>,
     close: Option<Option<u16>>,
 }
 
 impl Receiver {
-    /// A receiver expecting message 0 of `pattern` first.
+    /// A receiver of uncompressed echoes, expecting message 0 of `pattern` first.
     pub fn new(pattern: Arc<Pattern>) -> Receiver {
         let max = pattern.size() as u64;
         Receiver {
             pattern,
             reader: FrameReader::new(max),
             checker: Checker::new(),
+            inflater: None,
+            compressed: false,
             pings: Vec::new(),
             close: None,
         }
+    }
+
+    /// A receiver for a connection whose messages go as `wire` describes; with
+    /// `deflate` (negotiated), the server may compress any echo.
+    pub fn for_wire(wire: &Wire, deflate: bool) -> Receiver {
+        let mut rx = Receiver::new(wire.pattern().clone());
+        if deflate {
+            rx.reader = FrameReader::with_deflate(wire.max_echo_len());
+            rx.inflater = Some(Inflater::new());
+        }
+        rx
     }
 
     /// Takes bytes read from the socket; returns how many echoes completed (each one
@@ -43,18 +60,36 @@ impl Receiver {
             pattern,
             reader,
             checker,
+            inflater,
+            compressed,
             pings,
             close,
         } = self;
+        let opcode = pattern.kind().opcode();
         reader.feed(input, &mut |event: Event<'_>| {
             if close.is_some() {
                 return Ok(());
             }
+            let mut check = |piece: &[u8]| checker.feed(pattern, piece).map_err(LoadError::from);
             match event {
-                Event::Start(OpCode::Binary) => {}
-                Event::Start(_) => return Err(LoadError::WrongKind),
-                Event::Data(bytes) => checker.feed(pattern, bytes)?,
+                Event::Start {
+                    opcode: got,
+                    compressed: c,
+                } => {
+                    if got != opcode {
+                        return Err(LoadError::WrongKind);
+                    }
+                    // The decoder allows RSV1 only with deflate negotiated.
+                    *compressed = c && inflater.is_some();
+                }
+                Event::Data(bytes) => match inflater {
+                    Some(inflater) if *compressed => inflater.feed(bytes, &mut check)?,
+                    _ => check(bytes)?,
+                },
                 Event::End => {
+                    if let Some(inflater) = inflater.as_mut().filter(|_| *compressed) {
+                        inflater.finish(&mut check)?;
+                    }
                     checker.finish(pattern)?;
                     done += 1;
                 }
@@ -93,7 +128,7 @@ impl Receiver {
 mod tests {
     use super::*;
     use crate::payload::PayloadError;
-    use ws_frame::{FrameHeader, MAX_HEADER_LEN};
+    use ws_frame::{FrameHeader, OpCode, MAX_HEADER_LEN};
 
     fn frame(opcode: OpCode, payload: &[u8]) -> Vec<u8> {
         let h = FrameHeader::new(opcode, payload.len() as u64);
@@ -136,6 +171,36 @@ mod tests {
                 got: 1
             }))
         ));
+    }
+
+    #[test]
+    fn compressed_echoes_are_inflated_and_checked() {
+        use crate::payload::PayloadKind;
+        use crate::wire::Wires;
+        use ws_frame::Rsv;
+        let wires = Wires::new(5000, PayloadKind::Text, true).unwrap();
+        let wire = wires.deflated(15).unwrap();
+        let mut rx = Receiver::for_wire(&wire, true);
+        let mut stream = Vec::new();
+        for seq in 0..3 {
+            let mut payload = Vec::new();
+            wire.write_payload(seq, &mut payload);
+            let mut h = FrameHeader::new(OpCode::Text, payload.len() as u64);
+            h.rsv = Rsv::RSV1;
+            let mut head = [0u8; MAX_HEADER_LEN];
+            let n = h.encode(&mut head);
+            stream.extend_from_slice(&head[..n]);
+            stream.extend_from_slice(&payload);
+        }
+        // An uncompressed echo is fine too (RFC 7692 lets each message choose).
+        stream.extend(frame(OpCode::Text, &wires.pattern().message(3)));
+        let done: u64 = stream.chunks(333).map(|c| rx.feed(c).unwrap()).sum();
+        assert_eq!((done, rx.expected()), (4, 4));
+        // A corrupted compressed echo fails its check.
+        let mut rx = Receiver::for_wire(&wire, true);
+        stream[30] ^= 0x01;
+        let got: Result<Vec<u64>, _> = stream.chunks(333).map(|c| rx.feed(c)).collect();
+        assert!(got.is_err());
     }
 
     #[test]

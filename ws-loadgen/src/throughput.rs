@@ -1,6 +1,7 @@
 //! Throughput mode: N connections, each keeping K messages in flight (pipelined),
 //! every echo checked; echoed messages per second over a measured window after a
-//! warm-up.
+//! warm-up. Messages are binary or JSON-like text, optionally compressed with
+//! permessage-deflate (offered as a browser does, and then required).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -14,11 +15,12 @@ use crate::conn::{write_failed, Conn};
 use crate::cpu::cpu_nanos;
 use crate::encode::push_pong;
 use crate::error::LoadError;
-use crate::outbox::{MaskedPattern, Outbox};
-use crate::payload::Pattern;
+use crate::outbox::{MaskedWire, Outbox};
+use crate::payload::PayloadKind;
 use crate::pool::{open_all, wait_or_fail};
 use crate::rng::Rng;
 use crate::target::Target;
+use crate::wire::Wires;
 
 /// After the window, how long connections may take to receive their last echoes.
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
@@ -42,6 +44,11 @@ pub struct ThroughputConfig {
     pub in_flight: usize,
     /// Bytes per message.
     pub size: usize,
+    /// Binary (random bytes) or text (JSON-like) messages.
+    pub kind: PayloadKind,
+    /// Offer permessage-deflate, compress what is sent and inflate what comes back;
+    /// the run fails if the server declines.
+    pub deflate: bool,
     /// Warm-up before the window.
     pub warmup: Duration,
     /// The measured window.
@@ -61,6 +68,10 @@ pub struct ThroughputReport {
     pub in_flight: usize,
     /// Bytes per message.
     pub size: usize,
+    /// What the messages carried.
+    pub kind: PayloadKind,
+    /// The server's permessage-deflate answer, if compression was on.
+    pub deflate: Option<String>,
     /// Echoes completed (and checked) inside the window.
     pub messages: u64,
     /// The window's actual length in seconds.
@@ -71,6 +82,8 @@ pub struct ThroughputReport {
     pub clean_closes: usize,
     /// CPU time the server used during the window, in seconds (with a server pid).
     pub server_cpu_seconds: Option<f64>,
+    /// CPU time this generator used during the window, in seconds (all its threads).
+    pub generator_cpu_seconds: f64,
 }
 
 impl ThroughputReport {
@@ -97,18 +110,21 @@ impl ThroughputReport {
     pub fn table(&self) -> String {
         let opt = |v: Option<f64>, digits: usize| v.map_or("-".into(), |v| format!("{v:.digits$}"));
         format!(
-            "| server | conns | in flight | size (B) | msgs/s | MB/s | window (s) | server CPU (s) | msgs/server CPU-s | clean closes |\n\
-             |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n\
-             | {} | {} | {} | {} | {:.0} | {:.1} | {:.2} | {} | {} | {}/{} |",
+            "| server | conns | in flight | size (B) | kind | deflate | msgs/s | MB/s | window (s) | server CPU (s) | msgs/server CPU-s | generator CPU (s) | clean closes |\n\
+             |---|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|\n\
+             | {} | {} | {} | {} | {} | {} | {:.0} | {:.1} | {:.2} | {} | {} | {:.2} | {}/{} |",
             self.label,
             self.connections,
             self.in_flight,
             self.size,
+            self.kind.name(),
+            self.deflate.as_deref().unwrap_or("off"),
             self.msgs_per_sec(),
             self.mb_per_sec(),
             self.seconds,
             opt(self.server_cpu_seconds, 2),
             opt(self.msgs_per_server_cpu_sec(), 0),
+            self.generator_cpu_seconds,
             self.clean_closes,
             self.connections
         )
@@ -122,6 +138,8 @@ impl ThroughputReport {
             "connections": self.connections,
             "in_flight": self.in_flight,
             "size": self.size,
+            "kind": self.kind.name(),
+            "deflate": self.deflate,
             "messages": self.messages,
             "seconds": self.seconds,
             "msgs_per_sec": self.msgs_per_sec(),
@@ -130,6 +148,7 @@ impl ThroughputReport {
             "clean_closes": self.clean_closes,
             "server_cpu_seconds": self.server_cpu_seconds,
             "msgs_per_server_cpu_sec": self.msgs_per_server_cpu_sec(),
+            "generator_cpu_seconds": self.generator_cpu_seconds,
         })
     }
 }
@@ -149,12 +168,21 @@ pub async fn run(config: &ThroughputConfig) -> Result<ThroughputReport, LoadErro
             "connections and in-flight must be at least 1".into(),
         ));
     }
-    let pattern = Arc::new(Pattern::new(config.size)?);
-    let conns = open_all(&config.target, &pattern, config.connections).await?;
+    let wires = Wires::new(config.size, config.kind, config.deflate)?;
+    let conns = open_all(&config.target, &wires, config.connections, config.deflate).await?;
+    let first = &conns[0];
+    let wire = first.wire().clone();
+    // Every connection of a server negotiates alike, so all share one wire form.
+    if conns.iter().any(|c| !Arc::ptr_eq(c.wire(), &wire)) {
+        return Err(LoadError::Usage(
+            "connections negotiated different permessage-deflate windows".into(),
+        ));
+    }
+    let deflate = first.deflate().map(|p| p.to_extension().to_string());
     // One masking key for the run's messages (see `outbox`); pongs and closes still
     // draw a fresh key each.
     let key = Rng::seeded(u64::MAX).mask();
-    let masked = Arc::new(MaskedPattern::new(pattern.clone(), key));
+    let masked = Arc::new(MaskedWire::new(wire, key));
     let shared = Arc::new(Shared::default());
     let mut tasks = JoinSet::new();
     for mut conn in conns {
@@ -171,11 +199,14 @@ pub async fn run(config: &ThroughputConfig) -> Result<ThroughputReport, LoadErro
     wait_or_fail(&mut tasks, started + config.warmup, &stop).await?;
     let cpu = || config.server_pid.map(cpu_nanos).transpose();
     let cpu_before = cpu()?;
+    let own_before = cpu_nanos(std::process::id())?;
     let before = shared.echoed.load(Ordering::Relaxed);
     let window = Instant::now();
     wait_or_fail(&mut tasks, window + config.duration, &stop).await?;
     let messages = shared.echoed.load(Ordering::Relaxed) - before;
     let seconds = window.elapsed().as_secs_f64();
+    let generator_cpu_seconds =
+        cpu_nanos(std::process::id())?.saturating_sub(own_before) as f64 / 1e9;
     let server_cpu_seconds = match (cpu_before, cpu()?) {
         (Some(a), Some(b)) => Some(b.saturating_sub(a) as f64 / 1e9),
         _ => None,
@@ -202,11 +233,14 @@ pub async fn run(config: &ThroughputConfig) -> Result<ThroughputReport, LoadErro
         connections: config.connections,
         in_flight: config.in_flight,
         size: config.size,
+        kind: config.kind,
+        deflate,
         messages,
         seconds,
         total_messages: shared.echoed.load(Ordering::Relaxed),
         clean_closes,
         server_cpu_seconds,
+        generator_cpu_seconds,
     })
 }
 

@@ -1,7 +1,9 @@
 //! The generator against a tiny echo server built from `ws-handshake` and
 //! `ws-session` over real loopback sockets: honest echoes pass every mode; corrupted,
-//! reordered, truncated and refused echoes fail the run. No timing assertions: the
-//! windows are short only to keep the test fast.
+//! reordered, truncated and refused echoes fail the run, and so does a server that
+//! declines a deflate offer the run requires. The compressed paths run against
+//! ws-server itself (`tests/deflate.rs`). No timing assertions: the windows are short
+//! only to keep the test fast.
 
 use std::time::{Duration, Instant};
 
@@ -10,7 +12,7 @@ use tokio::net::{TcpListener, TcpStream};
 use ws_handshake::{Limits, ServerConfig, ServerHandshake, StatusCode};
 use ws_loadgen::connections::{self, ConnectionsConfig};
 use ws_loadgen::latency::{self, LatencyConfig};
-use ws_loadgen::payload::PayloadError;
+use ws_loadgen::payload::{PayloadError, PayloadKind};
 use ws_loadgen::throughput::{self, ThroughputConfig};
 use ws_loadgen::{LoadError, Target};
 use ws_session::{Bytes, Event, Message, Session, SessionConfig};
@@ -94,8 +96,11 @@ async fn serve(mut stream: TcpStream, behaviour: Behaviour) -> std::io::Result<(
         let response = ws_handshake::error_response(StatusCode(404), &[]);
         return stream.write_all(&response).await;
     }
+    // This server cannot compress: it declines permessage-deflate offers.
+    let mut server_config = ServerConfig::default();
+    server_config.deflate.enabled = false;
     stream
-        .write_all(&upgrade.accept(&ServerConfig::default()).response())
+        .write_all(&upgrade.accept(&server_config).response())
         .await?;
     let config = match behaviour {
         Behaviour::SmallLimit => SessionConfig::default(),
@@ -143,6 +148,8 @@ fn throughput_config(target: Target, size: usize) -> ThroughputConfig {
         connections: 4,
         in_flight: 4,
         size,
+        kind: PayloadKind::Binary,
+        deflate: false,
         warmup: Duration::from_millis(50),
         duration: Duration::from_millis(300),
         // The test server runs in this process.
@@ -185,6 +192,8 @@ async fn latency_against_an_honest_echo_server() {
         target,
         label: "test".into(),
         size: 16,
+        kind: PayloadKind::Binary,
+        deflate: false,
         warmup: Duration::from_millis(20),
         duration: Duration::from_millis(200),
     })
@@ -205,15 +214,23 @@ async fn connections_mode_reads_the_server_memory() {
         target,
         label: "test".into(),
         connections: 300,
+        messages: 2,
+        size: 16,
+        kind: PayloadKind::Binary,
+        deflate: false,
         server_pid: Some(std::process::id()),
     })
     .await
     .unwrap();
     assert_eq!(report.connections, 300);
     assert_eq!(report.clean_closes, 300);
-    assert!(report.rss_before.is_some() && report.rss_idle.is_some());
+    assert!(report.rss_before.is_some() && report.rss_open.is_some());
+    assert!(report.rss_idle.is_some());
     assert!(report.bytes_per_connection().is_some());
+    assert!(report.bytes_per_connection_open().is_some());
+    assert_eq!(report.deflate, None);
     assert!(report.table().contains("300"));
+    assert_eq!(report.json()["messages"], 2);
 }
 
 async fn expect_failure(behaviour: Behaviour, size: usize) -> LoadError {
@@ -268,6 +285,27 @@ async fn a_server_close_is_reported_with_its_code() {
             other => panic!("unexpected {other:?}"),
         }
     }
+}
+
+#[tokio::test]
+async fn text_messages_are_echoed_as_text_and_checked() {
+    let target = start(Behaviour::Echo).await;
+    for size in [8, 100, 70_000] {
+        let mut config = throughput_config(target.clone(), size);
+        config.kind = PayloadKind::Text;
+        let report = throughput::run(&config).await.unwrap();
+        assert!(report.total_messages > 0);
+        assert_eq!(report.json()["kind"], "text");
+    }
+}
+
+#[tokio::test]
+async fn a_server_that_declines_deflate_fails_a_deflate_run() {
+    let target = start(Behaviour::Echo).await;
+    let mut config = throughput_config(target, 16);
+    config.deflate = true;
+    let err = throughput::run(&config).await.unwrap_err();
+    assert!(matches!(err, LoadError::DeflateDeclined), "{err:?}");
 }
 
 #[tokio::test]
