@@ -9,9 +9,11 @@
 //!   the run. `ARGS` go to `cargo bench` (e.g. `--bench frame unmask -- --quick`).
 //! * `cargo xtask bench-report` — the tables of the latest saved criterion results.
 //! * `cargo xtask fuzz TARGET [SECONDS]` — a nightly `cargo fuzz` run of one target.
-//! * `cargo xtask loadtest [--quick]` — `ws-server` against the tokio-tungstenite and
-//!   fastwebsockets echo servers under `ws-loadgen`, pinned to separate cores; prints a
-//!   markdown table (see `src/loadtest.rs`).
+//! * `cargo xtask loadtest [--quick] [--threads 1|2] [--clients] [--only SECTIONS]` —
+//!   `ws-server` against the tokio-tungstenite, fastwebsockets, tokio-websockets,
+//!   sockudo-ws and yawc echo servers under `ws-loadgen` (two load shapes, deflate off
+//!   and on, latency, memory per connection), and `ws-client` against their clients;
+//!   pinned to separate cores; prints a markdown report (see `src/loadtest/mod.rs`).
 //! * `cargo xtask interop` — our server and client against Python `websockets`, Node
 //!   `ws` and headless Chromium; prints a peer x feature matrix (see `src/interop.rs`).
 //! * `cargo xtask conformance [--cases LIST] [--jobs N]` — `ws-conformance`, our suite
@@ -45,7 +47,7 @@ fn main() -> ExitCode {
         Some("conformance") => conformance::run(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <test | bench [ARGS] | bench-report | fuzz TARGET [SECONDS] | loadtest [--quick] | interop | conformance [--cases LIST] [--jobs N]>"
+                "usage: cargo xtask <test | bench [ARGS] | bench-report | fuzz TARGET [SECONDS] | loadtest [--quick] [--threads 1|2] [--clients] | interop | conformance [--cases LIST] [--jobs N]>"
             );
             return ExitCode::from(2);
         }

@@ -144,7 +144,8 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("ws-benches", &[]),
 ];
 
-/// Comparison peers: dev-dependencies of the benchmark crate only.
+/// Comparison peers, and what only their examples need (hyper serves yawc's
+/// documented upgrade): dev-dependencies of the benchmark crate only.
 const PEERS: &[&str] = &[
     "tungstenite",
     "tokio-tungstenite",
@@ -152,6 +153,9 @@ const PEERS: &[&str] = &[
     "sockudo-ws",
     "tokio-websockets",
     "yawc",
+    "hyper",
+    "hyper-util",
+    "http-body-util",
 ];
 
 /// `cargo metadata` of the workspace members (their declared dependencies).

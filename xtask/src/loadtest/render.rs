@@ -1,0 +1,537 @@
+//! The load test's markdown report.
+
+use super::measure::{
+    Cells, Clients, MemoryRow, Plain, Point, Throughput, MEMORY_MESSAGES, MEMORY_SIZE,
+};
+use super::stats::{median_pair, paired, Sample};
+
+/// Our server's and client's names in the tables.
+pub const OURS: [&str; 2] = ["ws-server", "ws-client"];
+
+/// Appends a line.
+fn push(md: &mut String, line: impl AsRef<str>) {
+    md.push_str(line.as_ref());
+    md.push('\n');
+}
+
+/// `1,234,567`.
+pub fn with_commas(n: f64) -> String {
+    let digits = format!("{:.0}", n.max(0.0));
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `16 B`, `1 KiB`, `64 KiB`, `1 MiB`.
+pub fn size_name(size: usize) -> String {
+    match size {
+        s if s >= 1 << 20 => format!("{} MiB", s >> 20),
+        s if s >= 1024 => format!("{} KiB", s >> 10),
+        s => format!("{s} B"),
+    }
+}
+
+/// Which figure of a sample a table shows.
+#[derive(Clone, Copy)]
+pub enum Figure {
+    /// msgs/s, with MB/s of payload.
+    Rate,
+    /// msgs per CPU-second of the measured side.
+    PerCpu,
+    /// The generator's CPU per second of window.
+    Generator,
+}
+
+impl Figure {
+    fn value(self, s: &Sample) -> Option<f64> {
+        match self {
+            Figure::Rate => Some(s.msgs),
+            Figure::PerCpu => (s.per_cpu > 0.0).then_some(s.per_cpu),
+            Figure::Generator => s.generator,
+        }
+    }
+
+    fn show(self, s: &Sample, size: usize) -> String {
+        match self {
+            Figure::Rate => format!(
+                "{} ({:.1})",
+                with_commas(s.msgs),
+                s.msgs * size as f64 / 1e6
+            ),
+            Figure::PerCpu => self.value(s).map_or("-".into(), with_commas),
+            Figure::Generator => self.value(s).map_or("-".into(), |g| format!("{g:.2}")),
+        }
+    }
+}
+
+/// A size x server table of `figure` over the points `pick` selects, with the ratio
+/// of ours (the column named in [`OURS`]) to the best of the others, naming it
+/// (higher is better), unless `figure` is the generator's CPU.
+pub fn size_table(
+    md: &mut String,
+    names: &[&str],
+    points: &[Point],
+    cells: &Cells,
+    pick: impl Fn(&Point) -> bool,
+    figure: Figure,
+) {
+    let ours = names.iter().position(|n| OURS.contains(n));
+    let ratio = !matches!(figure, Figure::Generator);
+    let mut header = "| size |".to_string();
+    let mut rule = "|---:|".to_string();
+    for name in names {
+        header.push_str(&format!(" {name} |"));
+        rule.push_str("---:|");
+    }
+    if ratio {
+        let ours_name = ours.map_or("ours", |i| names[i]);
+        let others = if ours_name == OURS[1] {
+            "client"
+        } else {
+            "peer"
+        };
+        header.push_str(&format!(" {ours_name} / best {others} |"));
+        rule.push_str("---:|");
+    }
+    push(md, header);
+    push(md, rule);
+    for (i, point) in points.iter().enumerate().filter(|(_, p)| pick(p)) {
+        let mut line = format!("| {} |", size_name(point.size));
+        for row in cells {
+            let cell = match &row[i] {
+                None => "—".to_string(),
+                Some(Ok(s)) => figure.show(s, point.size),
+                Some(Err(_)) => "failed".into(),
+            };
+            line.push_str(&format!(" {cell} |"));
+        }
+        if ratio {
+            let value = |s: usize| match &cells[s][i] {
+                Some(Ok(sample)) => figure.value(sample),
+                _ => None,
+            };
+            let best = (0..names.len())
+                .filter(|&s| Some(s) != ours)
+                .filter_map(|s| value(s).map(|v| (v, names[s])))
+                .max_by(|a, b| a.0.total_cmp(&b.0));
+            let text = match (ours.and_then(value), best) {
+                (Some(v), Some((b, name))) => format!("{:.2} ({name})", v / b),
+                _ => "-".into(),
+            };
+            line.push_str(&format!(" {text} |"));
+        }
+        push(md, line);
+    }
+}
+
+/// The deflate-off section: per shape, msgs/s, msgs per server CPU-second and the
+/// generator's CPU; then round-trip latency with the paired comparison.
+pub fn plain(md: &mut String, names: &[&str], plain: &Plain, window: &str) {
+    for shape in super::measure::SHAPES {
+        let pick = |p: &Point| p.shape == shape;
+        if !plain.points.iter().any(pick) {
+            continue;
+        }
+        push(
+            md,
+            format!(
+                "\n### Throughput, deflate off, {} ({window})\n\nmsgs/s (MB/s of payload echoed):\n",
+                shape.about
+            ),
+        );
+        size_table(md, names, &plain.points, &plain.cells, pick, Figure::Rate);
+        push(
+            md,
+            "\nmsgs per second of the server's own CPU time (from /proc/PID/task/*/schedstat \
+             over the same window; less sensitive to other load on the machine):\n",
+        );
+        size_table(md, names, &plain.points, &plain.cells, pick, Figure::PerCpu);
+        generator_table(md, names, &plain.points, &plain.cells, pick);
+    }
+    if plain.latency.iter().all(Vec::is_empty) {
+        return;
+    }
+    let runs = plain.latency.first().map_or(0, Vec::len);
+    push(
+        md,
+        format!(
+            "\n### Round trip, deflate off\n\n1 connection, 1 message of 16 B in flight \
+             (microseconds; median of {runs} interleaved runs per server):\n"
+        ),
+    );
+    push(md, "| server | p50 | p99 |");
+    push(md, "|---|---:|---:|");
+    for (name, runs) in names.iter().zip(&plain.latency) {
+        match median_pair(runs.clone()) {
+            Ok((p50, p99)) => push(md, format!("| {name} | {p50:.1} | {p99:.1} |")),
+            Err(_) => push(md, format!("| {name} | failed | failed |")),
+        }
+    }
+    let Some(ours) = names.iter().position(|n| *n == OURS[0]) else {
+        return;
+    };
+    let lines: Vec<String> = names
+        .iter()
+        .enumerate()
+        .filter(|(s, _)| *s != ours)
+        .filter_map(|(s, name)| {
+            let p = paired(&plain.latency[ours], &plain.latency[s])?;
+            let ((p50, p99), (l50, l99), n) = (p.median, p.lower, p.runs);
+            Some(format!(
+                "{} - {name}: p50 {p50:+.1} (lower in {l50} of {n} runs), p99 {p99:+.1} \
+                 (lower in {l99} of {n})",
+                OURS[0]
+            ))
+        })
+        .collect();
+    if !lines.is_empty() {
+        push(
+            md,
+            format!(
+                "\nPaired: the median of run-by-run differences (servers measured back to \
+                 back within each run, so drift between runs cancels; microseconds, \
+                 negative is faster), and in how many runs ours was the lower: {}.",
+                lines.join("; ")
+            ),
+        );
+    }
+}
+
+fn generator_table(
+    md: &mut String,
+    names: &[&str],
+    points: &[Point],
+    cells: &Cells,
+    pick: impl Fn(&Point) -> bool,
+) {
+    push(
+        md,
+        "\nThe generator's own CPU per second of window (1.00 = one core busy; near its \
+         share of the cores, the generator may be what limits a cell):\n",
+    );
+    size_table(md, names, points, cells, pick, Figure::Generator);
+}
+
+/// The deflate-on section: per payload kind and shape, msgs/s and msgs per server
+/// CPU-second, ws-server against the best compressing peer.
+pub fn deflate(md: &mut String, names: &[&str], results: &Throughput, window: &str) {
+    for kind in [super::measure::TEXT, super::measure::BINARY] {
+        for shape in super::measure::SHAPES {
+            let pick = |p: &Point| p.shape == shape && p.kind == kind;
+            if !results.points.iter().any(pick) {
+                continue;
+            }
+            let about = match kind {
+                super::measure::TEXT => "JSON-like text (compressible)",
+                _ => "random binary (incompressible)",
+            };
+            push(
+                md,
+                format!(
+                    "\n### Throughput, deflate on, {about}, {} ({window})\n\nmsgs/s (MB/s of \
+                     payload before compression):\n",
+                    shape.about
+                ),
+            );
+            size_table(
+                md,
+                names,
+                &results.points,
+                &results.cells,
+                pick,
+                Figure::Rate,
+            );
+            push(md, "\nmsgs per server CPU-second:\n");
+            size_table(
+                md,
+                names,
+                &results.points,
+                &results.cells,
+                pick,
+                Figure::PerCpu,
+            );
+            generator_table(md, names, &results.points, &results.cells, pick);
+        }
+    }
+}
+
+/// Memory per connection: one row per server, deflate off and on, right after the
+/// handshake and after traffic; the last row is ws-server against the lowest peer
+/// (lower is better).
+pub fn memory(md: &mut String, rows: &[MemoryRow], plain_conns: usize, deflate_conns: usize) {
+    push(
+        md,
+        format!(
+            "\n### Server memory per connection\n\nServer RSS growth per connection \
+             (bytes), with every connection idle: right after its handshake, and after it \
+             echoed {MEMORY_MESSAGES} messages of {} of JSON-like text. {} \
+             connections with deflate off, {} with deflate on (offered as Chromium \
+             does); a fresh server for each.\n",
+            size_name(MEMORY_SIZE),
+            with_commas(plain_conns as f64),
+            with_commas(deflate_conns as f64),
+        ),
+    );
+    push(
+        md,
+        "| server | off: after handshake | off: after traffic | on: after handshake | on: after traffic |",
+    );
+    push(md, "|---|---:|---:|---:|---:|");
+    let figures = |row: &MemoryRow| -> [Option<f64>; 4] {
+        let plain = row.plain.as_ref().ok();
+        let on = row.deflate.as_ref().and_then(|d| d.as_ref().ok());
+        [
+            plain.map(|p| p.0),
+            plain.map(|p| p.1),
+            on.map(|p| p.0),
+            on.map(|p| p.1),
+        ]
+    };
+    for row in rows {
+        let cell = |m: Option<&super::measure::Memory>, second: bool| match m {
+            None => "—".to_string(),
+            Some(Err(_)) => "failed".into(),
+            Some(Ok(p)) => with_commas(if second { p.1 } else { p.0 }),
+        };
+        push(
+            md,
+            format!(
+                "| {} | {} | {} | {} | {} |",
+                row.name,
+                cell(Some(&row.plain), false),
+                cell(Some(&row.plain), true),
+                cell(row.deflate.as_ref(), false),
+                cell(row.deflate.as_ref(), true),
+            ),
+        );
+    }
+    let Some(ours) = rows.iter().find(|r| r.name == OURS[0]) else {
+        return;
+    };
+    let mine = figures(ours);
+    let mut line = format!("| {} / lowest peer |", OURS[0]);
+    for (col, mine) in mine.into_iter().enumerate() {
+        let lowest = rows
+            .iter()
+            .filter(|r| r.name != OURS[0])
+            .filter_map(|r| figures(r)[col].map(|v| (v, r.name)))
+            .min_by(|a, b| a.0.total_cmp(&b.0));
+        let text = match (mine, lowest) {
+            (Some(v), Some((low, name))) if low > 0.0 => format!("{:.2} ({name})", v / low),
+            _ => "-".into(),
+        };
+        line.push_str(&format!(" {text} |"));
+    }
+    push(md, line);
+}
+
+/// The client section: per payload, msgs/s and msgs per client CPU-second, ws-client
+/// against the best other client.
+pub fn clients(md: &mut String, names: &[&str], results: &Clients, window: &str) {
+    for deflate in [false, true] {
+        let pick = |p: &Point| p.deflate == deflate;
+        if !results.points.iter().any(pick) {
+            continue;
+        }
+        let what = if deflate {
+            "deflate on, JSON-like text"
+        } else {
+            "deflate off, random binary"
+        };
+        push(
+            md,
+            format!(
+                "\n### Clients against {}, {what}, {} ({window})\n\nmsgs/s (MB/s):\n",
+                results.server,
+                super::measure::DEEP.about
+            ),
+        );
+        size_table(
+            md,
+            names,
+            &results.points,
+            &results.cells,
+            pick,
+            Figure::Rate,
+        );
+        push(md, "\nmsgs per second of the client's own CPU time:\n");
+        size_table(
+            md,
+            names,
+            &results.points,
+            &results.cells,
+            pick,
+            Figure::PerCpu,
+        );
+    }
+    push(md, "\n— : the client cannot offer permessage-deflate.");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::measure::{grid, Memory, BINARY, DEEP, MANY, SHAPES};
+    use super::super::stats::Cell;
+    use super::*;
+
+    fn cell(msgs: f64) -> Option<Cell> {
+        Some(Ok(Sample {
+            msgs,
+            per_cpu: 2.0 * msgs,
+            generator: Some(0.5),
+        }))
+    }
+
+    #[test]
+    fn numbers_and_sizes_print_for_people() {
+        assert_eq!(with_commas(0.0), "0");
+        assert_eq!(with_commas(999.4), "999");
+        assert_eq!(with_commas(1234.0), "1,234");
+        assert_eq!(with_commas(1234567.0), "1,234,567");
+        assert_eq!(size_name(16), "16 B");
+        assert_eq!(size_name(1024), "1 KiB");
+        assert_eq!(size_name(65536), "64 KiB");
+        assert_eq!(size_name(1 << 20), "1 MiB");
+    }
+
+    #[test]
+    fn tables_name_the_best_peer_and_skip_what_was_not_run() {
+        let points = grid(&[MANY], BINARY, false, |_, s| s == 65536);
+        let names = ["ws-server", "tokio-tungstenite", "fastwebsockets"];
+        let cells = vec![
+            vec![cell(200.0), cell(100.0), cell(100.0)],
+            vec![cell(100.0), cell(50.0), cell(200.0)],
+            vec![cell(50.0), Some(Err("boom".into())), cell(300.0)],
+        ];
+        let mut md = String::new();
+        size_table(&mut md, &names, &points, &cells, |_| true, Figure::Rate);
+        assert!(md.contains("| ws-server / best peer |"), "{md}");
+        assert!(
+            md.contains("| 16 B | 200 (0.0) | 100 (0.0) | 50 (0.0) | 2.00 (tokio-tungstenite) |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| 1 KiB | 100 (0.1) | 50 (0.1) | failed | 2.00 (tokio-tungstenite) |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| 1 MiB |") && md.contains("0.33 (fastwebsockets)"),
+            "{md}"
+        );
+        assert!(!md.contains("64 KiB"), "{md}");
+        let mut md = String::new();
+        size_table(&mut md, &names, &points, &cells, |_| true, Figure::PerCpu);
+        assert!(
+            md.contains("| 16 B | 400 | 200 | 100 | 2.00 (tokio-tungstenite) |"),
+            "{md}"
+        );
+        let mut md = String::new();
+        size_table(
+            &mut md,
+            &names,
+            &points,
+            &cells,
+            |_| true,
+            Figure::Generator,
+        );
+        assert!(md.contains("| 16 B | 0.50 | 0.50 | 0.50 |"), "{md}");
+        assert!(!md.contains("best peer"), "{md}");
+    }
+
+    #[test]
+    fn client_tables_compare_with_the_best_other_client_and_mark_what_cannot_run() {
+        let points = grid(&[DEEP], "text", true, |_, _| false);
+        let names = ["ws-client", "tokio-tungstenite", "yawc"];
+        let cells = vec![vec![cell(300.0); 4], vec![None; 4], vec![cell(100.0); 4]];
+        let mut md = String::new();
+        size_table(&mut md, &names, &points, &cells, |_| true, Figure::Rate);
+        assert!(md.contains("| ws-client / best client |"), "{md}");
+        assert!(
+            md.contains("| 16 B | 300 (0.0) | — | 100 (0.0) | 3.00 (yawc) |"),
+            "{md}"
+        );
+    }
+
+    #[test]
+    fn the_plain_section_pairs_latency_against_every_peer() {
+        let points = grid(&SHAPES, BINARY, false, |_, _| false);
+        let names = ["ws-server", "tokio-tungstenite", "fastwebsockets"];
+        let plain = Plain {
+            cells: vec![vec![cell(10.0); points.len()]; 3],
+            points,
+            latency: vec![
+                vec![Ok((10.0, 20.0)), Ok((12.0, 18.0))],
+                vec![Ok((10.0, 20.0)), Ok((12.0, 18.0))],
+                vec![Ok((9.0, 21.0)), Err("lost".into())],
+            ],
+        };
+        let mut md = String::new();
+        super::plain(&mut md, &names, &plain, "5 s");
+        assert!(
+            md.contains("100 connections x 8 messages in flight (5 s)"),
+            "{md}"
+        );
+        assert!(md.contains("4 connections x 64 messages in flight"), "{md}");
+        assert!(md.contains("| ws-server | 11.0 | 19.0 |"), "{md}");
+        assert!(md.contains("median of 2 interleaved runs"), "{md}");
+        assert!(
+            md.contains(
+                "ws-server - tokio-tungstenite: p50 +0.0 (lower in 0 of 2 runs), p99 +0.0 \
+                 (lower in 0 of 2); ws-server - fastwebsockets: p50 +1.0 (lower in 0 of 1 \
+                 runs), p99 -1.0 (lower in 1 of 1)."
+            ),
+            "{md}"
+        );
+    }
+
+    #[test]
+    fn memory_compares_with_the_lowest_peer_per_column() {
+        let ok = |a: f64, b: f64| -> Memory { Ok((a, b)) };
+        let rows = [
+            MemoryRow {
+                name: "ws-server",
+                plain: ok(3000.0, 4000.0),
+                deflate: Some(ok(30_000.0, 40_000.0)),
+            },
+            MemoryRow {
+                name: "fastwebsockets",
+                plain: ok(6000.0, 8000.0),
+                deflate: None,
+            },
+            MemoryRow {
+                name: "yawc",
+                plain: ok(12_000.0, 2000.0),
+                deflate: Some(Err("x".into())),
+            },
+            MemoryRow {
+                name: "sockudo-ws",
+                plain: ok(9000.0, 9000.0),
+                deflate: Some(ok(300_000.0, 20_000.0)),
+            },
+        ];
+        let mut md = String::new();
+        memory(&mut md, &rows, 100, 10);
+        assert!(
+            md.contains("| ws-server | 3,000 | 4,000 | 30,000 | 40,000 |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| fastwebsockets | 6,000 | 8,000 | — | — |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| yawc | 12,000 | 2,000 | failed | failed |"),
+            "{md}"
+        );
+        assert!(
+            md.contains(
+                "| ws-server / lowest peer | 0.50 (fastwebsockets) | 2.00 (yawc) | 0.10 (sockudo-ws) | 2.00 (sockudo-ws) |"
+            ),
+            "{md}"
+        );
+    }
+}
