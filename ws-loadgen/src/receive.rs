@@ -19,6 +19,8 @@ pub struct Receiver {
     inflater: Option<Inflater>,
     /// Whether the message being received is compressed.
     compressed: bool,
+    /// Echoes completed that came compressed.
+    compressed_echoes: u64,
     pings: Vec<Vec<u8>>,
     close: Option<Option<u16>>,
 }
@@ -33,6 +35,7 @@ impl Receiver {
             checker: Checker::new(),
             inflater: None,
             compressed: false,
+            compressed_echoes: 0,
             pings: Vec::new(),
             close: None,
         }
@@ -62,6 +65,7 @@ impl Receiver {
             checker,
             inflater,
             compressed,
+            compressed_echoes,
             pings,
             close,
         } = self;
@@ -92,6 +96,7 @@ impl Receiver {
                     }
                     checker.finish(pattern)?;
                     done += 1;
+                    *compressed_echoes += u64::from(*compressed);
                 }
                 Event::Ping(payload) => pings.push(payload.to_vec()),
                 Event::Pong => {}
@@ -100,6 +105,12 @@ impl Receiver {
             Ok::<(), LoadError>(())
         })?;
         Ok(done)
+    }
+
+    /// How many of the echoes completed so far came compressed (RSV1): a server may
+    /// send small messages uncompressed.
+    pub fn compressed_echoes(&self) -> u64 {
+        self.compressed_echoes
     }
 
     /// The sequence number of the next echo expected.
@@ -195,7 +206,7 @@ mod tests {
         // An uncompressed echo is fine too (RFC 7692 lets each message choose).
         stream.extend(frame(OpCode::Text, &wires.pattern().message(3)));
         let done: u64 = stream.chunks(333).map(|c| rx.feed(c).unwrap()).sum();
-        assert_eq!((done, rx.expected()), (4, 4));
+        assert_eq!((done, rx.expected(), rx.compressed_echoes()), (4, 4, 3));
         // A corrupted compressed echo fails its check.
         let mut rx = Receiver::for_wire(&wire, true);
         stream[30] ^= 0x01;

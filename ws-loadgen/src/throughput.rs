@@ -78,6 +78,9 @@ pub struct ThroughputReport {
     pub seconds: f64,
     /// Echoes completed over the whole run, warm-up and drain included.
     pub total_messages: u64,
+    /// How many of them came compressed (permessage-deflate lets a server send any
+    /// message uncompressed, and some do below a size).
+    pub compressed_echoes: u64,
     /// Connections whose close handshake ended with the server's 1000.
     pub clean_closes: usize,
     /// CPU time the server used during the window, in seconds (with a server pid).
@@ -145,6 +148,7 @@ impl ThroughputReport {
             "msgs_per_sec": self.msgs_per_sec(),
             "mb_per_sec": self.mb_per_sec(),
             "total_messages": self.total_messages,
+            "compressed_echoes": self.compressed_echoes,
             "clean_closes": self.clean_closes,
             "server_cpu_seconds": self.server_cpu_seconds,
             "msgs_per_server_cpu_sec": self.msgs_per_server_cpu_sec(),
@@ -191,7 +195,8 @@ pub async fn run(config: &ThroughputConfig) -> Result<ThroughputReport, LoadErro
         let outbox = Outbox::new(masked.clone());
         tasks.spawn(async move {
             pump(&mut conn, outbox, &shared, in_flight).await?;
-            conn.close().await
+            let compressed = conn.rx.compressed_echoes();
+            Ok::<_, LoadError>((conn.close().await?, compressed))
         });
     }
     let stop = || shared.stop.store(true, Ordering::Relaxed);
@@ -212,11 +217,12 @@ pub async fn run(config: &ThroughputConfig) -> Result<ThroughputReport, LoadErro
         _ => None,
     };
     stop();
-    let mut clean_closes = 0;
+    let (mut clean_closes, mut compressed_echoes) = (0, 0);
     let drained = tokio::time::timeout(DRAIN_TIMEOUT + 2 * crate::conn::CLOSE_TIMEOUT, async {
         while let Some(result) = tasks.join_next().await {
-            let clean = result.map_err(|e| LoadError::Task(e.to_string()))??;
+            let (clean, compressed) = result.map_err(|e| LoadError::Task(e.to_string()))??;
             clean_closes += usize::from(clean);
+            compressed_echoes += compressed;
         }
         Ok::<(), LoadError>(())
     })
@@ -238,6 +244,7 @@ pub async fn run(config: &ThroughputConfig) -> Result<ThroughputReport, LoadErro
         messages,
         seconds,
         total_messages: shared.echoed.load(Ordering::Relaxed),
+        compressed_echoes,
         clean_closes,
         server_cpu_seconds,
         generator_cpu_seconds,

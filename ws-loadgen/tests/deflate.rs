@@ -67,6 +67,7 @@ async fn throughput_with_deflate_checks_every_compressed_echo() {
             assert!(answer.starts_with("permessage-deflate"), "{answer}");
             assert_eq!(report.json()["kind"], kind.name());
             assert!(report.generator_cpu_seconds >= 0.0);
+            assert!(report.compressed_echoes <= report.total_messages);
         }
     }
 }

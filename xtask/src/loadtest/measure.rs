@@ -148,10 +148,15 @@ impl Ctx<'_> {
         }
         let v = run_json(self.pinning.generator_cpus(), self.loadgen, &args)?;
         let seconds = number(&v, "seconds")?;
+        let total = number(&v, "total_messages")?;
+        let compressed = v["compressed_echoes"]
+            .as_f64()
+            .filter(|_| point.deflate && total > 0.0);
         Ok(Sample {
             msgs: number(&v, "msgs_per_sec")?,
             per_cpu: number(&v, "msgs_per_server_cpu_sec")?,
             generator: v["generator_cpu_seconds"].as_f64().map(|c| c / seconds),
+            compressed: compressed.map(|c| c / total),
         })
     }
 
@@ -461,6 +466,7 @@ fn client_run(ctx: &Ctx<'_>, client: &ClientSpec, url: &str, point: &Point) -> C
         msgs: number(&v, "msgs_per_sec")?,
         per_cpu: v["msgs_per_client_cpu_sec"].as_f64().unwrap_or(0.0),
         generator: None,
+        compressed: None,
     })
 }
 

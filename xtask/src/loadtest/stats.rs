@@ -12,13 +12,16 @@ pub struct Sample {
     /// The load generator's CPU time per second of window (1.0 = one core busy),
     /// when it was read.
     pub generator: Option<f64>,
+    /// With permessage-deflate: the share of echoes that came back compressed.
+    pub compressed: Option<f64>,
 }
 
 /// A throughput cell: a sample, or why there is none.
 pub type Cell = Result<Sample, String>;
 
 /// Keeps the better of two results of one cell: the higher rate and, separately, the
-/// higher rate per CPU-second; the generator's CPU goes with the higher rate. An error
+/// higher rate per CPU-second; the generator's CPU and the compressed share go with
+/// the higher rate. An error
 /// in any round sticks (a failed echo check must never hide behind a good round).
 pub fn keep_best(old: Option<Cell>, new: Cell) -> Cell {
     match (old, new) {
@@ -30,6 +33,7 @@ pub fn keep_best(old: Option<Cell>, new: Cell) -> Cell {
                 msgs: faster.msgs,
                 per_cpu: a.per_cpu.max(b.per_cpu),
                 generator: faster.generator,
+                compressed: faster.compressed,
             })
         }
     }
@@ -110,6 +114,7 @@ mod tests {
             msgs,
             per_cpu,
             generator: Some(msgs / 10.0),
+            compressed: None,
         }
     }
 
