@@ -11,8 +11,8 @@
 //!
 //! With `--deflate`, offers are negotiated with the library's
 //! `deflate::negotiate_server_deflate` against `Compression::Dedicated` (its
-//! per-connection compressor: window 15, context takeover both ways, level 6, like
-//! ws-server's defaults) and the connection runs as a `CompressedWebSocketStream`,
+//! per-connection compressor: window 15, context takeover both ways, level 6; ws-server
+//! runs its own default policy) and the connection runs as a `CompressedWebSocketStream`,
 //! which is what its Axum integration does for a negotiated offer (the plain HTTP/1.1
 //! accept of sockudo-ws 3.1 does not negotiate compression). sockudo-ws sends
 //! messages below 16 bytes uncompressed in this mode (its threshold).

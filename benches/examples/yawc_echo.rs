@@ -9,8 +9,8 @@
 //! `feed` every frame that is already readable (at most 32), then one `flush`.
 //!
 //! With `--deflate`, `Options::with_balanced_compression` (level 6, context takeover
-//! both ways, window 15: ws-server's defaults). yawc's `flate2` is built with the
-//! zlib-rs backend here, as ours is (features unify in this crate).
+//! both ways, window 15; ws-server runs its own default policy). yawc's `flate2` is
+//! built with the zlib-rs backend here, as ours is (features unify in this crate).
 //!
 //! ```text
 //! cargo run --release -p ws-benches --example yawc_echo -- --addr 127.0.0.1:0 --threads 1 [--deflate]

@@ -16,7 +16,11 @@ use ws_server::{Endpoint, Message, Server, SessionHandle};
 struct Echo;
 
 impl Endpoint for Echo {
-    async fn on_message(&self, session: &SessionHandle, message: Message) {
+    type State = ();
+
+    async fn on_open(&self, _: &SessionHandle) {}
+
+    async fn on_message(&self, _: &mut (), session: &SessionHandle, message: Message) {
         let _ = session.send(message).await;
     }
 }

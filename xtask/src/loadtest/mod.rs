@@ -242,7 +242,13 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 .into(),
         );
     }
-    let have_server = root().join("ws-server/src/main.rs").exists();
+    // The binary has lived at both places; without it the peers are measured alone.
+    let have_server = [
+        "ws-server/src/main.rs",
+        "ws-server/src/bin/ws-server/main.rs",
+    ]
+    .iter()
+    .any(|p| root().join(p).exists());
     build(have_server, plan.sections.clients)?;
     let release = target_dir().join("release");
     let out_dir = target_dir().join("loadtest");
