@@ -22,8 +22,10 @@ usage: ws-loadgen <throughput | latency | connections> [OPTIONS]
   --deflate          offer permessage-deflate as Chromium does
                      (permessage-deflate; client_max_window_bits), compress what is
                      sent, inflate what comes back; fails if the server declines
-  --messages M       connections: echoes per connection between the two memory
-                     readings (default 1)
+  --messages M       connections: echoes per connection between the first two
+                     memory readings (default 1)
+  --later SECS       connections: a third memory reading SECS after the second
+                     (default 0: none)
   --duration SECS    measured window (default 5)
   --warmup SECS      warm-up before the window (default 1)
   --server-pid PID   connections: the server's VmRSS (/proc/PID/status);
@@ -111,6 +113,7 @@ pub fn parse(args: &[String]) -> Result<Args, LoadError> {
     let mut kind = PayloadKind::Binary;
     let mut deflate = false;
     let mut messages = 1;
+    let mut later = Duration::ZERO;
     let mut duration = Duration::from_secs(5);
     let mut warmup = Duration::from_secs(1);
     let mut server_pid = None;
@@ -161,6 +164,7 @@ pub fn parse(args: &[String]) -> Result<Args, LoadError> {
                     }
                 }
             }
+            "--later" => later = parse_seconds(flag, value)?,
             "--duration" => duration = parse_seconds(flag, value)?,
             "--warmup" => warmup = parse_seconds(flag, value)?,
             "--server-pid" => {
@@ -203,6 +207,7 @@ pub fn parse(args: &[String]) -> Result<Args, LoadError> {
             size,
             kind,
             deflate,
+            later,
             server_pid,
         }),
         other => return Err(usage(format!("unknown mode {other}"))),
@@ -267,7 +272,8 @@ mod tests {
         };
         assert_eq!((c.connections, c.server_pid), (10_000, Some(42)));
         assert_eq!((c.messages, c.size, c.deflate), (1, 16, false));
-        let line = "connections --messages 8 --size 1k --kind text --deflate";
+        assert_eq!(c.later, Duration::ZERO);
+        let line = "connections --messages 8 --size 1k --kind text --deflate --later 2.5";
         let Mode::Connections(c) = args(line).unwrap().mode else {
             panic!("wrong mode")
         };
@@ -275,6 +281,7 @@ mod tests {
             (c.messages, c.size, c.kind, c.deflate),
             (8, 1024, PayloadKind::Text, true)
         );
+        assert_eq!(c.later, Duration::from_millis(2500));
     }
 
     #[test]

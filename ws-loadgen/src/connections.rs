@@ -1,7 +1,8 @@
 //! Connections mode: open N connections and read the server's resident memory with
 //! all of them idle right after the handshake; then each connection echoes M
-//! messages and the memory is read again with all idle; then every connection closes
-//! with 1000. With permessage-deflate offered (as a browser does, and required), the
+//! messages and the memory is read again with all idle, and once more after a longer
+//! idle time if asked (a server may release per-connection state that stays unused);
+//! then every connection closes with 1000. With permessage-deflate offered (as a browser does, and required), the
 //! two readings show what compression costs a server per connection before any
 //! message and once its compressors have worked.
 
@@ -49,6 +50,8 @@ pub struct ConnectionsConfig {
     pub kind: PayloadKind,
     /// Offer (and require) permessage-deflate.
     pub deflate: bool,
+    /// If not zero, a third reading this long after the second.
+    pub later: Duration,
     /// The server's process id, to read its memory (`/proc/PID/status`).
     pub server_pid: Option<u32>,
 }
@@ -76,6 +79,10 @@ pub struct ConnectionsReport {
     pub rss_open: Option<u64>,
     /// Server `VmRSS` with all connections idle after their echoes, bytes.
     pub rss_idle: Option<u64>,
+    /// Seconds between the second reading and the third (0: no third reading).
+    pub later_seconds: f64,
+    /// Server `VmRSS` at the third reading, bytes.
+    pub rss_later: Option<u64>,
     /// Connections whose close handshake ended with the server's 1000.
     pub clean_closes: usize,
 }
@@ -97,14 +104,20 @@ impl ConnectionsReport {
         self.per_connection(self.rss_open)
     }
 
+    /// Server memory per connection in bytes at the third reading, if there was one.
+    pub fn bytes_per_connection_later(&self) -> Option<f64> {
+        self.per_connection(self.rss_later)
+    }
+
     /// A human-readable table.
     pub fn table(&self) -> String {
         let kib = |b: Option<u64>| b.map_or("-".into(), |b| format!("{}", b / 1024));
         let per = |b: Option<f64>| b.map_or("-".into(), |b| format!("{b:.0}"));
         format!(
-            "| server | connections | deflate | open (s) | RSS before (KiB) | RSS open (KiB) | bytes/conn open | echoes | RSS idle (KiB) | bytes/conn idle | clean closes |\n\
-             |---|---:|---|---:|---:|---:|---:|---|---:|---:|---:|\n\
-             | {} | {} | {} | {:.2} | {} | {} | {} | {} x {} B {} | {} | {} | {}/{} |",
+            "| server | connections | deflate | open (s) | RSS before (KiB) | RSS open (KiB) | bytes/conn open | echoes | RSS idle (KiB) | bytes/conn idle | bytes/conn {:.1} s later | clean closes |\n\
+             |---|---:|---|---:|---:|---:|---:|---|---:|---:|---:|---:|\n\
+             | {} | {} | {} | {:.2} | {} | {} | {} | {} x {} B {} | {} | {} | {} | {}/{} |",
+            self.later_seconds,
             self.label,
             self.connections,
             self.deflate.as_deref().unwrap_or("off"),
@@ -117,6 +130,7 @@ impl ConnectionsReport {
             self.kind.name(),
             kib(self.rss_idle),
             per(self.bytes_per_connection()),
+            per(self.bytes_per_connection_later()),
             self.clean_closes,
             self.connections
         )
@@ -138,6 +152,9 @@ impl ConnectionsReport {
             "rss_idle": self.rss_idle,
             "bytes_per_connection_open": self.bytes_per_connection_open(),
             "bytes_per_connection": self.bytes_per_connection(),
+            "later_seconds": self.later_seconds,
+            "rss_later": self.rss_later,
+            "bytes_per_connection_later": self.bytes_per_connection_later(),
             "clean_closes": self.clean_closes,
         })
     }
@@ -169,6 +186,12 @@ pub async fn run(config: &ConnectionsConfig) -> Result<ConnectionsReport, LoadEr
         .map_err(|_| LoadError::Timeout("echoing on every connection"))??;
     tokio::time::sleep(SETTLE).await;
     let rss_idle = rss(config.server_pid)?;
+    let rss_later = if config.later.is_zero() {
+        None
+    } else {
+        tokio::time::sleep(config.later).await;
+        rss(config.server_pid)?
+    };
     let clean_closes = tokio::time::timeout(PHASE_TIMEOUT, close_all(conns))
         .await
         .map_err(|_| LoadError::Timeout("closing connections"))??;
@@ -183,6 +206,8 @@ pub async fn run(config: &ConnectionsConfig) -> Result<ConnectionsReport, LoadEr
         rss_before,
         rss_open,
         rss_idle,
+        later_seconds: config.later.as_secs_f64(),
+        rss_later,
         clean_closes,
     })
 }

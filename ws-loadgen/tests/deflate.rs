@@ -105,6 +105,7 @@ async fn memory_per_connection_with_deflate_before_and_after_traffic() {
         size: 1024,
         kind: PayloadKind::Text,
         deflate: true,
+        later: Duration::from_millis(100),
         server_pid: Some(std::process::id()),
     })
     .await
@@ -113,6 +114,7 @@ async fn memory_per_connection_with_deflate_before_and_after_traffic() {
     assert!(report.deflate.is_some());
     assert!(report.bytes_per_connection_open().is_some());
     assert!(report.bytes_per_connection().is_some());
+    assert!(report.bytes_per_connection_later().is_some());
     let json = report.json();
     assert_eq!(json["messages"], 4);
     assert!(json["deflate"]

@@ -218,6 +218,7 @@ async fn connections_mode_reads_the_server_memory() {
         size: 16,
         kind: PayloadKind::Binary,
         deflate: false,
+        later: Duration::ZERO,
         server_pid: Some(std::process::id()),
     })
     .await
@@ -228,6 +229,7 @@ async fn connections_mode_reads_the_server_memory() {
     assert!(report.rss_idle.is_some());
     assert!(report.bytes_per_connection().is_some());
     assert!(report.bytes_per_connection_open().is_some());
+    assert_eq!(report.bytes_per_connection_later(), None);
     assert_eq!(report.deflate, None);
     assert!(report.table().contains("300"));
     assert_eq!(report.json()["messages"], 2);

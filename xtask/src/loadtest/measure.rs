@@ -303,14 +303,18 @@ pub fn deflate(ctx: &Ctx<'_>, specs: &[Spec]) -> Result<Throughput, String> {
     Ok(Throughput { points, cells })
 }
 
-/// Server memory per connection (bytes): idle right after the handshake, and idle
-/// after each connection echoed [`MEMORY_MESSAGES`] messages.
-pub type Memory = Result<(f64, f64), String>;
+/// Server memory per connection (bytes), every connection idle: right after the
+/// handshake, right after each echoed [`MEMORY_MESSAGES`] messages, and
+/// [`MEMORY_LATER`] seconds later.
+pub type Memory = Result<[f64; 3], String>;
 
-/// Echoes per connection between the two memory readings.
+/// Echoes per connection between the first two memory readings.
 pub const MEMORY_MESSAGES: usize = 8;
 /// Their size.
 pub const MEMORY_SIZE: usize = 1024;
+/// Seconds between the second and third readings: a server may release state a
+/// connection leaves unused (ws-server releases an idle compressor after 1 s).
+pub const MEMORY_LATER: &str = "3";
 
 /// One server's memory figures: deflate off, and on when it can.
 pub struct MemoryRow {
@@ -360,6 +364,8 @@ fn memory_run(ctx: &Ctx<'_>, spec: &Spec, deflate: bool, connections: usize) -> 
         &MEMORY_SIZE.to_string(),
         "--kind",
         TEXT,
+        "--later",
+        MEMORY_LATER,
         "--server-pid",
         &server.pid().to_string(),
         "--json",
@@ -374,10 +380,11 @@ fn memory_run(ctx: &Ctx<'_>, spec: &Spec, deflate: bool, connections: usize) -> 
         if clean != connections {
             eprintln!("    {}: {clean} of {connections} closed cleanly", spec.name);
         }
-        Ok((
+        Ok([
             number(&v, "bytes_per_connection_open")?,
             number(&v, "bytes_per_connection")?,
-        ))
+            number(&v, "bytes_per_connection_later")?,
+        ])
     });
     if let Err(e) = &result {
         eprintln!("    {}: {e}", spec.name);

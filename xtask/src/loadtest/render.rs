@@ -1,7 +1,7 @@
 //! The load test's markdown report.
 
 use super::measure::{
-    Cells, Clients, MemoryRow, Plain, Point, Throughput, MEMORY_MESSAGES, MEMORY_SIZE,
+    Cells, Clients, MemoryRow, Plain, Point, Throughput, MEMORY_LATER, MEMORY_MESSAGES, MEMORY_SIZE,
 };
 use super::stats::{median_pair, paired, Sample};
 
@@ -287,10 +287,11 @@ pub fn memory(md: &mut String, rows: &[MemoryRow], plain_conns: usize, deflate_c
         md,
         format!(
             "\n### Server memory per connection\n\nServer RSS growth per connection \
-             (bytes), with every connection idle: right after its handshake, and after it \
-             echoed {MEMORY_MESSAGES} messages of {} of JSON-like text. {} \
-             connections with deflate off, {} with deflate on (offered as Chromium \
-             does); a fresh server for each.\n",
+             (bytes), with every connection idle: right after its handshake; right after \
+             it echoed {MEMORY_MESSAGES} messages of {} of JSON-like text; and \
+             {MEMORY_LATER} s later (a server may release what an idle connection does \
+             not use). {} connections with deflate off, {} with deflate on (offered as \
+             Chromium does); a fresh server for each.\n",
             size_name(MEMORY_SIZE),
             with_commas(plain_conns as f64),
             with_commas(deflate_conns as f64),
@@ -298,43 +299,48 @@ pub fn memory(md: &mut String, rows: &[MemoryRow], plain_conns: usize, deflate_c
     );
     push(
         md,
-        "| server | off: after handshake | off: after traffic | on: after handshake | on: after traffic |",
+        format!(
+            "| server | off: handshake | off: traffic | off: +{MEMORY_LATER} s | on: handshake | \
+             on: traffic | on: +{MEMORY_LATER} s |"
+        ),
     );
-    push(md, "|---|---:|---:|---:|---:|");
-    let figures = |row: &MemoryRow| -> [Option<f64>; 4] {
+    push(md, "|---|---:|---:|---:|---:|---:|---:|");
+    // The six figures of a row: deflate off, then on.
+    let figures = |row: &MemoryRow| -> [Option<f64>; 6] {
         let plain = row.plain.as_ref().ok();
         let on = row.deflate.as_ref().and_then(|d| d.as_ref().ok());
-        [
-            plain.map(|p| p.0),
-            plain.map(|p| p.1),
-            on.map(|p| p.0),
-            on.map(|p| p.1),
-        ]
+        std::array::from_fn(|i| {
+            if i < 3 {
+                plain.map(|p| p[i])
+            } else {
+                on.map(|p| p[i - 3])
+            }
+        })
     };
     for row in rows {
-        let cell = |m: Option<&super::measure::Memory>, second: bool| match m {
-            None => "—".to_string(),
-            Some(Err(_)) => "failed".into(),
-            Some(Ok(p)) => with_commas(if second { p.1 } else { p.0 }),
-        };
-        push(
-            md,
-            format!(
-                "| {} | {} | {} | {} | {} |",
-                row.name,
-                cell(Some(&row.plain), false),
-                cell(Some(&row.plain), true),
-                cell(row.deflate.as_ref(), false),
-                cell(row.deflate.as_ref(), true),
-            ),
-        );
+        let mut line = format!("| {} |", row.name);
+        let values = figures(row);
+        for (i, value) in values.iter().enumerate() {
+            let memory = if i < 3 {
+                Some(&row.plain)
+            } else {
+                row.deflate.as_ref()
+            };
+            let text = match (memory, value) {
+                (None, _) => "—".to_string(),
+                (Some(Err(_)), _) => "failed".into(),
+                (Some(Ok(_)), Some(v)) => with_commas(*v),
+                (Some(Ok(_)), None) => "-".into(),
+            };
+            line.push_str(&format!(" {text} |"));
+        }
+        push(md, line);
     }
     let Some(ours) = rows.iter().find(|r| r.name == OURS[0]) else {
         return;
     };
-    let mine = figures(ours);
     let mut line = format!("| {} / lowest peer |", OURS[0]);
-    for (col, mine) in mine.into_iter().enumerate() {
+    for (col, mine) in figures(ours).into_iter().enumerate() {
         let lowest = rows
             .iter()
             .filter(|r| r.name != OURS[0])
@@ -347,6 +353,11 @@ pub fn memory(md: &mut String, rows: &[MemoryRow], plain_conns: usize, deflate_c
         line.push_str(&format!(" {text} |"));
     }
     push(md, line);
+    push(
+        md,
+        "\n— : the server cannot compress. A figure can be negative when a server \
+         releases more than the connections hold.",
+    );
 }
 
 /// The client section: per payload, msgs/s and msgs per client CPU-second, ws-client
@@ -525,48 +536,50 @@ mod tests {
 
     #[test]
     fn memory_compares_with_the_lowest_peer_per_column() {
-        let ok = |a: f64, b: f64| -> Memory { Ok((a, b)) };
+        let ok = |a: f64, b: f64, c: f64| -> Memory { Ok([a, b, c]) };
         let rows = [
             MemoryRow {
                 name: "ws-server",
-                plain: ok(3000.0, 4000.0),
-                deflate: Some(ok(30_000.0, 40_000.0)),
+                plain: ok(3000.0, 4000.0, 4000.0),
+                deflate: Some(ok(30_000.0, 40_000.0, 5_000.0)),
             },
             MemoryRow {
                 name: "fastwebsockets",
-                plain: ok(6000.0, 8000.0),
+                plain: ok(6000.0, 8000.0, 8000.0),
                 deflate: None,
             },
             MemoryRow {
                 name: "yawc",
-                plain: ok(12_000.0, 2000.0),
+                plain: ok(12_000.0, 2000.0, 1000.0),
                 deflate: Some(Err("x".into())),
             },
             MemoryRow {
                 name: "sockudo-ws",
-                plain: ok(9000.0, 9000.0),
-                deflate: Some(ok(300_000.0, 20_000.0)),
+                plain: ok(9000.0, 9000.0, 9000.0),
+                deflate: Some(ok(300_000.0, 20_000.0, 20_000.0)),
             },
         ];
         let mut md = String::new();
         memory(&mut md, &rows, 100, 10);
         assert!(
-            md.contains("| ws-server | 3,000 | 4,000 | 30,000 | 40,000 |"),
+            md.contains("| ws-server | 3,000 | 4,000 | 4,000 | 30,000 | 40,000 | 5,000 |"),
             "{md}"
         );
         assert!(
-            md.contains("| fastwebsockets | 6,000 | 8,000 | — | — |"),
+            md.contains("| fastwebsockets | 6,000 | 8,000 | 8,000 | — | — | — |"),
             "{md}"
         );
         assert!(
-            md.contains("| yawc | 12,000 | 2,000 | failed | failed |"),
+            md.contains("| yawc | 12,000 | 2,000 | 1,000 | failed | failed | failed |"),
             "{md}"
         );
         assert!(
             md.contains(
-                "| ws-server / lowest peer | 0.50 (fastwebsockets) | 2.00 (yawc) | 0.10 (sockudo-ws) | 2.00 (sockudo-ws) |"
+                "| ws-server / lowest peer | 0.50 (fastwebsockets) | 2.00 (yawc) | 4.00 (yawc) \
+                 | 0.10 (sockudo-ws) | 2.00 (sockudo-ws) | 0.25 (sockudo-ws) |"
             ),
             "{md}"
         );
+        assert!(md.contains("+3 s"), "{md}");
     }
 }
