@@ -19,9 +19,9 @@
 //! * `deflate`: permessage-deflate offered as Chromium offers it, ws-server against
 //!   the peers that compress (yawc, sockudo-ws; tokio-tungstenite 0.30 cannot), JSON-
 //!   like text and random binary, both shapes (the 100 x 8 shape without 1 MiB).
-//! * `memory`: server RSS per connection right after the handshake and after 8 echoes
-//!   of 1 KiB text, deflate off (10,000 connections) and on (2,000), a fresh server
-//!   each time, every server.
+//! * `memory`: server RSS per connection right after the handshake, right after 8
+//!   echoes of 1 KiB text and 3 s later, deflate off (10,000 connections) and on
+//!   (2,000), a fresh server each time, every server.
 //! * `clients`: the echo-client examples (ws-client, tokio-tungstenite,
 //!   tokio-websockets, yawc, sockudo-ws) against one server (`--client-server`,
 //!   default ws-server, deflate on when it can), the deep shape at every size, binary
