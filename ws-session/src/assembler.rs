@@ -221,6 +221,21 @@ impl Assembler {
         self.inflater.as_ref().is_some_and(|i| i.holds_state())
     }
 
+    /// Whether the inflater holds a state it could give back now: between
+    /// messages, with its context kept as a history.
+    pub(crate) fn can_release_inflater(&self) -> bool {
+        self.sink.msg.is_none() && self.inflater.as_ref().is_some_and(|i| i.releasable())
+    }
+
+    /// Gives the inflater's state back to the thread's spare pool (between messages).
+    pub(crate) fn release_inflater(&mut self) {
+        if self.can_release_inflater() {
+            if let Some(i) = self.inflater.as_mut() {
+                i.release();
+            }
+        }
+    }
+
     pub(crate) fn new(config: &SessionConfig, inflater: Option<Box<Inflater>>) -> Assembler {
         Assembler {
             text_delivery: config.text_delivery,

@@ -11,12 +11,16 @@
 //! every message's end anyway, so it is handed back to the thread's
 //! [`SpareCodecs`](crate::spare::SpareCodecs) then, and the next message of any
 //! session on the thread takes it from there: such a session holds zlib state only
-//! while a message is under way. With context takeover the state must outlive the
-//! message (the window is the context) and stays with the session.
+//! while a message is under way. With context takeover the context must outlive the
+//! message: the state stays while the connection is busy, and once it has been idle
+//! for `release_after_idle` the state goes back to the pool and only the window's
+//! worth of plaintext ([`History`]) stays, to be given to the next state as its
+//! dictionary: the context survives, at 4 KiB instead of a zlib state.
 
 use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
 
 use crate::config::{DeflateConfig, Role};
+use crate::history::History;
 use crate::spare::SpareCodecs;
 use crate::ProtocolError;
 
@@ -34,6 +38,8 @@ pub(crate) struct Deflater {
     level: u32,
     reset_after_message: bool,
     threshold: usize,
+    /// With context takeover: the plaintext window, for a state taken afresh.
+    history: Option<History>,
 }
 
 impl Deflater {
@@ -47,12 +53,14 @@ impl Deflater {
         if bits <= 8 {
             return None;
         }
+        let bits = bits.min(15);
         Some(Deflater {
             inner: None,
-            bits: bits.min(15),
+            bits,
             level: cfg.compression_level.min(9),
             reset_after_message: no_takeover,
             threshold: cfg.compression_threshold,
+            history: (!no_takeover && cfg.release_after_idle.is_some()).then(|| History::new(bits)),
         })
     }
 
@@ -62,11 +70,14 @@ impl Deflater {
     }
 
     /// Resets the compressor and hands it to the thread's spare pool (between
-    /// messages only); the next message starts a fresh context.
+    /// messages only); the history keeps the context for the next state.
     pub(crate) fn release(&mut self) {
         if let Some(mut inner) = self.inner.take() {
             inner.reset();
             SpareCodecs::give_compressor(self.bits, self.level, inner);
+        }
+        if let Some(history) = self.history.as_mut() {
+            history.compact();
         }
     }
 
@@ -80,15 +91,26 @@ impl Deflater {
     /// is removed, and without context takeover the compressor is reset.
     pub(crate) fn compress(&mut self, input: &[u8], last: bool, out: &mut Vec<u8>) {
         let (bits, level) = (self.bits, self.level);
+        let history = &mut self.history;
         let inner = self.inner.get_or_insert_with(|| {
-            SpareCodecs::take_compressor(bits, level).unwrap_or_else(|| {
+            let mut fresh = SpareCodecs::take_compressor(bits, level).unwrap_or_else(|| {
                 Box::new(Compress::new_with_window_bits(
                     Compression::new(level),
                     false,
                     bits,
                 ))
-            })
+            });
+            // Continue the context the peer's decompressor still holds.
+            if let Some(window) = history.as_ref().map(History::window) {
+                if !window.is_empty() {
+                    let _ = fresh.set_dictionary(window);
+                }
+            }
+            fresh
         });
+        if let Some(history) = history.as_mut() {
+            history.push(input);
+        }
         let start = out.len();
         let mut rest = input;
         loop {
@@ -136,7 +158,15 @@ pub(crate) struct Inflater {
     reset_after_message: bool,
     /// The peer ended its stream with a BFINAL block during this message.
     stream_ended: bool,
+    /// With the peer's context takeover and a window of at most
+    /// [`HISTORY_MAX_BITS`]: the plaintext window, for a state taken afresh.
+    history: Option<History>,
 }
+
+/// Largest window whose plaintext is kept instead of an idle decompressor: a
+/// zlib-rs decompressor costs about 19 KiB whatever its window, so a history of
+/// more than 8 KiB would save little.
+const HISTORY_MAX_BITS: u8 = 13;
 
 impl Inflater {
     /// The decompressor for the peer's sending direction.
@@ -145,12 +175,35 @@ impl Inflater {
             Role::Server => (cfg.client_max_window_bits, cfg.client_no_context_takeover),
             Role::Client => (cfg.server_max_window_bits, cfg.server_no_context_takeover),
         };
+        let bits = bits.clamp(9, 15);
+        let keeps_history =
+            !no_takeover && cfg.release_after_idle.is_some() && bits <= HISTORY_MAX_BITS;
         Inflater {
             state: None,
-            bits: bits.clamp(9, 15),
+            bits,
             reset_after_message: no_takeover,
             stream_ended: false,
+            history: keeps_history.then(|| History::new(bits)),
         }
+    }
+
+    /// Whether the state can go back to the pool while idle without losing the
+    /// context (it is kept as a history).
+    pub(crate) fn releasable(&self) -> bool {
+        self.state.is_some() && self.history.is_some()
+    }
+
+    /// Hands the state to the thread's spare pool (between messages only); the
+    /// history keeps the context for the next state.
+    pub(crate) fn release(&mut self) {
+        let Some(history) = self.history.as_mut() else {
+            return;
+        };
+        if let Some(mut state) = self.state.take() {
+            state.reset(false);
+            SpareCodecs::give_decompressor(self.bits, state);
+        }
+        history.compact();
     }
 
     /// Whether the session holds a zlib state for this direction now.
@@ -172,9 +225,17 @@ impl Inflater {
         sink: &mut dyn FnMut(&[u8]) -> Result<(), ProtocolError>,
     ) -> Result<(), ProtocolError> {
         let bits = self.bits;
+        let history = &mut self.history;
         let state = self.state.get_or_insert_with(|| {
-            SpareCodecs::take_decompressor(bits)
-                .unwrap_or_else(|| Box::new(Decompress::new_with_window_bits(false, bits)))
+            let mut fresh = SpareCodecs::take_decompressor(bits)
+                .unwrap_or_else(|| Box::new(Decompress::new_with_window_bits(false, bits)));
+            // Continue the peer's context: its back-references reach into this.
+            if let Some(window) = history.as_ref().map(History::window) {
+                if !window.is_empty() {
+                    let _ = fresh.set_dictionary(window);
+                }
+            }
+            fresh
         });
         // Its steps write into the thread's scratch buffer (`with_scratch`).
         let inner = &mut **state;
@@ -208,6 +269,9 @@ impl Inflater {
                     }
                     budget -= produced as u64;
                     if produced > 0 {
+                        if let Some(history) = history.as_mut() {
+                            history.push(&out[..produced]);
+                        }
                         sink(&out[..produced])?;
                     }
                     let full = produced == room;
@@ -241,6 +305,10 @@ impl Inflater {
             // and no half-parsed block (the appended tail may have left one).
             inner.reset(false);
             self.stream_ended = false;
+            // The peer's next message starts from an empty window.
+            if let Some(history) = self.history.as_mut() {
+                history.clear();
+            }
             if self.reset_after_message {
                 if let Some(state) = self.state.take() {
                     SpareCodecs::give_decompressor(bits, state);

@@ -126,6 +126,7 @@ mod error;
 mod event;
 #[doc(hidden)]
 pub mod fuzzing;
+mod history;
 mod outgoing;
 mod reader;
 mod session;

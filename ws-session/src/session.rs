@@ -332,8 +332,28 @@ impl Session {
     /// from [`poll_timeout`](Self::poll_timeout) is reached (calling it early or
     /// repeatedly is harmless).
     pub fn handle_timeout(&mut self, now: Instant) {
-        if self.compressor_release().is_some_and(|at| at <= now) {
-            self.outgoing.release_deflater();
+        if let Some(idle) = self
+            .config
+            .deflate
+            .as_ref()
+            .and_then(|d| d.release_after_idle)
+        {
+            if self
+                .timers
+                .last_write()
+                .checked_add(idle)
+                .is_some_and(|at| at <= now)
+            {
+                self.outgoing.release_deflater();
+            }
+            if self
+                .timers
+                .last_read()
+                .checked_add(idle)
+                .is_some_and(|at| at <= now)
+            {
+                self.reader.assembler.release_inflater();
+            }
         }
         if let Some(flush) = self.timers.flush {
             if self.writer.close_written() {
@@ -590,14 +610,27 @@ impl Session {
         }
     }
 
-    /// When an idle compressor goes back to the thread's spare pool
-    /// (`DeflateConfig::release_after_idle`), if it is held and may go.
+    /// When an idle zlib state goes back to the thread's spare pool
+    /// (`DeflateConfig::release_after_idle`): the compressor counted from the last
+    /// send, the decompressor from the last data received; `None` if neither is held
+    /// or may go.
     fn compressor_release(&self) -> Option<Instant> {
         let idle = self.config.deflate.as_ref()?.release_after_idle?;
-        if !self.outgoing.can_release_deflater() {
-            return None;
+        let send = self
+            .outgoing
+            .can_release_deflater()
+            .then(|| self.timers.last_write().checked_add(idle))
+            .flatten();
+        let receive = self
+            .reader
+            .assembler
+            .can_release_inflater()
+            .then(|| self.timers.last_read().checked_add(idle))
+            .flatten();
+        match (send, receive) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
         }
-        self.timers.last_write().checked_add(idle)
     }
 
     // ----- internals -----

@@ -59,6 +59,11 @@ impl Timers {
         self.last_write = self.last_write.max(now);
     }
 
+    /// When the last data frame was received.
+    pub(crate) fn last_read(&self) -> Instant {
+        self.last_read
+    }
+
     /// When the last data message (or part) was sent.
     pub(crate) fn last_write(&self) -> Instant {
         self.last_write

@@ -452,3 +452,68 @@ fn an_idle_compressor_is_released_and_the_next_message_still_inflates() {
     assert!(s.holds_deflate_state());
     assert_eq!(s.poll_timeout(), None);
 }
+
+#[test]
+fn idle_states_go_back_to_the_pool_and_the_context_survives_as_a_window() {
+    let t0 = Instant::now();
+    let idle = std::time::Duration::from_secs(1);
+    // Windows of 12 bits both ways, context takeover both ways (the lean policy).
+    let d = plain()
+        .with_server_max_window_bits(12)
+        .with_client_max_window_bits(12)
+        .with_release_after_idle(Some(idle));
+    // One side releasing while the other keeps its state must agree too.
+    for client_releases in [true, false] {
+        let cd = if client_releases {
+            d
+        } else {
+            d.with_release_after_idle(None)
+        };
+        let mut s = server(deflate_cfg(d), t0);
+        let mut c = client(deflate_cfg(cd), t0);
+        let mut now = t0;
+        let mut wire_sizes = Vec::new();
+        for round in 0..4 {
+            // The same JSON each round: with the context kept, every round after the
+            // first compresses to almost nothing, released states or not.
+            let message = json(42, 1500);
+            for server_sends in [true, false] {
+                let (from, to) = if server_sends {
+                    (&mut s, &mut c)
+                } else {
+                    (&mut c, &mut s)
+                };
+                from.send(now, message.clone()).unwrap();
+                let mut wire = Vec::new();
+                from.transmit_into(&mut wire);
+                wire_sizes.push(wire.len());
+                to.handle_input(now, &wire);
+                assert_eq!(
+                    events(to),
+                    [Event::Message(message.clone())],
+                    "round {round}"
+                );
+            }
+            assert!(s.holds_deflate_state() && c.holds_deflate_state());
+            // Idle: both ends hand their states back (the release is a deadline).
+            now += idle;
+            assert_eq!(s.poll_timeout(), Some(now));
+            s.handle_timeout(now);
+            c.handle_timeout(now);
+            assert!(
+                !s.holds_deflate_state(),
+                "round {round}: the server still holds"
+            );
+            assert_eq!(c.holds_deflate_state(), !client_releases, "round {round}");
+        }
+        // Later rounds refer back to the first across every release.
+        // (Each round's first frame is as small as the previous round's: without the
+        // window as dictionary it would be as large as round 0's.)
+        for later in &wire_sizes[2..] {
+            assert!(
+                later * 2 < wire_sizes[0],
+                "context lost across a release: {wire_sizes:?}"
+            );
+        }
+    }
+}
