@@ -162,6 +162,10 @@ fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+    // Before anything can report readiness: a supervisor may signal the instant it
+    // reads the `listening` line, and a signal that comes before its handler is
+    // installed kills the process (SIGTERM) or is lost (SIGINT ignored by a shell).
+    let mut signals = ShutdownSignals::install()?;
     let mut sources = ws_config::Sources::new();
     if let Some(path) = &args.config {
         sources = sources.properties_file(path)?;
@@ -187,37 +191,59 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
 
     let listener = Server::bind(&args.addr).await?;
     let local = listener.local_addr()?;
+    let serving = tokio::spawn(server.clone().serve(listener));
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "listening on {scheme}://{local}")?;
         out.flush()?;
     }
-    let serving = tokio::spawn(server.clone().serve(listener));
-    shutdown_signal().await;
+    signals.recv().await;
     tracing::info!("signal received");
     server.shutdown(SHUTDOWN_GRACE).await;
     serving.abort();
     Ok(())
 }
 
-async fn shutdown_signal() {
+/// SIGINT and SIGTERM (Ctrl-C on Windows), registered with the runtime when built:
+/// from then on a signal is recorded, however soon it comes, and [`recv`] returns.
+///
+/// [`recv`]: ShutdownSignals::recv
+struct ShutdownSignals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+    #[cfg(windows)]
+    ctrl_c: tokio::signal::windows::CtrlC,
+}
+
+impl ShutdownSignals {
+    /// Installs the handlers (needs the runtime); an error if the OS refuses.
+    fn install() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Ok(ShutdownSignals {
+                interrupt: signal(SignalKind::interrupt())?,
+                terminate: signal(SignalKind::terminate())?,
+            })
+        }
+        #[cfg(windows)]
+        {
+            Ok(ShutdownSignals {
+                ctrl_c: tokio::signal::windows::ctrl_c()?,
+            })
         }
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
+
+    /// Waits for the first signal (returns at once if one came already).
+    async fn recv(&mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
+        #[cfg(windows)]
+        self.ctrl_c.recv().await;
     }
 }
