@@ -6,9 +6,10 @@
 //! ```
 //!
 //! Prints exactly one line, `listening on ws://ADDR` (or `wss://`), to stdout when
-//! ready. Logs go to stderr, filtered by `RUST_LOG` (default `info`).
+//! ready. Logs go to stderr, filtered by `RUST_LOG` (default `info`), coloured only
+//! when stderr is a terminal.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -128,6 +129,9 @@ fn main() -> ExitCode {
     };
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        // Colour only for a person at a terminal: a log file or a pipe to a log
+        // collector gets plain text.
+        .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
