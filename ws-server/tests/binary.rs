@@ -244,3 +244,18 @@ fn logs_to_a_pipe_carry_no_colour_codes() {
         "ANSI escape codes in a log written to a pipe:\n{log:?}"
     );
 }
+
+#[test]
+fn a_short_key_name_in_the_config_file_is_refused_naming_the_full_key() {
+    let path =
+        std::env::temp_dir().join(format!("ws-server-short-{}.properties", std::process::id()));
+    std::fs::write(&path, "textBufferSize=16777216\n").unwrap();
+    let out = run_binary(&["--config", path.to_str().unwrap()]);
+    let _ = std::fs::remove_file(&path);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!("write {}textBufferSize", ws_config::PREFIX)),
+        "{err}"
+    );
+}
