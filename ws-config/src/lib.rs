@@ -171,3 +171,8 @@ pub use sources::{Mode, Sources};
 pub use table::{keys, Config};
 pub use tls::TlsVersion;
 pub use value::{Secret, TlsContext, Value};
+
+/// The README's examples, compiled and run as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
