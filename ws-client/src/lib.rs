@@ -103,3 +103,8 @@ pub use ws_session::{
     TimeoutKind,
 };
 pub use ws_tokio::{Endpoint, MessageWriter, Part, SessionHandle, WebSocketRead, WebSocketWrite};
+
+/// The README's examples, compiled and run as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

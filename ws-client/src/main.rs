@@ -4,161 +4,117 @@
 //! cargo run -p ws-client -- [OPTIONS] URI
 //! ```
 //!
-//! Connects, sends each line of standard input as a text message, prints every
-//! received message (text as a line, binary as raw bytes followed by a newline),
-//! and closes with 1000 at the end of input. With `--echo` it sends every received
-//! message back unchanged (text or binary, whole) until the peer closes: the mode
-//! for conformance test suites.
+//! Connects, sends each line of the input (standard input, or `--input FILE`) as a
+//! text message, writes every received message to the output (standard output, or
+//! `--output FILE`; text as a line, binary as raw bytes followed by a newline), and
+//! closes with 1000 at the end of the input. `--binary` sends each chunk read as a
+//! binary message and writes messages raw; `--echo` sends every received message
+//! back unchanged until the peer closes (the mode for conformance test suites);
+//! `--ping-interval SECS` pings while connected. When the connection closes, a
+//! line on stderr gives who closed it, the code and the reason.
 //!
-//! Options: `--echo`, `--config FILE.properties` (Tomcat's keys, e.g. raise
-//! `textBufferSize`/`binaryBufferSize`), `--protocol NAME` (repeatable),
-//! `--header "Name: value"` (repeatable), `--no-deflate`, `--help`.
+//! Messages of up to 64 MiB are accepted by default (`--max-message-size`), not
+//! Tomcat's 8 KiB: a command-line tool is used to pipe files through.
 //!
-//! Exit status: 0 when the connection closed with 1000; 3 when it closed with
-//! another code (printed on standard error); 4 when it failed without a close
-//! handshake (protocol error, timeout, connection lost); 2 when connecting failed;
-//! 1 for a usage or configuration error.
+//! The flags and the exit statuses (0 closed with 1000; 1 runtime failure; 2 usage
+//! or configuration error; 3 closed with another code; 4 failed without a close
+//! handshake) are in `cli.rs` (`--help`); the I/O loop is in `relay.rs`.
 
+use std::path::Path;
 use std::process::ExitCode;
 
-use futures::{SinkExt, StreamExt};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use ws_client::{connect, ClientConfig, CloseCode, Error, Message, WebSocket};
+use clap::Parser;
+use ws_client::{CloseCode, CloseInfo, Initiator};
 
-const USAGE: &str = "usage: ws-client [--echo] [--config FILE.properties] [--protocol NAME]... \
-[--header 'Name: value']... [--no-deflate] URI
+mod cli;
+mod relay;
 
-exit status: 0 closed with 1000; 3 closed with another code; 4 failed without a close
-handshake; 2 connect failed; 1 usage or configuration error";
+use cli::{fail, Args, EXIT_ABNORMAL, EXIT_CLOSED_OTHER, EXIT_FAILURE, EXIT_OK, EXIT_USAGE};
+use relay::{Input, Mode, Outcome, Output};
 
-struct Args {
-    uri: String,
-    echo: bool,
-    config: ClientConfig,
+fn main() -> ExitCode {
+    // Usage errors print clap's message and exit 2; --help and --version exit 0.
+    let args = Args::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => return fail(EXIT_FAILURE, format_args!("cannot start the runtime: {e}")),
+    };
+    let status = runtime.block_on(run(args));
+    // Standard input is read on a blocking thread that nothing can interrupt: when
+    // the server closes first, that read may never end. Do not wait for it.
+    runtime.shutdown_background();
+    status
 }
 
-fn parse_args() -> Result<Args, String> {
-    let mut args = std::env::args().skip(1);
-    let mut uri = None;
-    let mut echo = false;
-    let mut config_file = None;
-    let mut protocols = Vec::new();
-    let mut headers = Vec::new();
-    let mut deflate = true;
-    while let Some(arg) = args.next() {
-        let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
-        match arg.as_str() {
-            "--echo" => echo = true,
-            "--no-deflate" => deflate = false,
-            "--config" => config_file = Some(value("--config")?),
-            "--protocol" => protocols.push(value("--protocol")?),
-            "--header" => {
-                let h = value("--header")?;
-                let (name, v) = h
-                    .split_once(':')
-                    .ok_or(format!("--header {h:?}: expected 'Name: value'"))?;
-                headers.push((name.trim().to_owned(), v.trim().to_owned()));
-            }
-            "-h" | "--help" => return Err(String::new()),
-            a if a.starts_with('-') => return Err(format!("unknown option {a}")),
-            a if uri.is_none() => uri = Some(a.to_owned()),
-            a => return Err(format!("unexpected argument {a}")),
-        }
-    }
-    let mut config = match config_file {
-        Some(path) => ClientConfig::from_properties_file(&path).map_err(|e| e.to_string())?,
-        // System-property keys (DEFAULT_BUFFER_SIZE, ...) from the environment.
-        None => ws_config::Sources::new()
-            .process_env()
-            .resolve()
-            .map(|c| ClientConfig::from_config(&c))
-            .map_err(|e| e.to_string())?,
+async fn run(args: Args) -> ExitCode {
+    let config = match args.client_config() {
+        Ok(config) => config,
+        Err(e) => return fail(EXIT_USAGE, e),
     };
-    config.protocols = protocols;
-    config.headers = headers;
-    config.deflate = deflate;
-    Ok(Args {
-        uri: uri.ok_or("missing URI")?,
-        echo,
-        config,
-    })
-}
-
-#[tokio::main]
-async fn main() -> ExitCode {
-    let args = match parse_args() {
-        Ok(a) => a,
-        Err(e) => {
-            if !e.is_empty() {
-                eprintln!("ws-client: {e}");
-            }
-            eprintln!("{USAGE}");
-            return ExitCode::from(1);
-        }
-    };
-    let ws = match connect(&args.uri, &args.config).await {
-        Ok(ws) => ws,
-        Err(e) => {
-            eprintln!("ws-client: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let result = if args.echo {
-        echo(ws).await
+    let mode = if args.echo {
+        Mode::Echo
+    } else if args.binary {
+        Mode::Binary
     } else {
-        interactive(ws).await
+        Mode::Lines
     };
-    match result {
-        Ok(code) if code == CloseCode::NORMAL => ExitCode::SUCCESS,
-        Ok(code) => {
-            eprintln!("ws-client: closed with {}", code.0);
-            ExitCode::from(3)
+    let io = match open_files(&args.input, &args.output, mode).await {
+        Ok(io) => io,
+        Err(e) => return fail(EXIT_USAGE, e),
+    };
+    let line_limit = config.session.text_buffer_size;
+    let outcome = relay::run(&args.uri, &config, mode, io, line_limit, args.ping_interval).await;
+    match outcome {
+        Outcome::Closed(info) => {
+            eprintln!("{}", describe_close(&info));
+            if info.code == CloseCode::NORMAL {
+                ExitCode::from(EXIT_OK)
+            } else {
+                ExitCode::from(EXIT_CLOSED_OTHER)
+            }
         }
-        Err(e) => {
-            eprintln!("ws-client: {e}");
-            ExitCode::from(4)
-        }
+        Outcome::ConnectFailed(e) => fail(EXIT_FAILURE, e),
+        Outcome::Failed(e) => fail(EXIT_ABNORMAL, e),
+        Outcome::Local(e) => fail(EXIT_FAILURE, e),
     }
 }
 
-/// The close code once the stream ends.
-fn close_code(ws: &WebSocket) -> Result<CloseCode, Error> {
-    ws.close_info().map(|i| i.code).ok_or(Error::Closed)
+/// Opens `--input` and `--output` (`-`: standard input and output) before
+/// connecting, so a bad path is a usage error. Echo mode uses neither.
+async fn open_files(input: &Path, output: &Path, mode: Mode) -> Result<(Input, Output), String> {
+    if mode == Mode::Echo {
+        return Ok((Box::new(tokio::io::empty()), Box::new(tokio::io::sink())));
+    }
+    let stdio = |p: &Path| p.as_os_str() == "-";
+    let reader: Input = if stdio(input) {
+        Box::new(tokio::io::stdin())
+    } else {
+        let file = tokio::fs::File::open(input)
+            .await
+            .map_err(|e| format!("--input {}: {e}", input.display()))?;
+        Box::new(file)
+    };
+    let writer: Output = if stdio(output) {
+        Box::new(tokio::io::stdout())
+    } else {
+        let file = tokio::fs::File::create(output)
+            .await
+            .map_err(|e| format!("--output {}: {e}", output.display()))?;
+        Box::new(file)
+    };
+    Ok((reader, writer))
 }
 
-async fn echo(mut ws: WebSocket) -> Result<CloseCode, Error> {
-    while let Some(message) = ws.next().await {
-        // A send refused because the peer is closing is not our failure.
-        let _ = ws.send(message?).await;
-    }
-    close_code(&ws)
-}
-
-async fn interactive(mut ws: WebSocket) -> Result<CloseCode, Error> {
-    let mut lines = BufReader::new(tokio::io::stdin()).lines();
-    let mut stdout = tokio::io::stdout();
-    let mut input_open = true;
-    loop {
-        tokio::select! {
-            line = lines.next_line(), if input_open => match line {
-                Ok(Some(line)) => ws.send(Message::Text(line)).await?,
-                _ => {
-                    input_open = false;
-                    ws.close().await?;
-                }
-            },
-            message = ws.next() => match message {
-                Some(message) => {
-                    match message? {
-                        Message::Text(t) => stdout.write_all(t.as_bytes()).await?,
-                        Message::Binary(b) => stdout.write_all(&b).await?,
-                    }
-                    stdout.write_all(b"\n").await?;
-                    stdout.flush().await?;
-                }
-                None => break,
-            },
-        }
-    }
-    close_code(&ws)
+/// `closed by the server: 4001, reason "bye"`.
+fn describe_close(info: &CloseInfo) -> String {
+    let who = match info.initiator {
+        Initiator::Remote => "the server",
+        _ => "the client",
+    };
+    let reason = if info.reason.is_empty() {
+        "no reason".to_owned()
+    } else {
+        format!("reason {:?}", info.reason)
+    };
+    format!("closed by {who}: {}, {reason}", info.code)
 }

@@ -4,7 +4,7 @@
 mod support;
 
 use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use support::{accept_session, echo_server, listener, pump};
 use ws_client::{Bytes, CloseCode, Message};
@@ -114,24 +114,78 @@ async fn stdin_lines_sent_and_printed() {
 }
 
 #[tokio::test]
-async fn connect_failure_and_usage_errors() {
+async fn connect_failure_exits_1() {
     // A port with nothing listening.
     let (l, addr) = listener().await;
     drop(l);
-    let status = cli()
+    let out = cli()
         .arg(format!("ws://{addr}/"))
         .stdin(Stdio::null())
-        .status()
+        .output()
         .unwrap();
-    assert_eq!(status.code(), Some(2));
-    let status = cli().arg("--bogus").stderr(Stdio::null()).status().unwrap();
-    assert_eq!(status.code(), Some(1));
-    let status = cli()
-        .args(["--config", "/nonexistent.properties", "ws://h/"])
-        .stderr(Stdio::null())
-        .status()
-        .unwrap();
-    assert_eq!(status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.starts_with("error: "), "{err}");
+}
+
+#[test]
+fn usage_and_configuration_errors_exit_2_with_one_error_style() {
+    for args in [
+        &["--bogus", "ws://h/"][..],
+        &[],
+        &["ws://h/", "ws://other/"],
+        &["--header", "no colon", "ws://h/"],
+        &["--ping-interval", "0", "ws://h/"],
+        &["--max-message-size", "lots", "ws://h/"],
+        &["--config", "/nonexistent.properties", "ws://h/"],
+        &["--input", "/nonexistent/input", "ws://h/"],
+    ] {
+        let out = cli().args(args).stdin(Stdio::null()).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.starts_with("error: "), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+}
+
+#[test]
+fn help_goes_to_stdout_with_exit_0_and_documents_every_flag() {
+    let out = cli().arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "--help exit status; stdout:\n{help}"
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for flag in [
+        "<URI>",
+        "--echo",
+        "--binary",
+        "--config <FILE>",
+        "--protocol <NAME>",
+        "--header <NAME: VALUE>",
+        "--no-deflate",
+        "--max-message-size <BYTES>",
+        "64 MiB",
+        "--ping-interval <SECS>",
+        "--input <FILE>",
+        "--output <FILE>",
+        "--version",
+        "Exit status:",
+    ] {
+        assert!(help.contains(flag), "{flag:?} missing from --help:\n{help}");
+    }
+    let version = cli().arg("--version").output().unwrap();
+    assert_eq!(version.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&version.stdout).trim(),
+        concat!("ws-client ", env!("CARGO_PKG_VERSION"))
+    );
 }
 
 #[tokio::test]
@@ -154,10 +208,11 @@ async fn config_file_raises_the_buffer_sizes() {
 }
 
 #[tokio::test]
-async fn too_big_for_the_default_buffer_exits_4() {
+async fn message_over_the_limit_exits_4() {
     let (l, addr) = listener().await;
-    let mut child = tokio::process::Command::from(cli())
-        .args(["--echo", "--no-deflate", &format!("ws://{addr}/")])
+    let child = tokio::process::Command::from(cli())
+        .args(["--echo", "--no-deflate", "--max-message-size", "16K"])
+        .arg(format!("ws://{addr}/"))
         .stdin(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -177,5 +232,249 @@ async fn too_big_for_the_default_buffer_exits_4() {
         ),
         other => panic!("{other:?}"),
     }
-    assert_eq!(child.wait().await.unwrap().code(), Some(4));
+    assert_eq!(finished(child).await.status.code(), Some(4));
+}
+
+/// A file in the system's temporary directory, unique to this test process.
+fn temp_file(name: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("ws-client-cli-{}-{name}", std::process::id()))
+}
+
+/// Waits for the client to exit, under a hang guard (not a timing assertion).
+async fn finished(child: tokio::process::Child) -> std::process::Output {
+    tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
+        .await
+        .expect("hang guard: ws-client did not exit")
+        .unwrap()
+}
+
+/// Spawns the client with stdin piped (kept open by the caller) and stdout and
+/// stderr piped.
+fn spawn_piped(args: &[&str]) -> tokio::process::Child {
+    tokio::process::Command::from(cli())
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_100_kb_line_round_trips_under_the_default_limit() {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let addr = echo_server().await;
+    let mut child = spawn_piped(&[&format!("ws://{addr}/")]);
+    let mut stdin = child.stdin.take().unwrap();
+    let line = "x".repeat(100_000);
+    stdin
+        .write_all(format!("{line}\n").as_bytes())
+        .await
+        .unwrap();
+    stdin.flush().await.unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut echoed = String::new();
+    let read = tokio::time::timeout(Duration::from_secs(30), out.read_line(&mut echoed)).await;
+    if read.is_err() {
+        child.start_kill().unwrap();
+        let done = finished(child).await;
+        panic!(
+            "hang guard: no echo; the client said: {}",
+            String::from_utf8_lossy(&done.stderr)
+        );
+    }
+    drop(stdin);
+    let done = finished(child).await;
+    let err = String::from_utf8_lossy(&done.stderr);
+    assert_eq!(echoed.trim_end().len(), line.len(), "{err}");
+    assert_eq!(done.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("closed by the client: 1000 (normal closure)"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn close_code_and_reason_are_printed() {
+    let (l, addr) = listener().await;
+    let mut child = spawn_piped(&["--no-deflate", &format!("ws://{addr}/")]);
+    let stdin = child.stdin.take();
+    let (mut s, mut session) = accept_session(&l).await;
+    session
+        .close(Instant::now(), CloseCode(4001), "maintenance window")
+        .unwrap();
+    let mut events = Vec::new();
+    pump(&mut s, &mut session, &mut events, |_| false).await;
+    drop(s);
+    let done = finished(child).await;
+    drop(stdin);
+    let err = String::from_utf8_lossy(&done.stderr);
+    assert!(
+        err.contains("closed by the server: 4001, reason \"maintenance window\""),
+        "{err}"
+    );
+    assert_eq!(done.status.code(), Some(3), "{err}");
+}
+
+/// The messages a test server received until the client's close, and that close.
+async fn received_until_close(l: &tokio::net::TcpListener) -> (Vec<Message>, ws_client::CloseInfo) {
+    let (mut s, mut session) = accept_session(l).await;
+    let mut events = Vec::new();
+    pump(&mut s, &mut session, &mut events, |_| false).await;
+    let mut messages = Vec::new();
+    for event in events {
+        match event {
+            Event::Message(m) => messages.push(m),
+            Event::Closed(info) => return (messages, info),
+            other => panic!("{other:?}"),
+        }
+    }
+    panic!("no close");
+}
+
+#[tokio::test]
+async fn lines_from_an_input_file_then_close_1000() {
+    let input = temp_file("lines.txt");
+    std::fs::write(&input, "one\ntwo\r\n\nthree").unwrap();
+    let (l, addr) = listener().await;
+    let child = tokio::process::Command::from(cli())
+        .args(["--no-deflate", "--input", input.to_str().unwrap()])
+        .arg(format!("ws://{addr}/"))
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let (messages, close) = received_until_close(&l).await;
+    let _ = std::fs::remove_file(&input);
+    let text = |t: &str| Message::Text(t.into());
+    assert_eq!(
+        messages,
+        vec![text("one"), text("two"), text(""), text("three")]
+    );
+    assert_eq!(close.code, CloseCode::NORMAL);
+    assert_eq!(finished(child).await.status.code(), Some(0));
+}
+
+#[tokio::test]
+async fn binary_mode_sends_the_input_file_as_it_is() {
+    // Every byte value, newlines and invalid UTF-8 included, over several chunks.
+    let bytes: Vec<u8> = (0..200_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let input = temp_file("input.bin");
+    std::fs::write(&input, &bytes).unwrap();
+    let (l, addr) = listener().await;
+    let child = tokio::process::Command::from(cli())
+        .args(["--binary", "--no-deflate", "-i", input.to_str().unwrap()])
+        .arg(format!("ws://{addr}/"))
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let (messages, close) = received_until_close(&l).await;
+    let _ = std::fs::remove_file(&input);
+    let mut received = Vec::new();
+    for m in &messages {
+        match m {
+            Message::Binary(b) => {
+                assert!(!b.is_empty() && b.len() <= 64 << 10, "{}", b.len());
+                received.extend_from_slice(b);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(received, bytes);
+    assert_eq!(close.code, CloseCode::NORMAL);
+    assert_eq!(finished(child).await.status.code(), Some(0));
+}
+
+/// Runs the client with `args` and `--output FILE` against a server that sends
+/// `messages` and closes with 1000; returns what the file holds.
+async fn output_file_after(args: &[&str], messages: Vec<Message>) -> Vec<u8> {
+    let output = temp_file(&format!("output-{}.bin", args.len()));
+    let (l, addr) = listener().await;
+    let uri = format!("ws://{addr}/");
+    let mut all = args.to_vec();
+    all.extend(["--no-deflate", "-o", output.to_str().unwrap(), &uri]);
+    let mut child = spawn_piped(&all);
+    let stdin = child.stdin.take();
+    let (mut s, mut session) = accept_session(&l).await;
+    for m in messages {
+        session.send(Instant::now(), m).unwrap();
+    }
+    session
+        .close(Instant::now(), CloseCode::NORMAL, "")
+        .unwrap();
+    let mut events = Vec::new();
+    pump(&mut s, &mut session, &mut events, |_| false).await;
+    drop(s);
+    let done = finished(child).await;
+    drop(stdin);
+    let err = String::from_utf8_lossy(&done.stderr);
+    assert_eq!(done.status.code(), Some(0), "{err}");
+    assert!(done.stdout.is_empty());
+    assert!(
+        err.contains("closed by the server: 1000 (normal closure), no reason"),
+        "{err}"
+    );
+    let written = std::fs::read(&output).unwrap();
+    let _ = std::fs::remove_file(&output);
+    written
+}
+
+#[tokio::test]
+async fn output_file_gets_text_lines_and_binary_raw_in_binary_mode() {
+    let messages = vec![
+        Message::Text("hé".into()),
+        Message::Binary(Bytes::from_static(&[0, 255, b'\n', 13])),
+    ];
+    let lines = output_file_after(&[], messages.clone()).await;
+    assert_eq!(lines, b"h\xc3\xa9\n\x00\xff\n\x0d\n");
+    let raw = output_file_after(&["--binary"], messages).await;
+    assert_eq!(raw, b"h\xc3\xa9\x00\xff\n\x0d");
+}
+
+#[tokio::test]
+async fn ping_interval_sends_pings_while_connected() {
+    let (l, addr) = listener().await;
+    let mut child = spawn_piped(&[
+        "--no-deflate",
+        "--ping-interval",
+        "0.05",
+        &format!("ws://{addr}/"),
+    ]);
+    let stdin = child.stdin.take();
+    let (mut s, mut session) = accept_session(&l).await;
+    let mut events = Vec::new();
+    let pings = |e: &[Event]| e.iter().filter(|e| matches!(e, Event::Ping(_))).count();
+    pump(&mut s, &mut session, &mut events, |e| pings(e) >= 3).await;
+    assert!(pings(&events) >= 3, "{events:?}");
+    session
+        .close(Instant::now(), CloseCode::NORMAL, "")
+        .unwrap();
+    pump(&mut s, &mut session, &mut events, |_| false).await;
+    drop(s);
+    let done = finished(child).await;
+    drop(stdin);
+    assert_eq!(done.status.code(), Some(0));
+}
+
+#[tokio::test]
+async fn an_input_line_over_the_limit_is_refused_exit_1() {
+    let addr = echo_server().await;
+    let input = temp_file("long-line.txt");
+    std::fs::write(&input, format!("short\n{}\n", "y".repeat(2000))).unwrap();
+    let out = tokio::process::Command::from(cli())
+        .args(["--max-message-size", "1K", "-i", input.to_str().unwrap()])
+        .arg(format!("ws://{addr}/"))
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    let _ = std::fs::remove_file(&input);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("error: input line 2 is longer than 1024 bytes"),
+        "{err}"
+    );
 }

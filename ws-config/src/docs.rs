@@ -35,7 +35,13 @@ pub fn markdown() -> String {
          `false` in any case). A bad \
          value, an unknown key under the prefix, or a non-system key in the environment \
          is an error naming the key, the value and what was expected (lenient mode turns \
-         the last two into warnings). Passwords are never printed.\n"
+         the last two into warnings); an unknown key gets the nearest known one as a \
+         suggestion. Passwords are never printed.\n\n\
+         **Full names only**: in a `.properties` file a key's short name alone \
+         (`textBufferSize=16777216`) is refused with a message naming the full key \
+         (`{PREFIX}textBufferSize`), so that a file means the same here and in Tomcat, \
+         which reads only full names. The repository's `websocket.properties` lists the \
+         common keys with their defaults.\n"
     );
     let _ = writeln!(w, "| key | scope | type / unit | default | meaning |");
     let _ = writeln!(w, "|---|---|---|---|---|");

@@ -6,6 +6,7 @@ use std::io;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::key::{env_name, ENV_PREFIX};
 use crate::origin::Origin;
 
 /// Why a value was rejected.
@@ -50,7 +51,7 @@ pub enum ConfigError {
         expected: String,
     },
     /// A name under the Tomcat prefix that is no key of ours.
-    #[error("unknown key {key} ({origin}){}", hint(suggestion))]
+    #[error("unknown key {key} ({origin}){}", hint(key, suggestion))]
     UnknownKey {
         /// The name as written.
         key: String,
@@ -58,6 +59,18 @@ pub enum ConfigError {
         origin: Origin,
         /// A known key the name resembles.
         suggestion: Option<&'static str>,
+    },
+    /// A key's short name without the prefix in a properties file
+    /// (`textBufferSize=...`): refused, so that a file means the same here and in
+    /// Tomcat (which reads only full names) and nothing is silently ignored.
+    #[error("{key} ({origin}) is not read without its prefix; write {full}")]
+    MissingPrefix {
+        /// The name as written.
+        key: String,
+        /// Where it came from.
+        origin: Origin,
+        /// The full key name it stands for.
+        full: &'static str,
     },
     /// A key that is not a system property, found in the environment (only system
     /// properties are read from there).
@@ -119,8 +132,13 @@ pub enum ConfigError {
     },
 }
 
-fn hint(suggestion: &Option<&'static str>) -> String {
+/// "; did you mean NAME?", with NAME in the spelling of the unknown name: the
+/// upper-case underscore form for such an environment variable.
+fn hint(key: &str, suggestion: &Option<&'static str>) -> String {
     match suggestion {
+        Some(name) if key.starts_with(ENV_PREFIX) => {
+            format!("; did you mean {}?", env_name(name))
+        }
         Some(name) => format!("; did you mean {name}?"),
         None => String::new(),
     }

@@ -169,20 +169,55 @@ pub(crate) fn env_name(full: &str) -> String {
         .collect()
 }
 
-/// A known key whose name differs from `name` only in case, `_`, `.` or the prefix,
-/// for "did you mean" hints.
-pub(crate) fn suggest(name: &str) -> Option<&'static str> {
-    fn fold(s: &str) -> String {
-        let s = s.to_ascii_lowercase().replace(['.', '_', '-'], "");
-        let prefix = PREFIX.to_ascii_lowercase().replace('.', "");
-        s.strip_prefix(&prefix).map(str::to_owned).unwrap_or(s)
+/// How alike (Jaro-Winkler, 0 to 1) a name must be to a key's to be suggested:
+/// high enough that `TIMEOUT`, `BUFFER_SIZE` or `SSL_KEYSTORE` get no guess, low
+/// enough for a key of the right family with the wrong ending (`IO_TIMEOUT` for
+/// `IO_TIMEOUT_MS`, `SSL_TRUSTSTORE_PASSWORD` for `SSL_TRUSTSTORE_PWD`).
+const SUGGEST_SIMILARITY: f64 = 0.85;
+
+/// A name folded for comparison: ASCII lower case, without `.`, `_`, `-` and
+/// without the prefix.
+fn fold(name: &str) -> String {
+    let folded = name.to_ascii_lowercase().replace(['.', '_', '-'], "");
+    let prefix = PREFIX.to_ascii_lowercase().replace('.', "");
+    match folded.strip_prefix(&prefix) {
+        Some(rest) => rest.to_owned(),
+        None => folded,
     }
+}
+
+/// Every accepted full name (main names and aliases), in table order.
+fn full_names() -> impl Iterator<Item = &'static str> {
+    crate::keys::ALL
+        .iter()
+        .flat_map(|k| std::iter::once(k.name).chain(k.alias))
+}
+
+/// The known key a name outside the prefix stands for: its short name (or an
+/// alias's) up to case, `_`, `.` and `-` (`textBufferSize`, `io_timeout_ms`).
+pub(crate) fn unprefixed(name: &str) -> Option<&'static str> {
     let wanted = fold(name);
-    crate::keys::ALL.iter().find_map(|k| {
-        if fold(k.name) == wanted {
-            Some(k.name)
-        } else {
-            k.alias.filter(|a| fold(a) == wanted)
+    full_names().find(|full| fold(full) == wanted)
+}
+
+/// The known key nearest to an unknown `name`, for "did you mean" hints: one that
+/// differs only in case, `_`, `.`, `-` or the prefix, else the most similar by
+/// Jaro-Winkler (`strsim`) if it is similar enough. Jaro-Winkler rather than an
+/// edit distance because it weighs a shared beginning: key names are mistyped at
+/// their end (`IO_TIMEOUT`, `SSL_TRUSTSTORE_PASSWORD`), which an edit distance
+/// either misses or only catches with a threshold so loose it guesses wildly
+/// for short names.
+pub(crate) fn suggest(name: &str) -> Option<&'static str> {
+    let wanted = fold(name);
+    if let Some(same) = full_names().find(|full| fold(full) == wanted) {
+        return Some(same);
+    }
+    let mut best: Option<(f64, &'static str)> = None;
+    for full in full_names() {
+        let score = strsim::jaro_winkler(&wanted, &fold(full));
+        if score >= SUGGEST_SIMILARITY && best.is_none_or(|(b, _)| score > b) {
+            best = Some((score, full));
         }
-    })
+    }
+    best.map(|(_, full)| full)
 }

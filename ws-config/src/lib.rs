@@ -100,7 +100,25 @@
 //! * **Strict and lenient**: by default a name under the prefix that is no key, and a
 //!   non-system key in the environment, are errors; [`Mode::Lenient`] collects them
 //!   as [`Config::warnings`] instead. Bad values are errors in both modes. Names
-//!   outside the prefix are other applications' keys and are ignored.
+//!   outside the prefix are other applications' keys and are ignored, with one
+//!   exception below.
+//! * **Short names are refused**: a properties file line that names a key without
+//!   the prefix (`textBufferSize=16777216`; compared ignoring case, `_`, `.` and
+//!   `-`) is an error (a warning in lenient mode) that names the full key
+//!   ([`ConfigError::MissingPrefix`]), and its value is not used. We chose refusing
+//!   over accepting it with a note: a file then means the same here and in Tomcat,
+//!   which reads only full names (a file that works here works there); there is
+//!   one spelling per key, so no precedence rule between a short and a full name;
+//!   and a library has no business writing notes on stderr. The fix is spelled out
+//!   in the message. Maps built in code ([`Sources::code`]) are not checked: like
+//!   Tomcat's user properties they hold the application's own names.
+//! * **Suggestions**: an unknown name under the prefix gets the nearest known key
+//!   ("did you mean ...?"): one equal up to case and separators, else the most
+//!   similar by Jaro-Winkler similarity (`strsim`) above 0.85. Jaro-Winkler weighs
+//!   a shared beginning, which is how key names are mistyped (`IO_TIMEOUT` for
+//!   `IO_TIMEOUT_MS`, `SSL_TRUSTSTORE_PASSWORD` for `SSL_TRUSTSTORE_PWD`); an edit
+//!   distance misses the second (5 edits) unless its threshold is so loose that
+//!   short names get wild guesses.
 //! * **Stricter than Tomcat**: wrong types are reported, not ignored; booleans are
 //!   `true`/`false` only (any case); `BLOCKING_SEND_TIMEOUT` takes `-1` for "no
 //!   timeout" but no other negative value; `SESSION_CLOSE_TIMEOUT` and
@@ -153,3 +171,8 @@ pub use sources::{Mode, Sources};
 pub use table::{keys, Config};
 pub use tls::TlsVersion;
 pub use value::{Secret, TlsContext, Value};
+
+/// The README's examples, compiled and run as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

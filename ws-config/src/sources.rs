@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::fmt;
 
 use crate::error::{ConfigError, ConfigErrors};
-use crate::key::{env_name, suggest, Key, Scope, ENV_PREFIX, PREFIX};
+use crate::key::{env_name, suggest, unprefixed, Key, Scope, ENV_PREFIX, PREFIX};
 use crate::keys;
 use crate::origin::Origin;
 use crate::properties::Properties;
@@ -132,13 +132,13 @@ impl Sources {
                 .map(|(n, v, o)| (n.to_owned(), v.clone(), o.clone()))
                 .collect()
         };
-        let mut code = layer(entries(&self.code), &mut report);
+        let mut code = layer(entries(&self.code), Names::Prefixed, &mut report);
         // Later files first: they win.
         let mut files: Vec<Layer> = self
             .files
             .iter()
             .rev()
-            .map(|f| layer(entries(f), &mut report))
+            .map(|f| layer(entries(f), Names::ShortRefused, &mut report))
             .collect();
         let mut env = env_layer(self.env, &mut report);
 
@@ -226,11 +226,32 @@ fn put(layer: &mut Layer, key: Key, found: Found, report: &mut Report) {
     }
 }
 
+/// What a source's names outside the prefix are.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Names {
+    /// Other names' business (a map built in code, like Tomcat's user properties,
+    /// holds the application's own entries): all ignored.
+    Prefixed,
+    /// A properties file: a key's short name there is a mistake worth reporting
+    /// ([`ConfigError::MissingPrefix`]); other names are ignored.
+    ShortRefused,
+}
+
 /// The known keys of one code or file source.
-fn layer(entries: Vec<(String, Value, Origin)>, report: &mut Report) -> Layer {
+fn layer(entries: Vec<(String, Value, Origin)>, names: Names, report: &mut Report) -> Layer {
     let mut layer = Layer::new();
     for (name, value, origin) in entries {
         if !name.starts_with(PREFIX) {
+            let full = (names == Names::ShortRefused)
+                .then(|| unprefixed(&name))
+                .flatten();
+            if let Some(full) = full {
+                report.tolerable(ConfigError::MissingPrefix {
+                    key: name,
+                    origin,
+                    full,
+                });
+            }
             continue;
         }
         match Key::lookup(&name) {

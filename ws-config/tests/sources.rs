@@ -210,7 +210,10 @@ fn unknown_keys_are_errors_by_default() {
     assert_eq!(
         errors(Sources::new().properties(file(&text))),
         [
-            format!("unknown key {P}IO_TIMEOUT (ws.properties line 1)"),
+            format!(
+                "unknown key {P}IO_TIMEOUT (ws.properties line 1); did you mean \
+                 {P}IO_TIMEOUT_MS?"
+            ),
             format!("unknown key {P}NO_SUCH_THING (ws.properties line 3)"),
             format!(
                 "unknown key {P}textbuffersize (ws.properties line 2); did you mean \
@@ -222,7 +225,8 @@ fn unknown_keys_are_errors_by_default() {
         errors(Sources::new().env([("ORG_APACHE_TOMCAT_WEBSOCKET_DEFAULT_BUFER_SIZE", "1")])),
         [
             "unknown key ORG_APACHE_TOMCAT_WEBSOCKET_DEFAULT_BUFER_SIZE (environment variable \
-             ORG_APACHE_TOMCAT_WEBSOCKET_DEFAULT_BUFER_SIZE)"
+             ORG_APACHE_TOMCAT_WEBSOCKET_DEFAULT_BUFER_SIZE); did you mean \
+             ORG_APACHE_TOMCAT_WEBSOCKET_DEFAULT_BUFFER_SIZE?"
         ]
     );
     assert_eq!(
@@ -258,10 +262,78 @@ fn unknown_keys_are_warnings_in_lenient_mode() {
 
 #[test]
 fn names_outside_the_prefix_are_ignored() {
-    let text = "server.port=8080\norg.apache.catalina.x=1\nIO_TIMEOUT_MS=oops\n";
+    let text = "server.port=8080\norg.apache.catalina.x=1\nbufferSize=1\n";
     let c = Sources::new().properties(file(text)).resolve().unwrap();
     assert!(c.warnings().is_empty());
+    // A map built in code may hold the application's own properties under any
+    // name, short key names included: only names under the prefix are read.
+    let code = Properties::new().with("IO_TIMEOUT_MS", "oops");
+    let c = Sources::new().code(code).resolve().unwrap();
+    assert!(c.warnings().is_empty());
     assert_eq!(c.io_timeout().as_millis(), 5000);
+}
+
+#[test]
+fn short_key_names_in_a_file_are_refused_naming_the_full_key() {
+    let text = "server.port=8080\ntextBufferSize=16777216\nio_timeout_ms=3000\n";
+    let expected = [
+        format!(
+            "io_timeout_ms (ws.properties line 3) is not read without its prefix; \
+             write {P}IO_TIMEOUT_MS"
+        ),
+        format!(
+            "textBufferSize (ws.properties line 2) is not read without its prefix; \
+             write {P}textBufferSize"
+        ),
+    ];
+    assert_eq!(errors(Sources::new().properties(file(text))), expected);
+    // Lenient: warnings, and the values are not used.
+    let c = Sources::new()
+        .properties(file(text))
+        .lenient()
+        .resolve()
+        .unwrap();
+    let warnings: Vec<String> = c.warnings().iter().map(ToString::to_string).collect();
+    assert_eq!(warnings, expected);
+    assert_eq!(c.session_config().text_buffer_size, 8192);
+    // The second spelling of the proxy credentials is refused the same way.
+    assert_eq!(
+        errors(Sources::new().properties(file("WS_PROXY_AUTHENTICATION_REALM=r\n"))),
+        [format!(
+            "WS_PROXY_AUTHENTICATION_REALM (ws.properties line 1) is not read without its \
+             prefix; write {P}WS_PROXY_AUTHENTICATION_REALM"
+        )]
+    );
+}
+
+#[test]
+fn unknown_keys_get_the_nearest_known_key() {
+    for (written, meant) in [
+        ("textBuferSize", "textBufferSize"),
+        ("TextBufferSizes", "textBufferSize"),
+        ("IO_TIMOUT_MS", "IO_TIMEOUT_MS"),
+        ("IO_TIMEOUT", "IO_TIMEOUT_MS"),
+        ("MAX_REDIRECTION", "MAX_REDIRECTIONS"),
+        ("BLOCKING_SEND_TIMEOUT_MS", "BLOCKING_SEND_TIMEOUT"),
+        ("SSL_TRUSTSTORE_PASSWORD", "SSL_TRUSTSTORE_PWD"),
+        ("WS_AUTHENTICATION_USERNAME", "WS_AUTHENTICATION_USER_NAME"),
+    ] {
+        let text = format!("{P}{written}=1\n");
+        assert_eq!(
+            errors(Sources::new().properties(file(&text))),
+            [format!(
+                "unknown key {P}{written} (ws.properties line 1); did you mean {P}{meant}?"
+            )],
+        );
+    }
+    // Nothing near: no guess.
+    for written in ["NO_SUCH_THING", "x", "MAX_FRAME_SIZE"] {
+        let text = format!("{P}{written}=1\n");
+        assert_eq!(
+            errors(Sources::new().properties(file(&text))),
+            [format!("unknown key {P}{written} (ws.properties line 1)")],
+        );
+    }
 }
 
 #[test]

@@ -67,3 +67,8 @@ pub use header::{Decoded, FrameHeader, Rsv, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN}
 pub use mask::apply_mask;
 pub use opcode::OpCode;
 pub use utf8::{validate as validate_utf8, Utf8Error, Utf8Validator};
+
+/// The README's examples, compiled and run as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -96,3 +96,8 @@ pub use head::{Limits, DEFAULT_MAX_HEADERS, DEFAULT_MAX_HEADER_BYTES};
 pub use headers::{Header, Headers};
 pub use server::{Accepted, ServerConfig, ServerError, ServerHandshake, UpgradeRequest};
 pub use status::{error_response, StatusCode};
+
+/// The README's examples, compiled and run as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -129,3 +129,8 @@ pub use ws_tokio::{
     Endpoint, MessageWriter, Part, PathParams, Properties, SessionHandle, WebSocket, WebSocketRead,
     WebSocketWrite,
 };
+
+/// The README's examples, compiled and run as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use ws_handshake::{error_response, ServerConfig, StatusCode, UpgradeRequest};
-use ws_session::Session;
+use ws_session::{CloseCode, Session};
 use ws_tokio::{Opened, SessionInfo};
 
 use crate::deployment::EndpointSlot;
@@ -139,6 +139,15 @@ where
     let opened = Opened::new(session, info, Some(Arc::clone(&slot.group)))
         .with_response(accepted.response())
         .with_leftover(upgrade.leftover().to_vec());
+    // A shutdown that began since the check above may have listed the sessions to
+    // close before this one joined its group: close it here then. (Either the
+    // shutdown's list sees the join, or this read sees its stop flag: both go
+    // through locks, the join before this read, the flag before the list.)
+    if inner.stopping() {
+        let _ = opened
+            .handle()
+            .close(CloseCode::GOING_AWAY, "server shutting down");
+    }
     Ok(Some(Upgraded { slot, opened }))
 }
 

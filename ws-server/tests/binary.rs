@@ -109,12 +109,153 @@ async fn binary_config_file_raises_the_echo_limit() {
     assert_eq!(c.recv().await, Message::Binary(blob.into()));
 }
 
-#[test]
-fn binary_rejects_unknown_flags() {
-    let out = Command::new(env!("CARGO_BIN_EXE_ws-server"))
-        .arg("--bogus")
+fn run_binary(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_ws-server"))
+        .args(args)
+        .stdin(Stdio::null())
         .output()
+        .unwrap()
+}
+
+#[test]
+fn help_goes_to_stdout_with_exit_0_and_documents_every_flag() {
+    let out = run_binary(&["--help"]);
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "--help exit status; stdout:\n{help}"
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for flag in [
+        "--addr <HOST:PORT>",
+        "[default: 127.0.0.1:8080]",
+        "--config <FILE>",
+        "--threads <N>",
+        "--tls-cert <PEM>",
+        "--tls-key <PEM>",
+        "--no-deflate",
+        "--allow-any-origin",
+        "--version",
+        "Exit status:",
+    ] {
+        assert!(help.contains(flag), "{flag:?} missing from --help:\n{help}");
+    }
+    // -h is the short form: one line per flag.
+    let short = run_binary(&["-h"]);
+    assert_eq!(short.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&short.stdout).contains("--addr"));
+}
+
+#[test]
+fn version_is_printed() {
+    let out = run_binary(&["--version"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        concat!("ws-server ", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn usage_errors_exit_2_with_one_error_style() {
+    for args in [
+        &["--bogus"][..],
+        &["--threads", "0"],
+        &["--threads", "many"],
+        &["--tls-cert", "cert.pem"],
+        &["--addr"],
+        &["--config", "/nonexistent/ws-server.properties"],
+    ] {
+        let out = run_binary(args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.starts_with("error: "), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+}
+
+#[tokio::test]
+async fn flag_equals_value_form_is_accepted() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ws-server"))
+        .args(["--addr=127.0.0.1:0", "--threads=1"])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("usage"));
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let child = Running(child);
+    let addr: SocketAddr = line
+        .trim_end()
+        .strip_prefix("listening on ws://")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .parse()
+        .unwrap();
+    let mut c = connect(addr, "/echo").await;
+    c.send("eq").await;
+    assert_eq!(c.recv().await, Message::Text("eq".into()));
+    drop(child);
+}
+
+#[tokio::test]
+async fn address_in_use_is_a_runtime_failure_exit_1() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let out = run_binary(&["--addr", &addr, "--threads", "1"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.lines().any(|l| l.starts_with("error: ")), "{err}");
+}
+
+#[test]
+fn logs_to_a_pipe_carry_no_colour_codes() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ws-server"))
+        .args(["--addr", "127.0.0.1:0", "--threads", "1"])
+        .env("RUST_LOG", "info")
+        .env_remove("NO_COLOR")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.starts_with("listening on "), "{line:?}");
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{:?}", out.status);
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(log.contains("signal received"), "{log}");
+    assert!(
+        !log.contains('\u{1b}'),
+        "ANSI escape codes in a log written to a pipe:\n{log:?}"
+    );
+}
+
+#[test]
+fn a_short_key_name_in_the_config_file_is_refused_naming_the_full_key() {
+    let path =
+        std::env::temp_dir().join(format!("ws-server-short-{}.properties", std::process::id()));
+    std::fs::write(&path, "textBufferSize=16777216\n").unwrap();
+    let out = run_binary(&["--config", path.to_str().unwrap()]);
+    let _ = std::fs::remove_file(&path);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!("write {}textBufferSize", ws_config::PREFIX)),
+        "{err}"
+    );
 }

@@ -141,3 +141,8 @@ pub use event::{CloseCause, CloseInfo, Event, Initiator, Message, MessageKind, T
 pub use session::{InputLoan, Session, State};
 pub use writer::MaskSource;
 pub use ws_frame::CloseCode;
+
+/// The README's examples, compiled and run as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -121,3 +121,8 @@ pub use ws_frame::CloseCode;
 pub use ws_session::{
     CloseCause, CloseInfo, Delivery, Initiator, Message, MessageKind, SessionConfig, TimeoutKind,
 };
+
+/// The README's examples, compiled and run as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -3,7 +3,10 @@
 //! * `cargo xtask test` — every check CI runs, in order, stopping at the first failure:
 //!   formatting, clippy (warnings denied), the whole test suite (unit, integration,
 //!   property, fuzz-seed replay, doc tests and the tidy checks in `src/tidy.rs`), the
-//!   `no_std` build of `ws-frame`, and rustdoc with warnings denied.
+//!   `no_std` build of `ws-frame`, rustdoc with warnings denied, and the packaging
+//!   check below.
+//! * `cargo xtask package` — the publishable crates' manifest fields, then `cargo
+//!   package` of all of them, verified (see `src/package.rs`).
 //! * `cargo xtask bench [ARGS]` — the criterion benchmarks of the `benches` crate,
 //!   which measure this project and its peers in the same run, then a ratio table of
 //!   the run. `ARGS` go to `cargo bench` (e.g. `--bench frame unmask -- --quick`).
@@ -32,6 +35,7 @@ mod bench_report;
 mod conformance;
 mod interop;
 mod loadtest;
+mod package;
 #[cfg(test)]
 mod tidy;
 
@@ -45,9 +49,10 @@ fn main() -> ExitCode {
         Some("loadtest") => loadtest::run(&args[1..]),
         Some("interop") => interop::run(&args[1..]),
         Some("conformance") => conformance::run(&args[1..]),
+        Some("package") => package::check(),
         _ => {
             eprintln!(
-                "usage: cargo xtask <test | bench [ARGS] | bench-report | fuzz TARGET [SECONDS] | loadtest [--quick] [--threads 1|2] [--clients] | interop | conformance [--cases LIST] [--jobs N]>"
+                "usage: cargo xtask <test | bench [ARGS] | bench-report | fuzz TARGET [SECONDS] | loadtest [--quick] [--threads 1|2] [--clients] | interop | conformance [--cases LIST] [--jobs N] | package>"
             );
             return ExitCode::from(2);
         }
@@ -124,6 +129,8 @@ fn test() -> Result<(), String> {
     doc.args(["doc", "--workspace", "--no-deps"]);
     doc.env("RUSTDOCFLAGS", "-D warnings");
     step("cargo doc -D warnings", doc)?;
+
+    package::check()?;
 
     eprintln!("\nxtask test: all steps passed");
     Ok(())

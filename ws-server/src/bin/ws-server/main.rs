@@ -5,23 +5,26 @@
 //!     [--threads N] [--tls-cert PEM --tls-key PEM] [--no-deflate] [--allow-any-origin]
 //! ```
 //!
+//! The flags, their defaults and the exit statuses are in `cli.rs` (`--help`).
 //! Prints exactly one line, `listening on ws://ADDR` (or `wss://`), to stdout when
-//! ready. Logs go to stderr, filtered by `RUST_LOG` (default `info`).
+//! ready; SIGINT and SIGTERM are handled from before that line on. Logs go to
+//! stderr, filtered by `RUST_LOG` (default `info`), coloured only when stderr is a
+//! terminal.
 
-use std::io::Write;
-use std::path::PathBuf;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::Duration;
 
+use clap::Parser;
 use ws_server::{Delivery, Endpoint, Message, MessageKind, Server, SessionHandle, TlsConfig};
 
+mod cli;
 mod demo;
+
+use cli::{fail, Args, EXIT_FAILURE, EXIT_OK, EXIT_USAGE};
 
 /// Grace period for sessions to answer the 1001 on shutdown.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
-
-const USAGE: &str = "usage: ws-server [--addr HOST:PORT] [--config FILE.properties] [--threads N] \
-[--tls-cert PEM --tls-key PEM] [--no-deflate] [--allow-any-origin]";
 
 /// Echoes whole messages, text and binary.
 struct Echo;
@@ -64,50 +67,6 @@ impl Endpoint for EchoPartial {
     }
 }
 
-struct Args {
-    addr: String,
-    config: Option<PathBuf>,
-    threads: Option<usize>,
-    tls_cert: Option<PathBuf>,
-    tls_key: Option<PathBuf>,
-    deflate: bool,
-    any_origin: bool,
-}
-
-fn parse_args() -> Result<Args, String> {
-    let mut args = Args {
-        addr: "127.0.0.1:8080".into(),
-        config: None,
-        threads: None,
-        tls_cert: None,
-        tls_key: None,
-        deflate: true,
-        any_origin: false,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
-        match flag.as_str() {
-            "--addr" => args.addr = value()?,
-            "--config" => args.config = Some(value()?.into()),
-            "--threads" => {
-                let n: usize = value()?.parse().map_err(|_| "--threads needs a number")?;
-                args.threads = Some(n.max(1));
-            }
-            "--tls-cert" => args.tls_cert = Some(value()?.into()),
-            "--tls-key" => args.tls_key = Some(value()?.into()),
-            "--no-deflate" => args.deflate = false,
-            "--allow-any-origin" => args.any_origin = true,
-            "-h" | "--help" => return Err(USAGE.into()),
-            other => return Err(format!("unknown argument {other}\n{USAGE}")),
-        }
-    }
-    if args.tls_cert.is_some() != args.tls_key.is_some() {
-        return Err("--tls-cert and --tls-key go together".into());
-    }
-    Ok(args)
-}
-
 fn index_page(scheme: &str) -> String {
     format!(
         "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>ws-server</title></head>\n\
@@ -119,15 +78,26 @@ fn index_page(scheme: &str) -> String {
 }
 
 fn main() -> ExitCode {
-    let args = match parse_args() {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
-        }
+    // Usage errors print clap's message and exit 2; --help and --version exit 0.
+    let args = Args::parse();
+    // Files named on the command line are read before anything starts: a bad one
+    // is a usage error (2), like a bad flag.
+    let config = match load_config(&args) {
+        Ok(c) => c,
+        Err(e) => return fail(EXIT_USAGE, e),
+    };
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => match TlsConfig::from_pem_files(cert, key) {
+            Ok(tls) => Some(tls),
+            Err(e) => return fail(EXIT_USAGE, e),
+        },
+        _ => None,
     };
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        // Colour only for a person at a terminal: a log file or a pipe to a log
+        // collector gets plain text.
+        .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
@@ -138,7 +108,7 @@ fn main() -> ExitCode {
             .enable_all()
             .build(),
         Some(n) => tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(n)
+            .worker_threads(usize::from(n))
             .enable_all()
             .build(),
         None => tokio::runtime::Builder::new_multi_thread()
@@ -147,36 +117,42 @@ fn main() -> ExitCode {
     };
     let runtime = match runtime {
         Ok(r) => r,
-        Err(e) => {
-            eprintln!("cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(e) => return fail(EXIT_FAILURE, format_args!("cannot start the runtime: {e}")),
     };
-    match runtime.block_on(run(args)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("ws-server: {e}");
-            ExitCode::FAILURE
-        }
+    match runtime.block_on(run(args, config, tls)) {
+        Ok(()) => ExitCode::from(EXIT_OK),
+        Err(e) => fail(EXIT_FAILURE, e),
     }
 }
 
-async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+/// The `--config` file, then the environment (system-property keys).
+fn load_config(args: &Args) -> Result<ws_config::Config, ws_config::ConfigErrors> {
     let mut sources = ws_config::Sources::new();
     if let Some(path) = &args.config {
         sources = sources.properties_file(path)?;
     }
-    let config = sources.process_env().resolve()?;
-    let mut builder = Server::builder().config(&config).deflate(args.deflate);
-    if args.any_origin {
+    sources.process_env().resolve()
+}
+
+async fn run(
+    args: Args,
+    config: ws_config::Config,
+    tls: Option<TlsConfig>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    // Before anything can report readiness: a supervisor may signal the instant it
+    // reads the `listening` line, and a signal that comes before its handler is
+    // installed kills the process (SIGTERM) or is lost (SIGINT ignored by a shell).
+    let mut signals = ShutdownSignals::install()?;
+    let mut builder = Server::builder().config(&config).deflate(!args.no_deflate);
+    if args.allow_any_origin {
         builder = builder.allow_any_origin();
     }
-    let scheme = match (&args.tls_cert, &args.tls_key) {
-        (Some(cert), Some(key)) => {
-            builder = builder.tls(TlsConfig::from_pem_files(cert, key)?);
+    let scheme = match tls {
+        Some(tls) => {
+            builder = builder.tls(tls);
             "wss"
         }
-        _ => "ws",
+        None => "ws",
     };
     let server = builder.build();
     server.add_endpoint("/echo", Echo)?;
@@ -187,37 +163,59 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
 
     let listener = Server::bind(&args.addr).await?;
     let local = listener.local_addr()?;
+    let serving = tokio::spawn(server.clone().serve(listener));
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "listening on {scheme}://{local}")?;
         out.flush()?;
     }
-    let serving = tokio::spawn(server.clone().serve(listener));
-    shutdown_signal().await;
+    signals.recv().await;
     tracing::info!("signal received");
     server.shutdown(SHUTDOWN_GRACE).await;
     serving.abort();
     Ok(())
 }
 
-async fn shutdown_signal() {
+/// SIGINT and SIGTERM (Ctrl-C on Windows), registered with the runtime when built:
+/// from then on a signal is recorded, however soon it comes, and [`recv`] returns.
+///
+/// [`recv`]: ShutdownSignals::recv
+struct ShutdownSignals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+    #[cfg(windows)]
+    ctrl_c: tokio::signal::windows::CtrlC,
+}
+
+impl ShutdownSignals {
+    /// Installs the handlers (needs the runtime); an error if the OS refuses.
+    fn install() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Ok(ShutdownSignals {
+                interrupt: signal(SignalKind::interrupt())?,
+                terminate: signal(SignalKind::terminate())?,
+            })
+        }
+        #[cfg(windows)]
+        {
+            Ok(ShutdownSignals {
+                ctrl_c: tokio::signal::windows::ctrl_c()?,
+            })
         }
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
+
+    /// Waits for the first signal (returns at once if one came already).
+    async fn recv(&mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
+        #[cfg(windows)]
+        self.ctrl_c.recv().await;
     }
 }

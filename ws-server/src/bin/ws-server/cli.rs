@@ -1,0 +1,69 @@
+//! The demo server's command line (binary-only module): flags, their help and
+//! defaults, and the exit statuses.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// The server was stopped by SIGINT or SIGTERM and shut down gracefully.
+pub const EXIT_OK: u8 = 0;
+/// Failure at run time: the address could not be bound, the runtime not started.
+pub const EXIT_FAILURE: u8 = 1;
+/// Usage error: a bad flag, or a file named by a flag (`--config`, `--tls-cert`,
+/// `--tls-key`) that cannot be read or is invalid. Nothing was started. Also
+/// clap's exit status for the errors it finds itself.
+pub const EXIT_USAGE: u8 = 2;
+
+/// `--help`'s closing section: the exit statuses, the same numbering as ws-client's.
+const AFTER_HELP: &str = "\
+Exit status:
+  0  shut down gracefully after SIGINT or SIGTERM (every session got 1001)
+  1  failed at run time (address in use, ...)
+  2  usage or configuration error: a bad flag, or a file named by --config,
+     --tls-cert or --tls-key that cannot be read or is invalid
+
+Prints one line, 'listening on ws://ADDR' (wss:// with TLS), on stdout once it
+accepts connections; logs go to stderr, filtered by RUST_LOG (default info).";
+
+/// A demo WebSocket server: echo endpoints (/echo, /echo-partial, /echo-stream),
+/// chat and snake examples with their pages at http://ADDR/.
+#[derive(Debug, Parser)]
+#[command(name = "ws-server", version, after_help = AFTER_HELP)]
+pub struct Args {
+    /// Address to listen on; port 0 picks a free port (the line printed names it).
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8080")]
+    pub addr: String,
+
+    /// Tomcat's WebSocket keys from a Java .properties file (e.g. textBufferSize and
+    /// binaryBufferSize raise the 8 KiB message limit of /echo).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Runtime worker threads, at least 1; 1 runs a single-threaded runtime
+    /// [default: one per CPU core].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+
+    /// Certificate chain (PEM) for wss://; needs --tls-key.
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// Private key (PEM) for wss://; needs --tls-cert.
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Do not offer permessage-deflate (RFC 7692) to clients.
+    #[arg(long)]
+    pub no_deflate: bool,
+
+    /// Accept any Origin header (by default a browser's Origin must match the Host).
+    #[arg(long)]
+    pub allow_any_origin: bool,
+}
+
+/// Prints an error in clap's format (`error: ...` on stderr) and returns `status`.
+pub fn fail(status: u8, message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(status)
+}
