@@ -29,25 +29,6 @@ fn example(name: &str) -> Command {
     Command::new(path)
 }
 
-/// Runs an example to its end (at most 60 s) and returns its standard output.
-fn run(cmd: &mut Command) -> String {
-    let mut child = cmd.stdout(Stdio::piped()).spawn().unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            let mut out = String::new();
-            std::io::Read::read_to_string(child.stdout.as_mut().unwrap(), &mut out).unwrap();
-            assert!(status.success(), "{cmd:?} failed ({status}): {out}");
-            return out;
-        }
-        if std::time::Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("{cmd:?} did not finish within 60 s");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 /// A server example started with `args`; killed on drop. `addr` is what its
 /// `listening on ws://ADDR/...` line names.
 struct Running {
