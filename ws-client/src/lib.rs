@@ -108,3 +108,8 @@ pub use ws_tokio::{Endpoint, MessageWriter, Part, SessionHandle, WebSocketRead, 
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
+
+/// The repository README's Rust examples, compiled as doctests so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeExamples;
