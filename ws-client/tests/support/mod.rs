@@ -1,6 +1,11 @@
 //! Loopback test servers built from ws-handshake + ws-session + tokio, and a test CA.
 #![allow(dead_code)]
 
+/// Frames as raw bytes and a parser for what the client sent (shared with
+/// ws-server's tests, which play the other role).
+#[path = "../../../ws-server/tests/common/wire.rs"]
+pub mod wire;
+
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

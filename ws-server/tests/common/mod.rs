@@ -2,6 +2,8 @@
 //! stream, plus raw-byte helpers for hostile peers.
 #![allow(dead_code)]
 
+pub mod wire;
+
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
