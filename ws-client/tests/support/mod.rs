@@ -6,6 +6,10 @@
 #[path = "../../../ws-server/tests/common/wire.rs"]
 pub mod wire;
 
+/// The process's fds and memory, for the fault tests (shared with ws-server's).
+#[path = "../../../ws-server/tests/common/process.rs"]
+pub mod process;
+
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

@@ -2,6 +2,7 @@
 //! stream, plus raw-byte helpers for hostile peers.
 #![allow(dead_code)]
 
+pub mod process;
 pub mod wire;
 
 use std::net::SocketAddr;
