@@ -140,6 +140,8 @@ const LAYERS: &[(&str, &[&str])] = &[
     // The conformance suite judges the stack, so it shares no code with it: its own
     // codec, handshake and deflate (a bug there must not hide itself).
     ("ws-conformance", &[]),
+    // The soak driver runs this stack's client against its server (both APIs).
+    ("ws-soak", &["ws-client"]),
     ("xtask", &["ws-config"]),
     ("ws-benches", &[]),
 ];
