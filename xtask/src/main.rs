@@ -24,7 +24,11 @@
 //!   and as server against `ws-client --echo` (limits raised to 64 MiB, deflate on);
 //!   prints verdict counts per section and role and every case that is not OK,
 //!   writes `target/conformance/report.md` and `report.json`, and fails on any
-//!   FAILED or NON-STRICT case (see `src/conformance.rs`). Not run by `.ci/run` yet.
+//!   FAILED or NON-STRICT case (see `src/conformance.rs`).
+//! * `cargo xtask soak [--minutes N | --seconds N] [--lanes N] [--seed N]` — the
+//!   release `ws-server` soaked by `ws-soak` (5 minutes, 200 connections at a time
+//!   by default): every echo checked, the server's RSS and fds at start and end
+//!   (see `src/soak.rs`).
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -36,6 +40,7 @@ mod conformance;
 mod interop;
 mod loadtest;
 mod package;
+mod soak;
 #[cfg(test)]
 mod tidy;
 
@@ -50,9 +55,10 @@ fn main() -> ExitCode {
         Some("interop") => interop::run(&args[1..]),
         Some("conformance") => conformance::run(&args[1..]),
         Some("package") => package::check(),
+        Some("soak") => soak::run(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <test | bench [ARGS] | bench-report | fuzz TARGET [SECONDS] | loadtest [--quick] [--threads 1|2] [--clients] | interop | conformance [--cases LIST] [--jobs N] | package>"
+                "usage: cargo xtask <test | bench [ARGS] | bench-report | fuzz TARGET [SECONDS] | loadtest [--quick] [--threads 1|2] [--clients] | interop | conformance [--cases LIST] [--jobs N] | package | soak [--minutes N | --seconds N] [--lanes N] [--seed N]>"
             );
             return ExitCode::from(2);
         }
