@@ -11,8 +11,8 @@ use ws_tokio::{SessionInfo, WebSocket};
 
 use crate::builder::DEFAULT_HANDSHAKE_TIMEOUT;
 use crate::error::AcceptError;
-use crate::origin::OriginPolicy;
 use crate::request::{read_request, Request};
+use ws_handshake::OriginPolicy;
 
 /// Settings of [`accept`]: the handshake (limits, subprotocols, deflate, origin
 /// policy, timeout) and the session.

@@ -7,8 +7,8 @@ use ws_config::ServerSettings;
 use ws_handshake::Limits;
 use ws_session::SessionConfig;
 
-use crate::origin::OriginPolicy;
 use crate::tls::TlsConfig;
+use ws_handshake::OriginPolicy;
 
 /// Default time a client has to complete its opening handshake.
 pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);

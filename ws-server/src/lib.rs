@@ -104,7 +104,6 @@ mod connections;
 mod deployment;
 mod error;
 mod listener;
-mod origin;
 mod request;
 mod route;
 mod server;
@@ -116,12 +115,13 @@ mod upgrade;
 pub use accept::{accept, AcceptConfig};
 pub use builder::{ServerBuilder, DEFAULT_HANDSHAKE_TIMEOUT};
 pub use error::{AcceptError, DeployError, Error, TlsError};
-pub use origin::OriginPolicy;
 pub use server::{Server, LISTEN_BACKLOG};
 pub use tls::TlsConfig;
 
 pub use bytes::Bytes;
 pub use ws_frame::CloseCode;
+/// The origin policy lives in `ws-handshake`, shared with the other front-ends.
+pub use ws_handshake::OriginPolicy;
 pub use ws_session::{
     CloseCause, CloseInfo, Delivery, Initiator, Message, MessageKind, SessionConfig,
 };
