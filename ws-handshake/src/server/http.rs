@@ -58,18 +58,58 @@ impl UpgradeRequest {
         protocol: Option<&str>,
         limits: Limits,
     ) -> Result<Self, ServerError> {
-        check_limits(parts, limits)?;
-        let headers = headers_of(&parts.headers);
-        match parts.version {
+        let head = Head {
+            method: &parts.method,
+            uri: &parts.uri,
+            version: parts.version,
+            headers: &parts.headers,
+        };
+        head.validate(protocol, limits)
+    }
+
+    /// As [`from_http`](Self::from_http), from a whole request (its body is not
+    /// looked at), so a hyper service can validate a request it still owns.
+    pub fn from_http_request<B>(
+        request: &http::Request<B>,
+        protocol: Option<&str>,
+        limits: Limits,
+    ) -> Result<Self, ServerError> {
+        let head = Head {
+            method: request.method(),
+            uri: request.uri(),
+            version: request.version(),
+            headers: request.headers(),
+        };
+        head.validate(protocol, limits)
+    }
+}
+
+/// The parts of a request head the rules read.
+struct Head<'a> {
+    method: &'a http::Method,
+    uri: &'a http::Uri,
+    version: http::Version,
+    headers: &'a http::HeaderMap,
+}
+
+impl Head<'_> {
+    fn validate(
+        &self,
+        protocol: Option<&str>,
+        limits: Limits,
+    ) -> Result<UpgradeRequest, ServerError> {
+        check_limits(self, limits)?;
+        let headers = headers_of(self.headers);
+        match self.version {
             http::Version::HTTP_2 | http::Version::HTTP_3 => {
-                extended_connect(parts, protocol, headers)
+                extended_connect(self, protocol, headers)
             }
             version => {
                 let minor = u8::from(
                     version != http::Version::HTTP_10 && version != http::Version::HTTP_09,
                 );
-                let target = parts.uri.to_string();
-                UpgradeRequest::from_parts(parts.method.as_str(), &target, minor, headers)
+                let target = self.uri.to_string();
+                UpgradeRequest::from_parts(self.method.as_str(), &target, minor, headers)
             }
         }
     }
@@ -77,11 +117,11 @@ impl UpgradeRequest {
 
 /// RFC 8441 section 4-5, then the shared rules.
 fn extended_connect(
-    parts: &http::request::Parts,
+    parts: &Head<'_>,
     protocol: Option<&str>,
     headers: Headers,
 ) -> Result<UpgradeRequest, ServerError> {
-    if parts.method != http::Method::CONNECT {
+    if *parts.method != http::Method::CONNECT {
         return Err(ServerError::MethodNotAllowed(parts.method.to_string()));
     }
     let protocol = protocol.ok_or(ServerError::MissingProtocol)?;
@@ -124,7 +164,7 @@ fn extended_connect(
 
 /// The field count and the head's size as HTTP/1.1 would write it: request line,
 /// `name: value\r\n` per field, the final `\r\n`.
-fn check_limits(parts: &http::request::Parts, limits: Limits) -> Result<(), ServerError> {
+fn check_limits(parts: &Head<'_>, limits: Limits) -> Result<(), ServerError> {
     if parts.headers.len() > limits.max_headers {
         return Err(ServerError::TooManyHeaders(limits.max_headers));
     }
