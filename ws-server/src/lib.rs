@@ -91,6 +91,12 @@
 //!   a large frame is under way), writes go straight from the session's queue with
 //!   vectored writes.
 //! * **Callbacks** of one session run one at a time, in order; see [`Endpoint`].
+//! * **HTTP/2** on the same port (RFC 8441, the `h2` crate): under TLS by ALPN
+//!   (`h2`, `http/1.1`), on plain TCP by the preface (prior knowledge). Each
+//!   extended CONNECT stream is one session, run by the same driver on
+//!   `ws_tokio::http2::H2Stream`; static pages are served over it too.
+//!   [`ServerBuilder::http2`] and [`ServerBuilder::websockets_over_http2`] turn
+//!   them off. `SessionHandle::http_version` tells the two apart.
 //! * **Plain HTTP** on the WebSocket port: static resources for `GET` and `HEAD`
 //!   ([`Server::add_static`]); a plain request to an endpoint's path gets `426
 //!   Upgrade Required` with `Upgrade: websocket`; other paths 404, other methods 405.
@@ -103,7 +109,9 @@ mod conn;
 mod connections;
 mod deployment;
 mod error;
+mod http2;
 mod listener;
+mod prefixed;
 mod request;
 mod route;
 mod server;
@@ -126,6 +134,6 @@ pub use ws_session::{
     CloseCause, CloseInfo, Delivery, Initiator, Message, MessageKind, SessionConfig,
 };
 pub use ws_tokio::{
-    Endpoint, MessageWriter, Part, PathParams, Properties, SessionHandle, WebSocket, WebSocketRead,
-    WebSocketWrite,
+    Endpoint, HttpVersion, MessageWriter, Part, PathParams, Properties, SessionHandle, WebSocket,
+    WebSocketRead, WebSocketWrite,
 };
