@@ -12,7 +12,8 @@
 //!
 //! Options: `--echo`, `--config FILE.properties` (Tomcat's keys, e.g. raise
 //! `textBufferSize`/`binaryBufferSize`), `--protocol NAME` (repeatable),
-//! `--header "Name: value"` (repeatable), `--no-deflate`, `--help`.
+//! `--header "Name: value"` (repeatable), `--no-deflate`, `--http2` (HTTP/2 with
+//! prior knowledge on `ws://` too), `--help`.
 //!
 //! Exit status: 0 when the connection closed with 1000; 3 when it closed with
 //! another code (printed on standard error); 4 when it failed without a close
@@ -26,7 +27,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use ws_client::{connect, ClientConfig, CloseCode, Error, Message, WebSocket};
 
 const USAGE: &str = "usage: ws-client [--echo] [--config FILE.properties] [--protocol NAME]... \
-[--header 'Name: value']... [--no-deflate] URI
+[--header 'Name: value']... [--no-deflate] [--http2] URI
 
 exit status: 0 closed with 1000; 3 closed with another code; 4 failed without a close
 handshake; 2 connect failed; 1 usage or configuration error";
@@ -45,11 +46,13 @@ fn parse_args() -> Result<Args, String> {
     let mut protocols = Vec::new();
     let mut headers = Vec::new();
     let mut deflate = true;
+    let mut http2 = ws_client::Http2::Auto;
     while let Some(arg) = args.next() {
         let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
         match arg.as_str() {
             "--echo" => echo = true,
             "--no-deflate" => deflate = false,
+            "--http2" => http2 = ws_client::Http2::Prefer,
             "--config" => config_file = Some(value("--config")?),
             "--protocol" => protocols.push(value("--protocol")?),
             "--header" => {
@@ -77,6 +80,7 @@ fn parse_args() -> Result<Args, String> {
     config.protocols = protocols;
     config.headers = headers;
     config.deflate = deflate;
+    config.http2 = http2;
     Ok(Args {
         uri: uri.ok_or("missing URI")?,
         echo,
