@@ -20,6 +20,9 @@
 //!   prints verdict counts per section and role and every case that is not OK,
 //!   writes `target/conformance/report.md` and `report.json`, and fails on any
 //!   FAILED or NON-STRICT case (see `src/conformance.rs`). Not run by `.ci/run` yet.
+//! * `cargo xtask h2bench [--seconds S]` — HTTP/2 against TCP on `ws-server`, memory
+//!   per idle WebSocket on one HTTP/2 connection, ws-axum against axum's own `ws`
+//!   (see `src/h2bench.rs`).
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -28,6 +31,7 @@ use std::time::Instant;
 
 mod bench_report;
 mod conformance;
+mod h2bench;
 mod interop;
 mod loadtest;
 #[cfg(test)]
@@ -43,9 +47,10 @@ fn main() -> ExitCode {
         Some("loadtest") => loadtest::run(&args[1..]),
         Some("interop") => interop::run(&args[1..]),
         Some("conformance") => conformance::run(&args[1..]),
+        Some("h2bench") => h2bench::run(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <test | bench [ARGS] | bench-report | fuzz TARGET [SECONDS] | loadtest [--quick] | interop | conformance [--cases LIST] [--jobs N]>"
+                "usage: cargo xtask <test | bench [ARGS] | bench-report | fuzz TARGET [SECONDS] | loadtest [--quick] | interop | conformance [--cases LIST] [--jobs N] | h2bench [--seconds S]>"
             );
             return ExitCode::from(2);
         }
