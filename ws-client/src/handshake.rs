@@ -257,8 +257,9 @@ async fn connection(target: &WsUri, config: &ClientConfig) -> Result<Connection,
         // Prior knowledge; a server that does not speak HTTP/2 (or not WebSockets
         // over it) gets a new HTTP/1.1 connection.
         match http2::handshake(tcp, limits, after).await {
-            Ok(Some(shared)) => {
-                config.pool.put(key.clone(), shared.clone());
+            Ok(Some(pooled)) => {
+                let shared = pooled.requests.clone();
+                config.pool.put(key.clone(), pooled);
                 return Ok(Connection::Http2(shared, key));
             }
             Ok(None) => tracing::debug!("no extended CONNECT: HTTP/1.1"),
@@ -272,8 +273,9 @@ async fn connection(target: &WsUri, config: &ClientConfig) -> Result<Connection,
     if !(try_h2 && stream.get_ref().1.alpn_protocol() == Some(tls::ALPN_H2)) {
         return Ok(Connection::Http1(Transport::Tls(Box::new(stream))));
     }
-    if let Some(shared) = http2::handshake(stream, limits, after).await? {
-        config.pool.put(key.clone(), shared.clone());
+    if let Some(pooled) = http2::handshake(stream, limits, after).await? {
+        let shared = pooled.requests.clone();
+        config.pool.put(key.clone(), pooled);
         return Ok(Connection::Http2(shared, key));
     }
     // HTTP/2 without extended CONNECT: a new connection that offers HTTP/1.1 only.

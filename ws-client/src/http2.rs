@@ -53,7 +53,14 @@ pub enum Http2 {
 /// share their pool. A connection that failed or went away is replaced.
 #[derive(Clone, Default)]
 pub struct Http2Pool {
-    connections: Arc<Mutex<HashMap<String, SendRequest<Bytes>>>>,
+    connections: Arc<Mutex<HashMap<String, Pooled>>>,
+}
+
+/// One pooled connection: the handle that opens streams, and the task that drives
+/// the connection.
+pub(crate) struct Pooled {
+    pub(crate) requests: SendRequest<Bytes>,
+    pub(crate) task: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for Http2Pool {
@@ -75,15 +82,30 @@ impl Http2Pool {
         self.lock().len()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, SendRequest<Bytes>>> {
+    /// Closes the pool: no new stream goes on its connections, and this waits
+    /// until each one has ended, which it does once its last WebSocket is closed
+    /// (HTTP/2 writes happen in the connection's task: a process about to exit waits
+    /// here so its last close frames leave). Bound it with a timeout.
+    pub async fn close(&self) {
+        let tasks: Vec<_> = self
+            .lock()
+            .drain()
+            .filter_map(|(_, pooled)| pooled.task)
+            .collect();
+        for task in tasks {
+            let _ = task.await;
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Pooled>> {
         self.connections.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub(crate) fn get(&self, key: &str) -> Option<SendRequest<Bytes>> {
-        self.lock().get(key).cloned()
+        self.lock().get(key).map(|p| p.requests.clone())
     }
 
-    pub(crate) fn put(&self, key: String, connection: SendRequest<Bytes>) {
+    pub(crate) fn put(&self, key: String, connection: Pooled) {
         self.lock().insert(key, connection);
     }
 
@@ -109,7 +131,7 @@ pub(crate) async fn handshake<T>(
     io: T,
     limits: Limits,
     after: Duration,
-) -> Result<Option<SendRequest<Bytes>>, ConnectError>
+) -> Result<Option<Pooled>, ConnectError>
 where
     T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -121,7 +143,7 @@ where
     let handshake = async { builder.handshake::<_, Bytes>(io).await.map_err(io_error) };
     let (client, mut connection) = timed(Step::Http2Setup, after, handshake).await?;
     let mut ping = connection.ping_pong();
-    tokio::spawn(async move {
+    let task = tokio::spawn(async move {
         if let Err(e) = connection.await {
             tracing::debug!(error = %e, "HTTP/2 connection ended");
         }
@@ -132,7 +154,10 @@ where
     }
     let enabled = client.is_extended_connect_protocol_enabled();
     tracing::debug!(extended_connect = enabled, "HTTP/2 connection");
-    Ok(enabled.then_some(client))
+    Ok(enabled.then_some(Pooled {
+        requests: client,
+        task: Some(task),
+    }))
 }
 
 /// One extended CONNECT on `connection`: the classified answer, and the stream

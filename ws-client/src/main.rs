@@ -21,6 +21,7 @@
 //! 1 for a usage or configuration error.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -112,6 +113,9 @@ async fn main() -> ExitCode {
     } else {
         interactive(ws).await
     };
+    // Over HTTP/2 the last frames are written by the connection's task: let it
+    // finish before the process exits (briefly).
+    let _ = tokio::time::timeout(Duration::from_secs(2), args.config.pool.close()).await;
     match result {
         Ok(code) if code == CloseCode::NORMAL => ExitCode::SUCCESS,
         Ok(code) => {

@@ -22,7 +22,9 @@
 //! * `poll_shutdown` (the driver's clean end, after the close handshake) sends an
 //!   empty DATA frame with `END_STREAM`.
 //! * Dropping the stream before that (a failed or terminated session, a linger
-//!   that ran out) resets it with `RST_STREAM(CANCEL)`.
+//!   that ran out) resets it with `RST_STREAM(CANCEL)`. Dropped after it, the
+//!   stream lingers (at most two seconds, reading and discarding) for the peer's
+//!   `END_STREAM`, so h2 does not reset it before our last frames leave.
 //! * A reset from the peer (or the connection going away) fails the next read or
 //!   write with `ConnectionReset` / `ConnectionAborted`: the session ends as an
 //!   abnormal close (1006) locally.
@@ -43,7 +45,8 @@ const MAX_WRITE: usize = 1 << 20;
 #[derive(Debug)]
 pub struct H2Stream {
     send: SendStream<Bytes>,
-    recv: RecvStream,
+    /// Always `Some` until dropped (taken by the lingering drain).
+    recv: Option<RecvStream>,
     /// Received bytes not yet read out; their capacity is released as they are.
     pending: Bytes,
     /// `END_STREAM` was sent.
@@ -59,7 +62,7 @@ impl H2Stream {
     pub fn new(send: SendStream<Bytes>, recv: RecvStream) -> Self {
         H2Stream {
             send,
-            recv,
+            recv: Some(recv),
             pending: Bytes::new(),
             ended: false,
             eof: false,
@@ -141,11 +144,14 @@ impl AsyncRead for H2Stream {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
+        let Some(recv) = this.recv.as_mut() else {
+            return Poll::Ready(Ok(()));
+        };
         while this.pending.is_empty() {
             if this.eof {
                 return Poll::Ready(Ok(()));
             }
-            match ready!(this.recv.poll_data(cx)) {
+            match ready!(recv.poll_data(cx)) {
                 Some(Ok(data)) => this.pending = data,
                 Some(Err(e)) => return Poll::Ready(Err(Self::io_error(e))),
                 None => this.eof = true,
@@ -155,7 +161,7 @@ impl AsyncRead for H2Stream {
         buf.put_slice(&this.pending[..n]);
         this.pending.advance(n);
         // Consumed: the peer may send as much again.
-        let _ = this.recv.flow_control().release_capacity(n);
+        let _ = recv.flow_control().release_capacity(n);
         Poll::Ready(Ok(()))
     }
 }
@@ -221,9 +227,36 @@ impl AsyncWrite for H2Stream {
     }
 }
 
+/// How long a stream we ended cleanly is kept for the peer's `END_STREAM`.
+const LINGER: std::time::Duration = std::time::Duration::from_secs(2);
+
 impl Drop for H2Stream {
     fn drop(&mut self) {
-        // Not ended cleanly: the session failed or was dropped.
-        self.reset(Reason::CANCEL);
+        if !self.ended {
+            // Not ended cleanly: the session failed or was dropped.
+            self.reset(Reason::CANCEL);
+            return;
+        }
+        if self.eof {
+            return;
+        }
+        // We ended cleanly and the peer has not yet: dropping the stream now would
+        // make h2 reset it at once, and the reset can go out before our last DATA
+        // (the close frame). Keep the receiving half, reading and discarding,
+        // until the peer's END_STREAM or the linger bound: the driver's lingering
+        // close, for the owned WebSocket and any other user.
+        let (Some(mut recv), Ok(runtime)) =
+            (self.recv.take(), tokio::runtime::Handle::try_current())
+        else {
+            return;
+        };
+        runtime.spawn(async move {
+            let drain = async {
+                while let Some(Ok(data)) = recv.data().await {
+                    let _ = recv.flow_control().release_capacity(data.len());
+                }
+            };
+            let _ = tokio::time::timeout(LINGER, drain).await;
+        });
     }
 }
