@@ -28,6 +28,9 @@ use crate::steps::timed;
 const STREAM_WINDOW: u32 = 256 * 1024;
 /// Receive window of a connection.
 const CONNECTION_WINDOW: u32 = 8 * 1024 * 1024;
+/// h2's budget for the overhead of buffered small DATA frames (see ws-server's
+/// `http2.rs`: small WebSocket messages are one small frame each).
+const DATA_FRAME_BUDGET: usize = 32 << 20;
 
 /// When the client opens WebSockets over HTTP/2 (RFC 8441).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -139,6 +142,7 @@ where
     builder
         .initial_window_size(STREAM_WINDOW)
         .initial_connection_window_size(CONNECTION_WINDOW)
+        .data_frame_budget(DATA_FRAME_BUDGET)
         .max_header_list_size(u32::try_from(limits.max_header_bytes).unwrap_or(u32::MAX));
     let handshake = async { builder.handshake::<_, Bytes>(io).await.map_err(io_error) };
     let (client, mut connection) = timed(Step::Http2Setup, after, handshake).await?;

@@ -34,6 +34,15 @@ pub(crate) const STREAM_WINDOW: u32 = 256 * 1024;
 pub(crate) const CONNECTION_WINDOW: u32 = 8 * 1024 * 1024;
 /// Streams a client may have open at once on one connection.
 pub(crate) const MAX_STREAMS: u32 = 1024;
+/// h2's budget for the framing overhead of small DATA frames buffered and not yet
+/// read (h2 charges 256 bytes minus the payload per frame under 256 bytes, and
+/// closes the connection with ENHANCE_YOUR_CALM past the budget: its guard against
+/// floods of tiny frames, which flow control does not count). Small WebSocket
+/// messages are one small DATA frame each, and a session that stops reading
+/// leaves its stream window of them buffered: h2's default (half the connection
+/// window, 4 MiB here) let two stalled streams of 16-byte messages close the whole
+/// connection. 32 MiB covers about 140,000 buffered small frames.
+pub(crate) const DATA_FRAME_BUDGET: usize = 32 << 20;
 
 impl Server {
     /// Serves one HTTP/2 connection (its preface not yet read by h2) until it ends.
@@ -47,6 +56,7 @@ impl Server {
             .initial_window_size(STREAM_WINDOW)
             .initial_connection_window_size(CONNECTION_WINDOW)
             .max_concurrent_streams(MAX_STREAMS)
+            .data_frame_budget(DATA_FRAME_BUDGET)
             .max_header_list_size(u32::try_from(b.limits.max_header_bytes).unwrap_or(u32::MAX));
         if b.extended_connect {
             builder.enable_connect_protocol();
