@@ -1,7 +1,11 @@
 // Headless Chromium (Debian's, driven by playwright-core) against the demo pages:
 // chat in two tabs, echo over ws:// and wss://, snake ticks. Screenshots go to OUT.
 //
-// Usage: INTEROP_NODE=<dir with node_modules> node browser.mjs HTTP_BASE HTTPS_BASE CERT_PEM OUT
+// Usage: INTEROP_NODE=<dir with node_modules> node browser.mjs HTTP_BASE HTTPS_BASE CERT_PEM OUT [AXUM_BASE]
+//
+// Over HTTPS the demo server offers HTTP/2 by ALPN: the page loads over h2 and its
+// WebSocket is an extended CONNECT on that connection (RFC 8441), which the
+// server's /http-version endpoint confirms. AXUM_BASE is the ws-axum chat example.
 //
 // The wss:// server's self-signed certificate is trusted through Chromium's
 // --ignore-certificate-errors-spki-list with the SHA-256 of its public key (SPKI).
@@ -15,7 +19,7 @@ import { join, resolve } from 'node:path';
 const require = createRequire(resolve(process.env.INTEROP_NODE, 'package.json'));
 const { chromium } = require('playwright-core');
 
-const [httpBase, httpsBase, certPem, out] = process.argv.slice(2);
+const [httpBase, httpsBase, certPem, out, axumBase] = process.argv.slice(2);
 const TIMEOUT_MS = 20000;
 let failed = false;
 
@@ -102,6 +106,41 @@ await check('snake page ticks', async () => {
     return `ticks ${first} -> ${await page.textContent('#ticks')}; ${players.trim()}; snake.png`;
   } finally { await page.close(); }
 });
+
+await check('HTTP/2 page and WebSocket on one connection', async () => {
+  const page = await context.newPage();
+  try {
+    await page.goto(httpsBase + '/echo.html');
+    const protocol = await page.evaluate(() => performance.getEntriesByType('navigation')[0].nextHopProtocol);
+    if (protocol !== 'h2') throw new Error(`page loaded over ${protocol}`);
+    const seen = await page.evaluate(() => new Promise((resolve, reject) => {
+      const ws = new WebSocket(location.origin.replace('https:', 'wss:') + '/http-version');
+      ws.onmessage = (e) => { resolve(e.data); ws.close(1000); };
+      ws.onerror = () => reject(new Error('WebSocket failed'));
+    }));
+    if (seen !== 'HTTP/2') throw new Error(`the server saw the WebSocket over ${seen}`);
+    return 'page over h2; the server saw its WebSocket as an extended CONNECT (HTTP/2)';
+  } finally { await page.close(); }
+});
+
+if (axumBase) {
+  await check('axum chat page, two tabs', async () => {
+    const [a, b] = [await context.newPage(), await context.newPage()];
+    try {
+      for (const p of [a, b]) {
+        await p.goto(axumBase + '/');
+        await p.waitForFunction(() => document.getElementById('status').textContent === 'connected');
+      }
+      const message = 'Hello from Chromium via axum <i>plain</i>';
+      await a.fill('#chat', message);
+      await a.press('#chat', 'Enter');
+      await b.waitForFunction((m) => document.getElementById('console').textContent.includes(m), message);
+      if (await b.$$eval('#console i', (els) => els.length) !== 0) throw new Error('markup rendered');
+      await b.screenshot({ path: join(out, 'axum-chat.png') });
+      return 'message typed in tab A shown (as text) in tab B; axum-chat.png';
+    } finally { await a.close(); await b.close(); }
+  });
+}
 
 await context.close();
 rmSync(profile, { recursive: true, force: true });

@@ -102,6 +102,11 @@ pub struct Args {
     /// Do not offer permessage-deflate (RFC 7692).
     #[arg(long)]
     pub no_deflate: bool,
+
+    /// Use HTTP/2 (RFC 8441) on `ws://` too, with prior knowledge; on `wss://`
+    /// HTTP/2 is used whenever the server offers it through ALPN.
+    #[arg(long)]
+    pub http2: bool,
 }
 
 impl Args {
@@ -125,6 +130,9 @@ impl Args {
         config.protocols = self.protocols.clone();
         config.headers = self.headers.clone();
         config.deflate = !self.no_deflate;
+        if self.http2 {
+            config.http2 = ws_client::Http2::Prefer;
+        }
         Ok(config)
     }
 }

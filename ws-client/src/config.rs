@@ -5,6 +5,7 @@ use std::path::Path;
 use ws_config::{ClientSettings, ConfigErrors, Sources};
 use ws_session::SessionConfig;
 
+use crate::http2::{Http2, Http2Pool};
 use crate::proxy::Proxy;
 
 /// Connection settings: Tomcat's client keys ([`ClientSettings`]), the session
@@ -32,6 +33,11 @@ pub struct ClientConfig {
     pub deflate: bool,
     /// How to reach the server.
     pub proxy: Proxy,
+    /// When to open WebSockets over HTTP/2 (RFC 8441); default [`Http2::Auto`].
+    pub http2: Http2,
+    /// The HTTP/2 connections WebSockets to one origin share (clones of this
+    /// configuration share it).
+    pub pool: Http2Pool,
 }
 
 impl Default for ClientConfig {
@@ -43,6 +49,8 @@ impl Default for ClientConfig {
             headers: Vec::new(),
             deflate: true,
             proxy: Proxy::from_process_env(),
+            http2: Http2::default(),
+            pool: Http2Pool::new(),
         }
     }
 }
@@ -94,6 +102,12 @@ impl ClientConfig {
     /// Turns the permessage-deflate offer on or off.
     pub fn with_deflate(mut self, offer: bool) -> Self {
         self.deflate = offer;
+        self
+    }
+
+    /// Sets when to use HTTP/2.
+    pub fn with_http2(mut self, http2: Http2) -> Self {
+        self.http2 = http2;
         self
     }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use ws_session::{Session, SessionConfig};
-use ws_tokio::{Endpoint, Opened, SessionHandle, SessionInfo};
+use ws_tokio::{Endpoint, HttpVersion, Opened, SessionHandle, SessionInfo};
 
 use crate::config::ClientConfig;
 use crate::error::ConnectError;
@@ -71,7 +71,13 @@ async fn open(
         Masks::new(),
         Instant::now(),
     );
+    let http = if upgraded.transport.is_http2() {
+        HttpVersion::Http2
+    } else {
+        HttpVersion::Http11
+    };
     let info = SessionInfo::new(upgraded.target.clone())
+        .with_http_version(http)
         .with_protocol(established.protocol.clone())
         .with_deflate(established.deflate)
         .with_blocking_send_timeout(config.settings.blocking_send_timeout);

@@ -19,6 +19,8 @@ pub enum Step {
     ProxyConnect,
     /// The TLS handshake with the server.
     TlsHandshake,
+    /// The HTTP/2 connection preface and the server's SETTINGS.
+    Http2Setup,
     /// Writing the upgrade request.
     WriteRequest,
     /// One read of the upgrade response.
@@ -31,6 +33,7 @@ impl std::fmt::Display for Step {
             Step::Connect => "TCP connect",
             Step::ProxyConnect => "proxy CONNECT",
             Step::TlsHandshake => "TLS handshake",
+            Step::Http2Setup => "HTTP/2 connection setup",
             Step::WriteRequest => "writing the upgrade request",
             Step::ReadResponse => "reading the upgrade response",
         })

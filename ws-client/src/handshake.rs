@@ -1,13 +1,20 @@
-//! The opening phase: transport (TCP, proxy tunnel, TLS), upgrade request, and the
-//! response policy (redirects, authentication), each I/O step under `IO_TIMEOUT_MS`.
+//! The opening phase: connection (TCP, proxy tunnel, TLS, HTTP/2 or HTTP/1.1),
+//! upgrade request (a `GET` with `Upgrade`, or an extended CONNECT on an HTTP/2
+//! stream), and the response policy (redirects, authentication) for both, each
+//! I/O step under `IO_TIMEOUT_MS`.
 
 use std::collections::HashSet;
 
+use bytes::Bytes;
+use h2::client::SendRequest;
+use tokio::net::TcpStream;
 use ws_handshake::auth::{answer_challenges, DigestRequest};
 use ws_handshake::{ClientRequest, DeflateOffer, Established, Outcome, StatusCode, WsUri};
 
 use crate::config::ClientConfig;
 use crate::error::{ConnectError, Step};
+use crate::http2::{self, Http2};
+use crate::proxy::ProxyAddr;
 use crate::redirect;
 use crate::rng;
 use crate::steps::{read_head, tcp_connect, write_all};
@@ -47,31 +54,52 @@ pub(crate) async fn open(uri: &str, config: &ClientConfig) -> Result<Upgraded, C
         let target = WsUri::parse(&current).map_err(ConnectError::Request)?;
         let at_home = redirect::origin(&target) == home;
         let request = build_request(&current, config, at_home, authorization.as_deref())?;
-        let mut transport = transport(&target, config).await?;
-        write_all(
-            &mut transport,
-            &request.to_bytes(),
-            Step::WriteRequest,
-            settings.io_timeout,
-        )
-        .await?;
-        let mut reader = request.handshake(settings.response_limits());
-        let (outcome, leftover) = read_head(
-            &mut transport,
-            &mut reader,
-            Step::ReadResponse,
-            settings.io_timeout,
-            ConnectError::Handshake,
-        )
-        .await?;
+        let connection = connection(&target, config).await?;
+        let over_h2 = matches!(connection, Connection::Http2(..));
+        let (outcome, transport, leftover) = match connection {
+            Connection::Http1(mut transport) => {
+                write_all(
+                    &mut transport,
+                    &request.to_bytes(),
+                    Step::WriteRequest,
+                    settings.io_timeout,
+                )
+                .await?;
+                let mut reader = request.handshake(settings.response_limits());
+                let (outcome, leftover) = read_head(
+                    &mut transport,
+                    &mut reader,
+                    Step::ReadResponse,
+                    settings.io_timeout,
+                    ConnectError::Handshake,
+                )
+                .await?;
+                (outcome, Some(transport), leftover)
+            }
+            Connection::Http2(shared, key) => {
+                let limits = settings.response_limits();
+                match http2::open_stream(&shared, &request, limits, settings.io_timeout).await {
+                    Ok((outcome, stream)) => {
+                        let transport = stream.map(|s| Transport::Http2(Box::new(s)));
+                        (outcome, transport, Vec::new())
+                    }
+                    Err(e) => {
+                        // A connection that failed is not offered again.
+                        config.pool.remove(&key);
+                        return Err(e);
+                    }
+                }
+            }
+        };
         match outcome {
             Outcome::Accepted(established) => {
+                let transport = transport.ok_or(ConnectError::Closed(Step::ReadResponse))?;
                 return Ok(Upgraded {
                     transport,
                     established,
                     leftover,
                     target: target.target,
-                })
+                });
             }
             Outcome::Redirect(r) => {
                 if settings.max_redirections == 0 {
@@ -108,7 +136,8 @@ pub(crate) async fn open(uri: &str, config: &ClientConfig) -> Result<Upgraded, C
                     .ok_or(ConnectError::AuthenticationRequired)?;
                 let cnonce = rng::cnonce();
                 let digest = DigestRequest {
-                    method: "GET",
+                    // The request's method: an HTTP/2 WebSocket is a CONNECT.
+                    method: if over_h2 { "CONNECT" } else { "GET" },
                     uri: &target.target,
                     cnonce: &cnonce,
                     nc: 1,
@@ -176,21 +205,96 @@ fn build_request(
     Ok(request)
 }
 
-/// TCP (direct or through a proxy tunnel), then TLS for `wss`.
-async fn transport(target: &WsUri, config: &ClientConfig) -> Result<Transport, ConnectError> {
+/// How the request goes out: on a connection of its own (HTTP/1.1) or on a new
+/// stream of a shared HTTP/2 connection (with its pool key).
+enum Connection {
+    Http1(Transport),
+    Http2(SendRequest<Bytes>, String),
+}
+
+/// The pool key of `target` reached through `proxy`: WebSockets share an HTTP/2
+/// connection only when all of these agree.
+fn pool_key(target: &WsUri, proxy: Option<&ProxyAddr>) -> String {
+    let scheme = if target.secure { "wss" } else { "ws" };
+    let via = proxy.map_or(String::new(), |p| format!(" via {}:{}", p.host, p.port));
+    format!(
+        "{scheme}://{}:{}{via}",
+        target.host.to_ascii_lowercase(),
+        target.port
+    )
+}
+
+/// A connection for `target`: a pooled HTTP/2 connection, a new one (ALPN `h2`
+/// with extended CONNECT, or prior knowledge when asked), or HTTP/1.1 (TCP,
+/// through a proxy tunnel, TLS for `wss`).
+async fn connection(target: &WsUri, config: &ClientConfig) -> Result<Connection, ConnectError> {
     let settings = &config.settings;
+    let after = settings.io_timeout;
+    let proxy = config.proxy.for_target(target)?;
+    let try_h2 = match config.http2 {
+        Http2::Off => false,
+        Http2::Prefer => true,
+        _ => target.secure,
+    };
+    let key = pool_key(target, proxy.as_ref());
+    if try_h2 {
+        if let Some(shared) = config.pool.get(&key) {
+            return Ok(Connection::Http2(shared, key));
+        }
+    }
     // Build the TLS configuration first: a bad trust store fails before any I/O.
     let tls_config = if target.secure {
-        Some(tls::rustls_config(&settings.tls)?)
+        Some(tls::rustls_config(&settings.tls, try_h2)?)
     } else {
         None
     };
-    let tcp = match config.proxy.for_target(target)? {
-        Some(proxy) => crate::proxy::tunnel(&proxy, target, settings).await?,
-        None => tcp_connect(target.connect_host(), target.port, settings.io_timeout).await?,
+    let tcp = tcp_or_tunnel(target, proxy.as_ref(), config).await?;
+    let limits = settings.response_limits();
+    let Some(tls_config) = tls_config else {
+        if !try_h2 {
+            return Ok(Connection::Http1(Transport::Plain(tcp)));
+        }
+        // Prior knowledge; a server that does not speak HTTP/2 (or not WebSockets
+        // over it) gets a new HTTP/1.1 connection.
+        match http2::handshake(tcp, limits, after).await {
+            Ok(Some(pooled)) => {
+                let shared = pooled.requests.clone();
+                config.pool.put(key.clone(), pooled);
+                return Ok(Connection::Http2(shared, key));
+            }
+            Ok(None) => tracing::debug!("no extended CONNECT: HTTP/1.1"),
+            Err(e) => tracing::debug!(error = %e, "no HTTP/2 with prior knowledge: HTTP/1.1"),
+        }
+        let tcp = tcp_or_tunnel(target, proxy.as_ref(), config).await?;
+        return Ok(Connection::Http1(Transport::Plain(tcp)));
     };
-    match tls_config {
-        Some(c) => tls::handshake(c, target.connect_host(), tcp, settings.io_timeout).await,
-        None => Ok(Transport::Plain(tcp)),
+    let host = target.connect_host();
+    let stream = tls::handshake(tls_config, host, tcp, after).await?;
+    if !(try_h2 && stream.get_ref().1.alpn_protocol() == Some(tls::ALPN_H2)) {
+        return Ok(Connection::Http1(Transport::Tls(Box::new(stream))));
+    }
+    if let Some(pooled) = http2::handshake(stream, limits, after).await? {
+        let shared = pooled.requests.clone();
+        config.pool.put(key.clone(), pooled);
+        return Ok(Connection::Http2(shared, key));
+    }
+    // HTTP/2 without extended CONNECT: a new connection that offers HTTP/1.1 only.
+    tracing::debug!("the server chose h2 without extended CONNECT: HTTP/1.1");
+    let tls_config = tls::rustls_config(&settings.tls, false)?;
+    let tcp = tcp_or_tunnel(target, proxy.as_ref(), config).await?;
+    let stream = tls::handshake(tls_config, host, tcp, after).await?;
+    Ok(Connection::Http1(Transport::Tls(Box::new(stream))))
+}
+
+/// TCP to the server, directly or through a proxy tunnel.
+async fn tcp_or_tunnel(
+    target: &WsUri,
+    proxy: Option<&ProxyAddr>,
+    config: &ClientConfig,
+) -> Result<TcpStream, ConnectError> {
+    let settings = &config.settings;
+    match proxy {
+        Some(proxy) => crate::proxy::tunnel(proxy, target, settings).await,
+        None => tcp_connect(target.connect_host(), target.port, settings.io_timeout).await,
     }
 }

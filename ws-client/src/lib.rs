@@ -52,6 +52,16 @@
 //! Randomness (keys, masks, Digest `cnonce`s) comes from the OS CSPRNG (see the
 //! `rng` module).
 //!
+//! # HTTP/2
+//!
+//! WebSockets open over HTTP/2 (RFC 8441 extended CONNECT) when asked
+//! ([`Http2::Prefer`]: `ws://` with prior knowledge too) or, by default, when a
+//! `wss://` server chooses `h2` by ALPN and its SETTINGS allow extended CONNECT;
+//! otherwise over HTTP/1.1. WebSockets to one origin share one HTTP/2 connection
+//! ([`Http2Pool`], shared by clones of a [`ClientConfig`]), each on its own stream
+//! with its own flow control. Redirects, authentication, the proxy tunnel, TLS
+//! trust and the per-step timeout apply as over HTTP/1.1.
+//!
 //! # Decisions
 //!
 //! * **Trust**: without `SSL_TRUSTSTORE` the Mozilla roots compiled in from
@@ -83,6 +93,7 @@ mod config;
 mod connect;
 mod error;
 mod handshake;
+mod http2;
 mod proxy;
 mod redirect;
 mod rng;
@@ -94,6 +105,7 @@ pub use bytes::Bytes;
 pub use config::ClientConfig;
 pub use connect::{connect, connect_endpoint, WebSocket};
 pub use error::{ConnectError, Error, Step, TlsConfigError};
+pub use http2::{Http2, Http2Pool};
 pub use proxy::Proxy;
 pub use transport::Transport;
 pub use ws_config::{ClientSettings, Credentials, TlsContext, TlsVersion};
@@ -102,7 +114,10 @@ pub use ws_session::{
     CloseCause, CloseCode, CloseInfo, Delivery, Initiator, Message, MessageKind, SessionConfig,
     TimeoutKind,
 };
-pub use ws_tokio::{Endpoint, MessageWriter, Part, SessionHandle, WebSocketRead, WebSocketWrite};
+pub use ws_tokio::{
+    Endpoint, HttpVersion, MessageWriter, Part, SessionHandle, WebSocketRead, WebSocketWrite,
+};
+
 
 /// The README's examples, compiled and run as doctests so they stay true.
 #[cfg(doctest)]

@@ -10,7 +10,8 @@
 //! closes with 1000 at the end of the input. `--binary` sends each chunk read as a
 //! binary message and writes messages raw; `--echo` sends every received message
 //! back unchanged until the peer closes (the mode for conformance test suites);
-//! `--ping-interval SECS` pings while connected. When the connection closes, a
+//! `--ping-interval SECS` pings while connected; `--http2` uses HTTP/2 (RFC 8441)
+//! on `ws://` too. When the connection closes, a
 //! line on stderr gives who closed it, the code and the reason.
 //!
 //! Messages of up to 64 MiB are accepted by default (`--max-message-size`), not
@@ -22,6 +23,7 @@
 
 use std::path::Path;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
 use ws_client::{CloseCode, CloseInfo, Initiator};
@@ -64,6 +66,9 @@ async fn run(args: Args) -> ExitCode {
     };
     let line_limit = config.session.text_buffer_size;
     let outcome = relay::run(&args.uri, &config, mode, io, line_limit, args.ping_interval).await;
+    // Over HTTP/2 the last frames are written by the connection's task: let it
+    // finish before the process exits (briefly).
+    let _ = tokio::time::timeout(Duration::from_secs(2), config.pool.close()).await;
     match outcome {
         Outcome::Closed(info) => {
             eprintln!("{}", describe_close(&info));

@@ -23,10 +23,18 @@ use ws_config::{TlsSettings, TlsVersion};
 
 use crate::error::{ConnectError, Step, TlsConfigError};
 use crate::steps::timed;
-use crate::transport::Transport;
+use tokio_rustls::client::TlsStream;
 
-/// The rustls configuration these settings describe.
-pub(crate) fn rustls_config(settings: &TlsSettings) -> Result<Arc<RustlsConfig>, TlsConfigError> {
+/// The ALPN name of HTTP/2 over TLS.
+pub(crate) const ALPN_H2: &[u8] = b"h2";
+
+/// The rustls configuration these settings describe; ALPN offers `h2` and
+/// `http/1.1` when `h2`, else `http/1.1` only. An `SSL_CONTEXT` is used as given
+/// (its own ALPN list).
+pub(crate) fn rustls_config(
+    settings: &TlsSettings,
+    h2: bool,
+) -> Result<Arc<RustlsConfig>, TlsConfigError> {
     if let Some(context) = &settings.context {
         if let Some(config) = context.downcast_ref::<Arc<RustlsConfig>>() {
             return Ok(Arc::clone(config));
@@ -57,10 +65,15 @@ pub(crate) fn rustls_config(settings: &TlsSettings) -> Result<Arc<RustlsConfig>,
         Some(path) => load_truststore(path, settings.truststore_password.expose())?,
     };
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = RustlsConfig::builder_with_provider(provider)
+    let mut config = RustlsConfig::builder_with_provider(provider)
         .with_protocol_versions(&versions)?
         .with_root_certificates(roots)
         .with_no_client_auth();
+    config.alpn_protocols = if h2 {
+        vec![ALPN_H2.to_vec(), b"http/1.1".to_vec()]
+    } else {
+        vec![b"http/1.1".to_vec()]
+    };
     Ok(Arc::new(config))
 }
 
@@ -117,12 +130,11 @@ pub(crate) async fn handshake(
     host: &str,
     tcp: TcpStream,
     after: std::time::Duration,
-) -> Result<Transport, ConnectError> {
+) -> Result<TlsStream<TcpStream>, ConnectError> {
     let name = ServerName::try_from(host.to_owned()).map_err(|e| ConnectError::Io {
         step: Step::TlsHandshake,
         source: std::io::Error::new(std::io::ErrorKind::InvalidInput, e),
     })?;
     let connector = TlsConnector::from(config);
-    let stream = timed(Step::TlsHandshake, after, connector.connect(name, tcp)).await?;
-    Ok(Transport::Tls(Box::new(stream)))
+    timed(Step::TlsHandshake, after, connector.connect(name, tcp)).await
 }

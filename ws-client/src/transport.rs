@@ -1,4 +1,5 @@
-//! [`Transport`]: the byte stream under a client WebSocket, plain TCP or TLS.
+//! [`Transport`]: the byte stream under a client WebSocket: plain TCP, TLS, or one
+//! stream of an HTTP/2 connection.
 
 use std::io::{self, IoSlice};
 use std::pin::Pin;
@@ -7,8 +8,10 @@ use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
+use ws_tokio::http2::H2Stream;
 
-/// A connected transport, TLS or not.
+/// A connected transport: its own TCP connection (TLS or not), or a stream of a
+/// shared HTTP/2 connection.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Transport {
@@ -16,15 +19,25 @@ pub enum Transport {
     Plain(TcpStream),
     /// `wss://` (possibly through a proxy tunnel).
     Tls(Box<TlsStream<TcpStream>>),
+    /// An extended CONNECT stream of an HTTP/2 connection (RFC 8441), which other
+    /// WebSockets to the same origin may share.
+    Http2(Box<H2Stream>),
 }
 
 impl Transport {
-    /// The TCP stream underneath (for socket options and addresses).
-    pub fn tcp(&self) -> &TcpStream {
+    /// The TCP stream underneath (for socket options and addresses); `None` for
+    /// an HTTP/2 stream, whose connection is shared.
+    pub fn tcp(&self) -> Option<&TcpStream> {
         match self {
-            Transport::Plain(s) => s,
-            Transport::Tls(s) => s.get_ref().0,
+            Transport::Plain(s) => Some(s),
+            Transport::Tls(s) => Some(s.get_ref().0),
+            Transport::Http2(_) => None,
         }
+    }
+
+    /// Whether this is a stream of an HTTP/2 connection.
+    pub fn is_http2(&self) -> bool {
+        matches!(self, Transport::Http2(_))
     }
 }
 
@@ -37,6 +50,7 @@ impl AsyncRead for Transport {
         match self.get_mut() {
             Transport::Plain(s) => Pin::new(s).poll_read(cx, buf),
             Transport::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+            Transport::Http2(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
         }
     }
 }
@@ -50,6 +64,7 @@ impl AsyncWrite for Transport {
         match self.get_mut() {
             Transport::Plain(s) => Pin::new(s).poll_write(cx, buf),
             Transport::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+            Transport::Http2(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
         }
     }
 
@@ -61,6 +76,7 @@ impl AsyncWrite for Transport {
         match self.get_mut() {
             Transport::Plain(s) => Pin::new(s).poll_write_vectored(cx, bufs),
             Transport::Tls(s) => Pin::new(s.as_mut()).poll_write_vectored(cx, bufs),
+            Transport::Http2(s) => Pin::new(s.as_mut()).poll_write_vectored(cx, bufs),
         }
     }
 
@@ -68,6 +84,7 @@ impl AsyncWrite for Transport {
         match self {
             Transport::Plain(s) => s.is_write_vectored(),
             Transport::Tls(s) => s.is_write_vectored(),
+            Transport::Http2(s) => s.is_write_vectored(),
         }
     }
 
@@ -75,6 +92,7 @@ impl AsyncWrite for Transport {
         match self.get_mut() {
             Transport::Plain(s) => Pin::new(s).poll_flush(cx),
             Transport::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+            Transport::Http2(s) => Pin::new(s.as_mut()).poll_flush(cx),
         }
     }
 
@@ -82,6 +100,7 @@ impl AsyncWrite for Transport {
         match self.get_mut() {
             Transport::Plain(s) => Pin::new(s).poll_shutdown(cx),
             Transport::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+            Transport::Http2(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
         }
     }
 }

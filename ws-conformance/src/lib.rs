@@ -51,6 +51,12 @@
 //! the end of the stream (`END_STREAM`) instead, which the wrapper reports as the end
 //! of input.)
 //!
+//! `--http2` selects that transport for a run ([`http2`]): as client, each case
+//! opens an HTTP/2 connection with prior knowledge and its WebSocket as an
+//! extended CONNECT stream; as server, the client command (e.g. `ws-client
+//! --http2`) connects with prior knowledge and the suite accepts its extended
+//! CONNECT. Every case runs unchanged over the stream.
+//!
 //! # Example
 //!
 //! ```
@@ -70,6 +76,7 @@ pub mod deflate;
 pub mod deflate_audit;
 pub mod frame;
 pub mod handshake;
+pub mod http2;
 pub mod report;
 pub mod runner;
 pub mod verdict;

@@ -9,7 +9,9 @@
 //!
 //! Options of `client` and `server`: `--cases LIST` (comma-separated ids or prefixes:
 //! `2,6.4,9.3.1`), `--jobs N` (cases at once, default 6), `--json FILE` (results),
-//! `--require-deflate` (a deflate case the peer declines is FAILED, not
+//! `--http2` (each WebSocket an RFC 8441 extended CONNECT on an HTTP/2 stream, prior
+//! knowledge; as server, the client command must speak it too), `--require-deflate`
+//! (a deflate case the peer declines is FAILED, not
 //! INFORMATIONAL).
 //!
 //! Exit status: 0 when no case is FAILED or NON-STRICT; 1 when some are; 2 for a
@@ -26,8 +28,8 @@ use ws_conformance::report::{self, RoleReport};
 use ws_conformance::runner::{self, CaseResult, Settings, Target};
 
 const USAGE: &str = "usage:
-  ws-conformance client ws://HOST:PORT/PATH [--cases LIST] [--jobs N] [--json FILE] [--require-deflate]
-  ws-conformance server --client-cmd \"CMD ... {url} ...\" [--cases LIST] [--jobs N] [--json FILE] [--require-deflate]
+  ws-conformance client ws://HOST:PORT/PATH [--cases LIST] [--jobs N] [--json FILE] [--require-deflate] [--http2]
+  ws-conformance server --client-cmd \"CMD ... {url} ...\" [--cases LIST] [--jobs N] [--json FILE] [--require-deflate] [--http2]
   ws-conformance report ROLE.json... [--markdown FILE] [--json FILE]
   ws-conformance list [--cases LIST]
 
@@ -43,6 +45,7 @@ struct Options {
     markdown: Option<String>,
     client_cmd: Option<String>,
     require_deflate: bool,
+    http2: bool,
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
@@ -69,6 +72,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--markdown" => o.markdown = Some(value()?),
             "--client-cmd" => o.client_cmd = Some(value()?),
             "--require-deflate" => o.require_deflate = true,
+            "--http2" => o.http2 = true,
             "-h" | "--help" => return Err(String::new()),
             s if s.starts_with("--") => return Err(format!("unknown option {s}")),
             s => o.positional.push(s.to_owned()),
@@ -122,6 +126,7 @@ fn run_role(role: &str, o: Options) -> Result<bool, String> {
     let settings = Settings {
         jobs: o.jobs.unwrap_or(Settings::default().jobs),
         require_deflate: o.require_deflate,
+        http2: o.http2,
     };
     let total = selected.len();
     let done = Arc::new(AtomicUsize::new(0));
@@ -172,7 +177,11 @@ fn run_role(role: &str, o: Options) -> Result<bool, String> {
         }
     };
     let report = RoleReport {
-        role: role.to_owned(),
+        role: if o.http2 {
+            format!("{role} over HTTP/2")
+        } else {
+            role.to_owned()
+        },
         peer,
         results,
     };

@@ -27,6 +27,7 @@ use crate::cases::Case;
 use crate::check;
 use crate::conn::{Conn, Role, Transport};
 use crate::handshake;
+use crate::http2;
 use crate::verdict::Outcome;
 
 /// How long connecting (or a client process connecting to us) may take.
@@ -46,6 +47,9 @@ pub struct Settings {
     pub jobs: usize,
     /// A deflate case whose profile the peer declines is FAILED (else INFORMATIONAL).
     pub require_deflate: bool,
+    /// Each case's WebSocket is an HTTP/2 stream (RFC 8441, prior knowledge)
+    /// rather than an HTTP/1.1 connection.
+    pub http2: bool,
 }
 
 impl Default for Settings {
@@ -53,6 +57,7 @@ impl Default for Settings {
         Settings {
             jobs: 6,
             require_deflate: false,
+            http2: false,
         }
     }
 }
@@ -173,9 +178,10 @@ pub async fn run_as_client(
 ) -> Vec<CaseResult> {
     let target = Arc::new(target);
     let require = settings.require_deflate;
+    let http2 = settings.http2;
     schedule(cases, settings.jobs, progress, move |case| {
         let target = target.clone();
-        async move { (client_case(&target, &case, require).await, None) }
+        async move { (client_case(&target, &case, require, http2).await, None) }
     })
     .await
 }
@@ -202,9 +208,10 @@ pub async fn run_as_server(
 ) -> Vec<CaseResult> {
     let launcher = Arc::new(launcher);
     let require = settings.require_deflate;
+    let http2 = settings.http2;
     schedule(cases, settings.jobs, progress, move |case| {
         let launcher = launcher.clone();
-        async move { server_case(&launcher, &case, require).await }
+        async move { server_case(&launcher, &case, require, http2).await }
     })
     .await
 }
@@ -286,7 +293,7 @@ fn bounded(case: &Case, outcome: Result<Outcome, tokio::time::error::Elapsed>) -
     })
 }
 
-async fn client_case(target: &Target, case: &Case, require: bool) -> Outcome {
+async fn client_case(target: &Target, case: &Case, require: bool, http2: bool) -> Outcome {
     let work = async {
         let tcp = match timeout(
             CONNECT_WAIT,
@@ -299,6 +306,29 @@ async fn client_case(target: &Target, case: &Case, require: bool) -> Outcome {
             Err(_) => return Outcome::failed("connecting timed out"),
         };
         let _ = tcp.set_nodelay(true);
+        if http2 {
+            let opened = timeout(
+                HANDSHAKE_WAIT,
+                http2::open(
+                    tcp,
+                    &target.host_header(),
+                    &target.path,
+                    case.deflate.as_ref(),
+                ),
+            )
+            .await;
+            let (io, deflate) = match opened {
+                Ok(Ok(o)) => o,
+                Ok(Err(e)) => return Outcome::failed(format!("extended CONNECT: {e}")),
+                Err(_) => return Outcome::failed("extended CONNECT timed out"),
+            };
+            let mut conn = Conn::new(Box::new(io), Role::Client, Vec::new(), deflate);
+            if case.deflate.is_some() && conn.deflate().is_none() {
+                return declined("the server answered without it", require)
+                    .and(check::close_normally(&mut conn).await);
+            }
+            return (case.script)(&mut conn).await;
+        }
         let mut io: Box<dyn Transport> = Box::new(tcp);
         let nonce: [u8; 16] = StdRng::from_os_rng().random();
         let opened = match timeout(
@@ -435,7 +465,12 @@ impl Peer {
     }
 }
 
-async fn server_case(launcher: &Launcher, case: &Case, require: bool) -> (Outcome, Option<String>) {
+async fn server_case(
+    launcher: &Launcher,
+    case: &Case,
+    require: bool,
+    http2: bool,
+) -> (Outcome, Option<String>) {
     let listener = match TcpListener::bind("127.0.0.1:0").await {
         Ok(l) => l,
         Err(e) => return (Outcome::failed(format!("cannot listen: {e}")), None),
@@ -463,6 +498,25 @@ async fn server_case(launcher: &Launcher, case: &Case, require: bool) -> (Outcom
         };
         drop(listener);
         let _ = tcp.set_nodelay(true);
+        if http2 {
+            let accepted = timeout(HANDSHAKE_WAIT, http2::accept(tcp, case.deflate.as_ref())).await;
+            let accepted = match accepted {
+                Ok(Ok(a)) => a,
+                Ok(Err(e)) => return Outcome::failed(format!("extended CONNECT: {e}")),
+                Err(_) => return Outcome::failed("extended CONNECT timed out"),
+            };
+            let mut conn = Conn::new(
+                Box::new(accepted.io),
+                Role::Server,
+                Vec::new(),
+                accepted.deflate,
+            );
+            if let (Some(_), None) = (&case.deflate, conn.deflate()) {
+                let why = accepted.deflate_declined.unwrap_or_default();
+                return declined(&why, require).and(check::close_normally(&mut conn).await);
+            }
+            return (case.script)(&mut conn).await;
+        }
         let mut io: Box<dyn Transport> = Box::new(tcp);
         let accepted = match timeout(
             HANDSHAKE_WAIT,

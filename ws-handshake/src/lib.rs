@@ -14,6 +14,15 @@
 //!   `Sec-WebSocket-Accept`, subprotocol and extensions), redirect, authentication
 //!   challenge, or rejected. Bytes after the head are handed back. [`ProxyConnect`]
 //!   opens a tunnel through an HTTP proxy first.
+//! * `http` types at the edge: [`UpgradeRequest::from_http`] validates an HTTP/1.1
+//!   upgrade `GET` or an HTTP/2 extended `CONNECT` (RFC 8441) given as
+//!   `http::request::Parts` under the same rules and limits as the byte path;
+//!   [`Accepted::http_response`] gives the 101 or the 200, and
+//!   [`ServerError::http_response`] the rejection. On the client side
+//!   [`ClientRequest::to_http2`] builds the extended CONNECT and
+//!   [`ClientHandshake::classify_http`] reads the answer.
+//! * [`OriginPolicy`]: which browser pages may open WebSockets (same origin by
+//!   default), shared by every server front-end.
 //! * [`auth`]: Basic (RFC 7617) and Digest (RFC 7616) credentials for a challenge.
 //!
 //! # Guarantees
@@ -75,6 +84,7 @@ mod extension;
 mod head;
 mod headers;
 mod host;
+mod origin;
 mod server;
 mod status;
 mod syntax;
@@ -94,7 +104,10 @@ pub use deflate::{
 pub use extension::{Extension, ExtensionParam};
 pub use head::{Limits, DEFAULT_MAX_HEADERS, DEFAULT_MAX_HEADER_BYTES};
 pub use headers::{Header, Headers};
-pub use server::{Accepted, ServerConfig, ServerError, ServerHandshake, UpgradeRequest};
+pub use origin::OriginPolicy;
+pub use server::{
+    Accepted, ServerConfig, ServerError, ServerHandshake, UpgradeRequest, WEBSOCKET_PROTOCOL,
+};
 pub use status::{error_response, StatusCode};
 
 /// The README's examples, compiled and run as doctests so they stay true.

@@ -11,8 +11,8 @@ use ws_tokio::{SessionInfo, WebSocket};
 
 use crate::builder::DEFAULT_HANDSHAKE_TIMEOUT;
 use crate::error::AcceptError;
-use crate::origin::OriginPolicy;
 use crate::request::{read_request, Request};
+use ws_handshake::OriginPolicy;
 
 /// Settings of [`accept`]: the handshake (limits, subprotocols, deflate, origin
 /// policy, timeout) and the session.
@@ -93,8 +93,10 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let handshake = async {
-        match read_request(&mut stream, config.handshake.limits).await? {
-            Request::Eof => Err(AcceptError::Io(std::io::ErrorKind::UnexpectedEof.into())),
+        match read_request(&mut stream, config.handshake.limits, false).await? {
+            Request::Eof | Request::Http2(_) => {
+                Err(AcceptError::Io(std::io::ErrorKind::UnexpectedEof.into()))
+            }
             Request::Plain(plain) => {
                 crate::statics::Statics::default()
                     .answer(&mut stream, &plain.method, &plain.path, true)

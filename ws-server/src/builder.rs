@@ -7,8 +7,8 @@ use ws_config::ServerSettings;
 use ws_handshake::Limits;
 use ws_session::SessionConfig;
 
-use crate::origin::OriginPolicy;
 use crate::tls::TlsConfig;
+use ws_handshake::OriginPolicy;
 
 /// Default time a client has to complete its opening handshake.
 pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -23,6 +23,8 @@ pub struct ServerBuilder {
     pub(crate) origin: OriginPolicy,
     pub(crate) deflate: ws_handshake::DeflateConfig,
     pub(crate) tls: Option<TlsConfig>,
+    pub(crate) http2: bool,
+    pub(crate) extended_connect: bool,
 }
 
 impl Default for ServerBuilder {
@@ -38,6 +40,8 @@ impl Default for ServerBuilder {
             origin: OriginPolicy::default(),
             deflate: ws_handshake::DeflateConfig::lean(),
             tls: None,
+            http2: true,
+            extended_connect: true,
         }
     }
 }
@@ -99,6 +103,24 @@ impl ServerBuilder {
     /// context takeover).
     pub fn deflate_config(mut self, config: ws_handshake::DeflateConfig) -> Self {
         self.deflate = config;
+        self
+    }
+
+    /// Serves HTTP/2 on the same port (default on): under TLS through ALPN (`h2`
+    /// offered before `http/1.1`), on plain TCP when a connection starts with the
+    /// HTTP/2 preface (prior knowledge). Static pages and WebSockets (RFC 8441
+    /// extended CONNECT) are served over it alike.
+    pub fn http2(mut self, on: bool) -> Self {
+        self.http2 = on;
+        self
+    }
+
+    /// Whether HTTP/2 connections advertise `SETTINGS_ENABLE_CONNECT_PROTOCOL`
+    /// (default on): off, WebSockets open over HTTP/1.1 only, HTTP/2 still serves
+    /// the static pages, and a request with `:protocol` is malformed (RFC 8441
+    /// section 4: the stream is reset with `PROTOCOL_ERROR`).
+    pub fn websockets_over_http2(mut self, on: bool) -> Self {
+        self.extended_connect = on;
         self
     }
 

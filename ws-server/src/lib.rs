@@ -91,6 +91,12 @@
 //!   a large frame is under way), writes go straight from the session's queue with
 //!   vectored writes.
 //! * **Callbacks** of one session run one at a time, in order; see [`Endpoint`].
+//! * **HTTP/2** on the same port (RFC 8441, the `h2` crate): under TLS by ALPN
+//!   (`h2`, `http/1.1`), on plain TCP by the preface (prior knowledge). Each
+//!   extended CONNECT stream is one session, run by the same driver on
+//!   `ws_tokio::http2::H2Stream`; static pages are served over it too.
+//!   [`ServerBuilder::http2`] and [`ServerBuilder::websockets_over_http2`] turn
+//!   them off. `SessionHandle::http_version` tells the two apart.
 //! * **Plain HTTP** on the WebSocket port: static resources for `GET` and `HEAD`
 //!   ([`Server::add_static`]); a plain request to an endpoint's path gets `426
 //!   Upgrade Required` with `Upgrade: websocket`; other paths 404, other methods 405.
@@ -103,8 +109,9 @@ mod conn;
 mod connections;
 mod deployment;
 mod error;
+mod http2;
 mod listener;
-mod origin;
+mod prefixed;
 mod request;
 mod route;
 mod server;
@@ -116,18 +123,19 @@ mod upgrade;
 pub use accept::{accept, AcceptConfig};
 pub use builder::{ServerBuilder, DEFAULT_HANDSHAKE_TIMEOUT};
 pub use error::{AcceptError, DeployError, Error, TlsError};
-pub use origin::OriginPolicy;
 pub use server::{Server, LISTEN_BACKLOG};
 pub use tls::TlsConfig;
 
 pub use bytes::Bytes;
 pub use ws_frame::CloseCode;
+/// The origin policy lives in `ws-handshake`, shared with the other front-ends.
+pub use ws_handshake::OriginPolicy;
 pub use ws_session::{
     CloseCause, CloseInfo, Delivery, Initiator, Message, MessageKind, SessionConfig,
 };
 pub use ws_tokio::{
-    Endpoint, MessageWriter, Part, PathParams, Properties, SessionHandle, WebSocket, WebSocketRead,
-    WebSocketWrite,
+    Endpoint, HttpVersion, MessageWriter, Part, PathParams, Properties, SessionHandle, WebSocket,
+    WebSocketRead, WebSocketWrite,
 };
 
 /// The README's examples, compiled and run as doctests so they stay true.

@@ -1,5 +1,6 @@
-//! Serving connections: the accept loop ([`Server::serve`]), TLS, and one
-//! connection on any transport ([`Server::serve_connection`]).
+//! Serving connections: the accept loop ([`Server::serve`]), TLS (ALPN `h2` goes to
+//! `http2.rs`), and one connection on any transport ([`Server::serve_connection`]),
+//! HTTP/1.1 or, recognised by its preface, HTTP/2.
 
 use std::io;
 use std::net::SocketAddr;
@@ -11,9 +12,11 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio_util::either::Either;
 use tracing::Instrument;
 
+use crate::http2::is_h2;
+use crate::prefixed::Prefixed;
 use crate::server::Server;
 use crate::tls::TlsConfig;
-use crate::upgrade::{open, Upgraded};
+use crate::upgrade::{open, Opening, Upgraded};
 
 impl Server {
     /// Accepts connections until [`shutdown`](Self::shutdown) starts; each connection
@@ -53,11 +56,19 @@ impl Server {
             None => {
                 let guard = self.inner.connections.open();
                 let mut tcp = tcp;
-                let upgraded = open(&self.inner, &mut tcp).instrument(span.clone()).await;
-                if let Some(Upgraded { slot, opened }) = upgraded {
-                    // The session gets a task of its own, holding just the driver: this
-                    // task, with the handshake's state, ends here.
-                    Arc::clone(&slot.endpoint).spawn_tcp(tcp, opened, guard, span);
+                match open(&self.inner, &mut tcp).instrument(span.clone()).await {
+                    Opening::Session(Upgraded { slot, opened }) => {
+                        // The session gets a task of its own, holding just the driver:
+                        // this task, with the handshake's state, ends here.
+                        Arc::clone(&slot.endpoint).spawn_tcp(tcp, opened, guard, span);
+                    }
+                    // Prior knowledge: HTTP/2 from the first byte.
+                    Opening::Http2(prefix) => {
+                        let h2 = self.serve_h2(Prefixed::new(prefix, tcp));
+                        Box::pin(h2.instrument(span)).await;
+                        drop(guard);
+                    }
+                    Opening::Done => {}
                 }
             }
             // Boxed: TLS state is large, and plain connections should not carry its
@@ -70,6 +81,10 @@ impl Server {
         let acceptor = tokio_rustls::TlsAcceptor::from(tls.config);
         let timeout = self.inner.builder.handshake_timeout;
         match tokio::time::timeout(timeout, acceptor.accept(tcp)).await {
+            Ok(Ok(stream)) if is_h2(stream.get_ref().1.alpn_protocol()) => {
+                let _guard = self.inner.connections.open();
+                self.serve_h2(stream).await;
+            }
             Ok(Ok(stream)) => self.serve_connection(stream).await,
             Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake failed"),
             Err(_) => tracing::debug!("TLS handshake timed out"),
@@ -78,15 +93,22 @@ impl Server {
 
     /// Serves one connection on any transport (already accepted, TLS done if any):
     /// reads the opening request under the handshake timeout, answers it (101,
-    /// static resource, or an error status), and runs the session to its end.
+    /// static resource, or an error status), and runs the session to its end. A
+    /// connection that starts with the HTTP/2 preface is served as HTTP/2.
     pub async fn serve_connection<S>(self, stream: S)
     where
         S: AsyncRead + AsyncWrite + Unpin + Send,
     {
         let _guard = self.inner.connections.open();
         let mut stream = stream;
-        if let Some(Upgraded { slot, opened }) = open(&self.inner, &mut stream).await {
-            slot.endpoint.run(Either::Right(&mut stream), opened).await;
+        match open(&self.inner, &mut stream).await {
+            Opening::Session(Upgraded { slot, opened }) => {
+                slot.endpoint.run(Either::Right(&mut stream), opened).await;
+            }
+            Opening::Http2(prefix) => {
+                Box::pin(self.clone().serve_h2(Prefixed::new(prefix, &mut stream))).await;
+            }
+            Opening::Done => {}
         }
     }
 }

@@ -82,8 +82,11 @@ impl Server {
         ServerBuilder::default()
     }
 
-    fn new(builder: ServerBuilder) -> Server {
+    fn new(mut builder: ServerBuilder) -> Server {
         let (stop, _) = watch::channel(false);
+        if !builder.http2 {
+            builder.tls = builder.tls.map(|tls| tls.without_h2());
+        }
         Server {
             inner: Arc::new(Inner {
                 builder,

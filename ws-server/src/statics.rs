@@ -1,6 +1,8 @@
 //! Plain HTTP on the WebSocket port: small static resources for `GET` and `HEAD`,
 //! `426 Upgrade Required` for a plain request to a WebSocket endpoint, 404 and 405
-//! otherwise. Every answer closes the connection.
+//! otherwise. One answer ([`Statics::resolve`]) for both versions: written as
+//! HTTP/1.1 bytes (every answer closes the connection) or as an HTTP/2 response on
+//! its stream (`http2.rs`).
 
 use std::collections::HashMap;
 use std::io;
@@ -52,18 +54,16 @@ impl Statics {
             .cloned()
     }
 
-    /// Answers a plain request for `path`; `endpoint` tells whether a WebSocket
-    /// endpoint is deployed there.
-    pub(crate) async fn answer<S>(
+    /// The answer to a plain request for `path`; `endpoint` tells whether a
+    /// WebSocket endpoint is deployed there, `websocket_method` how a WebSocket
+    /// opens on this connection (`GET`, or `CONNECT` over HTTP/2).
+    pub(crate) fn resolve(
         &self,
-        stream: &mut S,
         method: &str,
         path: &str,
         endpoint: bool,
-    ) -> io::Result<()>
-    where
-        S: AsyncWrite + Unpin,
-    {
+        websocket_method: &str,
+    ) -> Response {
         let readable = method == "GET" || method == "HEAD";
         let response = match self.get(path) {
             Some((content_type, body)) if readable => Response {
@@ -82,7 +82,7 @@ impl Statics {
                       WebSocket client (Upgrade: websocket).\n",
                 ),
             },
-            None if endpoint => method_not_allowed("GET"),
+            None if endpoint => method_not_allowed(websocket_method),
             None => Response {
                 status: "404 Not Found",
                 headers: "Content-Type: text/plain; charset=utf-8\r\n".into(),
@@ -90,6 +90,21 @@ impl Statics {
             },
         };
         tracing::debug!(method, path, status = response.status, "plain request");
+        response
+    }
+
+    /// Answers a plain HTTP/1.1 request for `path` (see [`resolve`](Self::resolve)).
+    pub(crate) async fn answer<S>(
+        &self,
+        stream: &mut S,
+        method: &str,
+        path: &str,
+        endpoint: bool,
+    ) -> io::Result<()>
+    where
+        S: AsyncWrite + Unpin,
+    {
+        let response = self.resolve(method, path, endpoint, "GET");
         response.write(stream, method == "HEAD").await
     }
 }
@@ -103,13 +118,39 @@ fn method_not_allowed(allow: &str) -> Response {
 }
 
 /// A plain response: status line, extra header lines, body.
-struct Response {
+pub(crate) struct Response {
     status: &'static str,
     headers: String,
     body: Bytes,
 }
 
 impl Response {
+    /// The same answer for an HTTP/2 stream: head (without the connection-specific
+    /// `Upgrade` field) and body.
+    pub(crate) fn to_http(&self) -> (http::Response<()>, Bytes) {
+        let mut response = http::Response::new(());
+        let code = self.status.split(' ').next().unwrap_or("500");
+        *response.status_mut() =
+            http::StatusCode::from_bytes(code.as_bytes()).unwrap_or(http::StatusCode::OK);
+        let fields = response.headers_mut();
+        for line in self.headers.split("\r\n") {
+            let Some((name, value)) = line.split_once(": ") else {
+                continue;
+            };
+            if name.eq_ignore_ascii_case("upgrade") {
+                continue;
+            }
+            if let (Ok(name), Ok(value)) = (
+                http::HeaderName::from_bytes(name.as_bytes()),
+                http::HeaderValue::from_str(value),
+            ) {
+                fields.append(name, value);
+            }
+        }
+        fields.insert(http::header::CONTENT_LENGTH, self.body.len().into());
+        (response, self.body.clone())
+    }
+
     async fn write<S: AsyncWrite + Unpin>(
         &self,
         stream: &mut S,

@@ -8,6 +8,9 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
 use crate::error::TlsError;
 
+/// The ALPN name of HTTP/2 over TLS.
+pub(crate) const ALPN_H2: &[u8] = b"h2";
+
 /// A server TLS configuration for [`ServerBuilder::tls`](crate::ServerBuilder::tls).
 #[derive(Clone, Debug)]
 pub struct TlsConfig {
@@ -16,7 +19,8 @@ pub struct TlsConfig {
 
 impl TlsConfig {
     /// Loads a certificate chain (PEM, leaf first) and its private key (PEM: PKCS#8,
-    /// PKCS#1 or SEC1). TLS 1.2 and 1.3, ALPN `http/1.1`.
+    /// PKCS#1 or SEC1). TLS 1.2 and 1.3, ALPN `h2` and `http/1.1` (`h2` is left
+    /// out when the server's HTTP/2 is off).
     pub fn from_pem_files(cert: impl AsRef<Path>, key: impl AsRef<Path>) -> Result<Self, TlsError> {
         let (cert, key) = (cert.as_ref(), key.as_ref());
         let certs = CertificateDer::pem_file_iter(cert)
@@ -50,13 +54,27 @@ impl TlsConfig {
             .with_no_client_auth()
             .with_single_cert(certs, key)
             .map_err(|e| TlsError(e.to_string()))?;
-        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        config.alpn_protocols = vec![ALPN_H2.to_vec(), b"http/1.1".to_vec()];
         Ok(TlsConfig {
             config: Arc::new(config),
         })
     }
 
-    /// Uses a complete rustls configuration (client auth, resumption, ...).
+    /// The same configuration without `h2` in its ALPN list (for a server whose
+    /// HTTP/2 is off).
+    pub(crate) fn without_h2(&self) -> Self {
+        if !self.config.alpn_protocols.iter().any(|p| p == ALPN_H2) {
+            return self.clone();
+        }
+        let mut config = (*self.config).clone();
+        config.alpn_protocols.retain(|p| p != ALPN_H2);
+        TlsConfig {
+            config: Arc::new(config),
+        }
+    }
+
+    /// Uses a complete rustls configuration (client auth, resumption, ...); its
+    /// ALPN list decides whether TLS clients may choose HTTP/2.
     pub fn from_rustls(config: Arc<rustls::ServerConfig>) -> Self {
         TlsConfig { config }
     }

@@ -1,16 +1,21 @@
 //! The opening handshake of one connection, under the handshake timeout: read the
-//! request, answer plain HTTP, or route the upgrade, apply the origin policy,
-//! negotiate (subprotocol through the endpoint, permessage-deflate) and prepare the
-//! session ([`ws_tokio::Opened`], whose driver writes the 101).
+//! request, answer plain HTTP, hand an HTTP/2 connection (prior knowledge) over to
+//! `http2.rs`, or route the upgrade, apply the origin policy, negotiate
+//! (subprotocol through the endpoint, permessage-deflate) and prepare the session
+//! ([`ws_tokio::Opened`], whose driver writes the 101). [`prepare`] is the one
+//! place that routes and negotiates, for HTTP/1.1 upgrades and HTTP/2 extended
+//! CONNECTs alike.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
-use ws_handshake::{error_response, ServerConfig, StatusCode, UpgradeRequest};
+use ws_handshake::{
+    error_response, Accepted, ServerConfig, ServerError, StatusCode, UpgradeRequest,
+};
 use ws_session::{CloseCode, Session};
-use ws_tokio::{Opened, SessionInfo};
+use ws_tokio::{HttpVersion, Opened, SessionInfo};
 
 use crate::deployment::EndpointSlot;
 use crate::error::AcceptError;
@@ -23,16 +28,26 @@ pub(crate) struct Upgraded {
     pub(crate) opened: Opened,
 }
 
+/// How a connection's opening phase ended.
+pub(crate) enum Opening {
+    /// An HTTP/1.1 upgrade: the session to run on this connection.
+    Session(Upgraded),
+    /// The HTTP/2 preface (prior knowledge): the connection is HTTP/2 from here;
+    /// the bytes read so far go first to the HTTP/2 server.
+    Http2(Vec<u8>),
+    /// Answered, refused or failed: the connection is done.
+    Done,
+}
+
 /// The opening handshake under its timeout (refused with 503 once shutdown has
-/// started): `Some` for an opened session, `None` when the connection is done
-/// (answered, refused, failed).
-pub(crate) async fn open<S>(inner: &Inner, stream: &mut S) -> Option<Upgraded>
+/// started).
+pub(crate) async fn open<S>(inner: &Inner, stream: &mut S) -> Opening
 where
     S: AsyncRead + AsyncWrite + Unpin + Send,
 {
     if inner.stopping() {
         refuse_during_shutdown(stream).await;
-        return None;
+        return Opening::Done;
     }
     let timeout = inner.builder.handshake_timeout;
     let mut stop = inner.stop.subscribe();
@@ -44,72 +59,122 @@ where
         },
         _ = stop.changed() => {
             refuse_during_shutdown(stream).await;
-            return None;
+            return Opening::Done;
         }
     };
     match opened {
         Ok(opened) => opened,
         Err(e) => {
             tracing::debug!(error = %e, "handshake failed");
-            None
+            Opening::Done
         }
     }
 }
 
-/// Reads the request and answers it; `Some` for an opened session.
-async fn handshake<S>(inner: &Inner, stream: &mut S) -> Result<Option<Upgraded>, AcceptError>
+/// Reads the request and answers it.
+async fn handshake<S>(inner: &Inner, stream: &mut S) -> Result<Opening, AcceptError>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send,
 {
-    match read_request(stream, inner.builder.limits).await? {
-        Request::Eof => Ok(None),
+    let b = &inner.builder;
+    match read_request(stream, b.limits, b.http2).await? {
+        Request::Eof => Ok(Opening::Done),
+        Request::Http2(prefix) => Ok(Opening::Http2(prefix)),
         Request::Plain(plain) => {
             let endpoint = inner.router().lookup(&plain.path).is_some();
             inner
                 .statics
                 .answer(stream, &plain.method, &plain.path, endpoint)
                 .await?;
-            Ok(None)
+            Ok(Opening::Done)
         }
         Request::Rejected(e) => {
             tracing::debug!(status = e.status().0, error = %e, "upgrade refused");
             stream.write_all(&e.response()).await?;
             Err(AcceptError::Handshake(e))
         }
-        Request::Upgrade(upgrade) => upgrade_to(inner, stream, upgrade).await,
+        Request::Upgrade(upgrade) => match prepare(inner, &upgrade) {
+            Ok((slot, accepted, opened)) => {
+                // The 101 is written by the driver, after `on_open` if that
+                // completes at once.
+                let opened = opened
+                    .with_response(accepted.response())
+                    .with_leftover(upgrade.leftover().to_vec());
+                Ok(Opening::Session(Upgraded { slot, opened }))
+            }
+            Err(refusal) => {
+                stream.write_all(&refusal.response_bytes()).await?;
+                Err(refusal.into())
+            }
+        },
     }
 }
 
-/// Routes and negotiates a valid upgrade request.
-async fn upgrade_to<S>(
+/// Why a valid WebSocket request is not opened.
+pub(crate) enum Refusal {
+    /// Shutdown has started (503).
+    Stopping,
+    /// No endpoint at the path (404).
+    NotFound(String),
+    /// The origin policy refused (403).
+    Handshake(ServerError),
+}
+
+impl Refusal {
+    /// The answer as HTTP/1.1 bytes.
+    fn response_bytes(&self) -> Vec<u8> {
+        match self {
+            Refusal::Stopping => error_response(StatusCode::SERVICE_UNAVAILABLE, &[]),
+            Refusal::NotFound(_) => error_response(StatusCode::NOT_FOUND, &[]),
+            Refusal::Handshake(e) => e.response(),
+        }
+    }
+
+    /// The answer on an HTTP/2 stream.
+    pub(crate) fn http_response(&self, version: http::Version) -> http::Response<String> {
+        let status = match self {
+            Refusal::Stopping => http::StatusCode::SERVICE_UNAVAILABLE,
+            Refusal::NotFound(_) => http::StatusCode::NOT_FOUND,
+            Refusal::Handshake(e) => return e.http_response(version),
+        };
+        let mut response = http::Response::new(String::new());
+        *response.status_mut() = status;
+        response
+    }
+}
+
+impl From<Refusal> for AcceptError {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::Stopping => AcceptError::Io(std::io::ErrorKind::ConnectionAborted.into()),
+            Refusal::NotFound(path) => AcceptError::NotFound(path),
+            Refusal::Handshake(e) => AcceptError::Handshake(e),
+        }
+    }
+}
+
+/// Routes a valid WebSocket request (an HTTP/1.1 upgrade or an HTTP/2 extended
+/// CONNECT: one path for both), applies the origin policy, negotiates
+/// (subprotocol through the endpoint, permessage-deflate) and prepares the session.
+pub(crate) fn prepare(
     inner: &Inner,
-    stream: &mut S,
-    upgrade: UpgradeRequest,
-) -> Result<Option<Upgraded>, AcceptError>
-where
-    S: AsyncWrite + Unpin,
-{
+    upgrade: &UpgradeRequest,
+) -> Result<(Arc<EndpointSlot>, Accepted, Opened), Refusal> {
     let b = &inner.builder;
     {
         let _deploying = inner.deploy.lock().unwrap_or_else(|e| e.into_inner());
         inner.handshake_started.store(true, Ordering::Release);
     }
-    let refuse = |status: StatusCode| error_response(status, &[]);
     if inner.stopping() {
-        stream
-            .write_all(&refuse(StatusCode::SERVICE_UNAVAILABLE))
-            .await?;
-        return Ok(None);
+        return Err(Refusal::Stopping);
     }
     let Some((slot, params)) = inner.router().lookup(upgrade.path()) else {
         tracing::debug!(path = upgrade.path(), "no endpoint");
-        stream.write_all(&refuse(StatusCode::NOT_FOUND)).await?;
-        return Err(AcceptError::NotFound(upgrade.path().to_owned()));
+        return Err(Refusal::NotFound(upgrade.path().to_owned()));
     };
-    if let Err(e) = upgrade.check_origin(|o| b.origin.allows(o, upgrade.host())) {
+    if let Err(e) = upgrade.check_origin_policy(&b.origin) {
         tracing::debug!(origin = ?upgrade.origin(), "origin refused");
-        stream.write_all(&e.response()).await?;
-        return Err(AcceptError::Handshake(e));
+        return Err(Refusal::Handshake(e));
     }
     let endpoint = &slot.endpoint;
     let config = ServerConfig {
@@ -127,28 +192,32 @@ where
         .with_text_delivery(endpoint.text_delivery())
         .with_binary_delivery(endpoint.binary_delivery())
         .with_deflate(deflate);
+    let http = if upgrade.is_extended_connect() {
+        HttpVersion::Http2
+    } else {
+        HttpVersion::Http11
+    };
     tracing::debug!(path = upgrade.path(), protocol = ?accepted.protocol,
-        deflate = accepted.deflate.is_some(), "session opened");
+        deflate = accepted.deflate.is_some(), ?http, "session opened");
     let info = SessionInfo::new(upgrade.target())
         .with_route(slot.path.clone(), params)
         .with_protocol(accepted.protocol.clone())
         .with_deflate(accepted.deflate)
-        .with_blocking_send_timeout(b.settings.blocking_send_timeout);
+        .with_blocking_send_timeout(b.settings.blocking_send_timeout)
+        .with_http_version(http);
     let session = Session::server(session_config, Instant::now());
-    // The 101 is written by the driver, after `on_open` if that completes at once.
-    let opened = Opened::new(session, info, Some(Arc::clone(&slot.group)))
-        .with_response(accepted.response())
-        .with_leftover(upgrade.leftover().to_vec());
+    let opened = Opened::new(session, info, Some(Arc::clone(&slot.group)));
     // A shutdown that began since the check above may have listed the sessions to
-    // close before this one joined its group: close it here then. (Either the
-    // shutdown's list sees the join, or this read sees its stop flag: both go
-    // through locks, the join before this read, the flag before the list.)
+    // close before this one joined its group: close it here then (its driver writes
+    // the 101 or the HTTP/2 response first). Either the shutdown's list sees the
+    // join, or this read sees its stop flag: both go through locks, the join before
+    // this read, the flag before the list.
     if inner.stopping() {
         let _ = opened
             .handle()
             .close(CloseCode::GOING_AWAY, "server shutting down");
     }
-    Ok(Some(Upgraded { slot, opened }))
+    Ok((slot, accepted, opened))
 }
 
 /// Answers a connection whose handshake the shutdown interrupted (or that arrived

@@ -13,6 +13,10 @@
 //!   caller's task, with streaming in both directions ([`WebSocket::next_part`],
 //!   [`WebSocket::send_writer`]) and [`split`] halves for two tasks.
 //!
+//! With the `h2` feature, [`http2::H2Stream`] is one HTTP/2 stream of an extended
+//! `CONNECT` (RFC 8441) as such a transport, with flow control released as the
+//! session reads and `END_STREAM` / `RST_STREAM` for clean and failed ends.
+//!
 //! # One semantics, both roles
 //!
 //! | verb | meaning |
@@ -93,6 +97,8 @@ mod endpoint;
 mod error;
 mod group;
 mod handle;
+#[cfg(feature = "h2")]
+pub mod http2;
 mod info;
 mod properties;
 mod shared;

@@ -60,8 +60,10 @@ pub struct Part {
 /// * **Concurrency**: [`split`](Self::split) gives a read half and a write half
 ///   that can live in different tasks.
 ///
-/// Dropping a `WebSocket` drops the transport without a close frame: close first
-/// (`SinkExt::close`) for a clean end.
+/// After a clean close the stream shuts the transport down (TCP FIN, TLS
+/// `close_notify`, HTTP/2 `END_STREAM`) before it ends. Dropping a `WebSocket`
+/// drops the transport without a close frame: close first (`SinkExt::close`) for a
+/// clean end.
 ///
 /// [`Delivery::Partial`]: ws_session::Delivery::Partial
 pub struct WebSocket<S> {
@@ -80,6 +82,9 @@ pub struct WebSocket<S> {
     end_error: Option<Error>,
     /// The end was reported: the error, if any, was yielded and `None` follows.
     ended: bool,
+    /// Our end of the transport was shut down after a clean close (FIN, TLS
+    /// `close_notify`, HTTP/2 `END_STREAM`).
+    shut_down: bool,
     info: SessionInfo,
 }
 
@@ -109,6 +114,7 @@ where
             close: None,
             end_error: None,
             ended: false,
+            shut_down: false,
             info,
         }
     }
@@ -318,6 +324,15 @@ where
             if self.session.is_closed() {
                 if self.close.is_none() {
                     continue; // take the close event first
+                }
+                if self.session.is_finished() && !self.shut_down {
+                    // A clean end ends the transport cleanly too: an HTTP/2 stream
+                    // dropped without END_STREAM would be reset, and its reset can
+                    // discard our close frame before it leaves.
+                    if Pin::new(&mut self.stream).poll_shutdown(cx).is_pending() {
+                        return Poll::Pending;
+                    }
+                    self.shut_down = true;
                 }
                 if self.session.is_finished() || self.eof {
                     self.ended = true;

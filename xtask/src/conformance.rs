@@ -10,7 +10,10 @@
 //! 4. The suite runs as client against the server's `/echo`, then as server against
 //!    `ws-client --echo` (deflate offered, its default), every case of both roles,
 //!    the deflate ones included (`--require-deflate`: a declined profile is FAILED).
-//! 5. The results (`client-role.json`, `server-role.json`) are merged into
+//! 5. Both roles again over HTTP/2 (`--http2`: each WebSocket an RFC 8441 extended
+//!    CONNECT stream, prior knowledge; the client command gets `--http2`).
+//! 6. The results (`client-role.json`, `server-role.json`, and the `-h2` pair) are
+//!    merged into
 //!    `target/conformance/report.md` and `report.json`; the tables and every case
 //!    that is not OK are printed.
 //!
@@ -115,6 +118,40 @@ pub fn run(args: &[String]) -> Result<(), String> {
         server_role,
         &out.join("server-role.txt"),
     )?;
+    // The same two roles over HTTP/2 (RFC 8441): every WebSocket an extended
+    // CONNECT stream, prior knowledge on loopback.
+    let client_h2_json = out.join("client-role-h2.json");
+    let server_h2_json = out.join("server-role-h2.json");
+    let mut client_role = Command::new(&suite);
+    client_role
+        .arg("client")
+        .arg(format!("{base}/echo"))
+        .args(["--http2", "--require-deflate", "--json"])
+        .arg(&client_h2_json)
+        .args(&passthrough);
+    role(
+        "suite as client against ws-server /echo over HTTP/2",
+        client_role,
+        &out.join("client-role-h2.txt"),
+    )?;
+    let client_cmd = format!(
+        "{} --config {} --http2 --echo {{url}}",
+        quoted(&release.join("ws-client")),
+        quoted(&limits)
+    );
+    let mut server_role = Command::new(&suite);
+    server_role
+        .arg("server")
+        .arg("--client-cmd")
+        .arg(&client_cmd)
+        .args(["--http2", "--require-deflate", "--json"])
+        .arg(&server_h2_json)
+        .args(&passthrough);
+    role(
+        "suite as server against ws-client --http2 --echo",
+        server_role,
+        &out.join("server-role-h2.txt"),
+    )?;
     drop(_server);
 
     eprintln!("\n==> report");
@@ -123,6 +160,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
         .arg("report")
         .arg(&client_json)
         .arg(&server_json)
+        .arg(&client_h2_json)
+        .arg(&server_h2_json)
         .arg("--markdown")
         .arg(&report)
         .arg("--json")

@@ -10,7 +10,13 @@
 //!    16 MiB, and the scripts of `scripts/interop/` run against them: Python and Node
 //!    clients, Python and Node servers driving `ws-client --echo`, and Chromium
 //!    through Playwright (screenshots in `target/interop/`).
-//! 4. Each script prints `RESULT<TAB>feature<TAB>PASS|FAIL<TAB>detail` lines; the
+//! 4. HTTP/2 rows: Node's `http2` module as an RFC 8441 client of the `wss://` server
+//!    (ALPN `h2`) and as a prior-knowledge server driving `ws-client --echo --http2`;
+//!    Chromium loads a page over HTTP/2 and opens its WebSocket on that connection
+//!    (the server's `/http-version` confirms an extended CONNECT).
+//! 5. The ws-axum chat example (`examples/chat`) runs too: Python `websockets` and
+//!    Chromium against it.
+//! 6. Each script prints `RESULT<TAB>feature<TAB>PASS|FAIL<TAB>detail` lines; the
 //!    matrix of peer x feature is printed, and any failure fails the command.
 
 use std::collections::BTreeMap;
@@ -64,6 +70,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
         "--bins",
     ]);
     step("build release ws-server and ws-client", build)?;
+    let mut build = cargo();
+    build.args(["build", "--release", "-p", "ws-axum", "--example", "chat"]);
+    step("build release ws-axum chat example", build)?;
     let release = root.join("target/release");
 
     let properties = cache.join("buffers.properties");
@@ -84,6 +93,14 @@ pub fn run(args: &[String]) -> Result<(), String> {
     ];
     let (_tls, wss_base) = start_server(&server_bin, &tls_args, &cache, "wss")?;
     eprintln!("    {ws_base} and {wss_base}");
+    let chat_bin = release.join("examples/chat");
+    // The example reads Tomcat's system-property keys from the environment:
+    // DEFAULT_BUFFER_SIZE raises its text and binary buffers like the demo's.
+    let buffers = ws_config::keys::DEFAULT_BUFFER_SIZE
+        .env_vars()
+        .map(|[name, _]| (name, BUFFER_SIZE.to_string()));
+    let (_axum, axum_base) = start_server_env(&chat_bin, &[], &cache, "axum", buffers)?;
+    eprintln!("    axum example at {axum_base}");
 
     let scripts = root.join("scripts/interop");
     let python = cache.join("venv/bin/python");
@@ -124,11 +141,31 @@ pub fn run(args: &[String]) -> Result<(), String> {
             ),
         ),
         (
+            "node http2 client",
+            node(
+                &node_dir,
+                &scripts.join("node_h2_client.mjs"),
+                &[&https_base, &s(&cert)],
+            ),
+        ),
+        (
+            "node http2 server",
+            node(
+                &node_dir,
+                &scripts.join("node_h2_server.mjs"),
+                &[&s(&client_bin), &config],
+            ),
+        ),
+        (
+            "python axum",
+            script(&python, &scripts.join("py_axum.py"), &[&axum_base]),
+        ),
+        (
             "chromium",
             node(
                 &node_dir,
                 &scripts.join("browser.mjs"),
-                &[&http_base, &https_base, &s(&cert), &s(&cache)],
+                &[&http_base, &https_base, &s(&cert), &s(&cache), &axum_base],
             ),
         ),
     ];
@@ -181,17 +218,33 @@ fn make_certificate(cache: &Path) -> Result<(PathBuf, PathBuf), String> {
     Ok((cert, key))
 }
 
-/// Starts the demo server on a free loopback port; returns it and its `ws(s)://`
-/// base address, read from its first line. Its log goes to `cache/ws-server-NAME.log`.
+/// Starts a server (the demo binary, or the axum example) on a free loopback port;
+/// returns it and its base address (`ws://`, `wss://` or `http://`), read from its
+/// first line. Its log goes to `cache/ws-server-NAME.log`.
 fn start_server(
     bin: &Path,
     args: &[&str],
     cache: &Path,
     name: &str,
 ) -> Result<(Running, String), String> {
+    start_server_env(bin, args, cache, name, None)
+}
+
+/// As [`start_server`], with one more environment variable.
+fn start_server_env(
+    bin: &Path,
+    args: &[&str],
+    cache: &Path,
+    name: &str,
+    env: Option<(String, String)>,
+) -> Result<(Running, String), String> {
     let log =
         fs::File::create(cache.join(format!("ws-server-{name}.log"))).map_err(|e| e.to_string())?;
-    let mut child = Command::new(bin)
+    let mut command = Command::new(bin);
+    if let Some((key, value)) = env {
+        command.env(key, value);
+    }
+    let mut child = command
         .args(["--addr", "127.0.0.1:0"])
         .args(args)
         .stdout(Stdio::piped())

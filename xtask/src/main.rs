@@ -29,6 +29,9 @@
 //!   release `ws-server` soaked by `ws-soak` (5 minutes, 200 connections at a time
 //!   by default): every echo checked, the server's RSS and fds at start and end
 //!   (see `src/soak.rs`).
+//! * `cargo xtask h2bench [--seconds S]` — HTTP/2 against TCP on `ws-server`, memory
+//!   per idle WebSocket on one HTTP/2 connection, ws-axum against axum's own `ws`
+//!   (see `src/h2bench.rs`).
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -37,6 +40,7 @@ use std::time::Instant;
 
 mod bench_report;
 mod conformance;
+mod h2bench;
 mod interop;
 mod loadtest;
 mod package;
@@ -56,9 +60,10 @@ fn main() -> ExitCode {
         Some("conformance") => conformance::run(&args[1..]),
         Some("package") => package::check(),
         Some("soak") => soak::run(&args[1..]),
+        Some("h2bench") => h2bench::run(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <test | bench [ARGS] | bench-report | fuzz TARGET [SECONDS] | loadtest [--quick] [--threads 1|2] [--clients] | interop | conformance [--cases LIST] [--jobs N] | package | soak [--minutes N | --seconds N] [--lanes N] [--seed N]>"
+                "usage: cargo xtask <test | bench [ARGS] | bench-report | fuzz TARGET [SECONDS] | loadtest [--quick] [--threads 1|2] [--clients] | interop | conformance [--cases LIST] [--jobs N] | package | soak [--minutes N | --seconds N] [--lanes N] [--seed N] | h2bench [--seconds S]>"
             );
             return ExitCode::from(2);
         }

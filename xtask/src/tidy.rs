@@ -134,6 +134,11 @@ const LAYERS: &[(&str, &[&str])] = &[
             "ws-tokio",
         ],
     ),
+    // The axum/hyper integration: a front-end beside ws-server and ws-client.
+    (
+        "ws-axum",
+        &["ws-handshake", "ws-session", "ws-config", "ws-tokio"],
+    ),
     // The load generator speaks the protocol from the codec and the handshake only,
     // so a server is never measured with this stack's own session or client.
     ("ws-loadgen", &["ws-frame", "ws-handshake"]),

@@ -64,6 +64,33 @@ pub async fn accept<S: AsyncRead + AsyncWrite + Unpin + ?Sized>(
     })
 }
 
+/// The permessage-deflate answer for `profile` to the offers in `extensions` (the
+/// `Sec-WebSocket-Extensions` values, joined): the parameters answered, or why the
+/// profile could not be answered; the same over HTTP/1.1 and HTTP/2.
+pub fn negotiate(
+    profile: Option<&DeflateParams>,
+    extensions: Option<String>,
+) -> Result<(Option<DeflateParams>, Option<String>), String> {
+    let Some(profile) = profile else {
+        return Ok((None, None));
+    };
+    let Some(value) = extensions else {
+        return Ok((
+            None,
+            Some("the client offered no permessage-deflate".to_owned()),
+        ));
+    };
+    let exts = parse_extensions(&value).map_err(|e| format!("extensions: {e}"))?;
+    let mut why = format!("no permessage-deflate among the offers {value:?}");
+    for ext in exts.iter().filter(|e| e.name == "permessage-deflate") {
+        match parse_deflate(ext).and_then(|offer| answer_offer(profile, &offer)) {
+            Ok(params) => return Ok((Some(params), None)),
+            Err(e) => why = e,
+        }
+    }
+    Ok((None, Some(why)))
+}
+
 /// The request checks; returns the key and the handshake's result but its leftover.
 fn check_request(
     head: &[u8],
@@ -106,31 +133,7 @@ fn check_request(
             ))
         }
     }
-    let (deflate, deflate_declined) = match profile {
-        None => (None, None),
-        Some(profile) => match get("Sec-WebSocket-Extensions") {
-            None => (
-                None,
-                Some("the client offered no permessage-deflate".to_owned()),
-            ),
-            Some(value) => {
-                let exts = parse_extensions(&value).map_err(|e| format!("extensions: {e}"))?;
-                let mut why = format!("no permessage-deflate among the offers {value:?}");
-                let mut answer = None;
-                for ext in exts.iter().filter(|e| e.name == "permessage-deflate") {
-                    match parse_deflate(ext).and_then(|offer| answer_offer(profile, &offer)) {
-                        Ok(params) => {
-                            answer = Some(params);
-                            break;
-                        }
-                        Err(e) => why = e,
-                    }
-                }
-                let declined = answer.is_none().then_some(why);
-                (answer, declined)
-            }
-        },
-    };
+    let (deflate, deflate_declined) = negotiate(profile, get("Sec-WebSocket-Extensions"))?;
     Ok((
         key,
         Accepted {

@@ -5,6 +5,7 @@
 //! as it arrives and yields an [`Outcome`] with the bytes after the head.
 
 mod error;
+mod http;
 mod proxy;
 mod uri;
 
@@ -296,43 +297,13 @@ impl ClientHandshake {
 
     fn classify(&self, raw: RawResponse) -> Result<Outcome, ClientError> {
         let status = StatusCode(raw.status);
-        let headers = raw.headers;
         if status == StatusCode::SWITCHING_PROTOCOLS {
             if raw.minor_version < 1 {
                 return Err(ClientError::Malformed("101 in an HTTP/1.0 response".into()));
             }
-            return self.check_101(headers).map(Outcome::Accepted);
+            return self.check_101(raw.headers).map(Outcome::Accepted);
         }
-        if status.is_redirect() {
-            if let Some(location) = headers.get_str("Location") {
-                return Ok(Outcome::Redirect(Redirect {
-                    status,
-                    location: location.to_owned(),
-                    headers,
-                }));
-            }
-        }
-        let challenge_field = match status {
-            StatusCode::UNAUTHORIZED => Some("WWW-Authenticate"),
-            StatusCode::PROXY_AUTHENTICATION_REQUIRED => Some("Proxy-Authenticate"),
-            _ => None,
-        };
-        if let Some(field) = challenge_field {
-            if headers.count(field) > 0 {
-                let challenges = parse_challenges(headers.get_all(field))
-                    .ok_or(ClientError::InvalidChallenge)?;
-                return Ok(Outcome::Challenge(AuthChallenge {
-                    status,
-                    challenges,
-                    headers,
-                }));
-            }
-        }
-        Ok(Outcome::Rejected(Rejected {
-            status,
-            reason: raw.reason,
-            headers,
-        }))
+        classify_other(status, raw.reason, raw.headers)
     }
 
     fn check_101(&self, headers: Headers) -> Result<Established, ClientError> {
@@ -348,14 +319,22 @@ impl ClientHandshake {
         {
             return Err(ClientError::MissingConnectionUpgrade);
         }
-        for once in [SEC_ACCEPT, SEC_PROTOCOL] {
-            if headers.count(once) > 1 {
-                return Err(ClientError::DuplicateHeader(once));
-            }
+        if headers.count(SEC_ACCEPT) > 1 {
+            return Err(ClientError::DuplicateHeader(SEC_ACCEPT));
         }
         let accept = headers.get(SEC_ACCEPT).ok_or(ClientError::MissingAccept)?;
         if accept.trim_ascii() != self.accept.as_bytes() {
             return Err(ClientError::AcceptMismatch);
+        }
+        self.check_answers(headers)
+    }
+
+    /// The checks a 101 and an extended CONNECT's 2xx share: the subprotocol and
+    /// the extensions answered must be ones offered, each at most once, and a
+    /// permessage-deflate answer must fit an offer.
+    fn check_answers(&self, headers: Headers) -> Result<Established, ClientError> {
+        if headers.count(SEC_PROTOCOL) > 1 {
+            return Err(ClientError::DuplicateHeader(SEC_PROTOCOL));
         }
         let protocol = match headers.get(SEC_PROTOCOL) {
             None => None,
@@ -400,6 +379,45 @@ impl ClientHandshake {
             headers,
         })
     }
+}
+
+/// A response that is not a WebSocket answer: a redirect with a `Location`, a 401 /
+/// 407 with challenges, or any other status (HTTP/1.1 and HTTP/2 alike).
+fn classify_other(
+    status: StatusCode,
+    reason: String,
+    headers: Headers,
+) -> Result<Outcome, ClientError> {
+    if status.is_redirect() {
+        if let Some(location) = headers.get_str("Location") {
+            return Ok(Outcome::Redirect(Redirect {
+                status,
+                location: location.to_owned(),
+                headers,
+            }));
+        }
+    }
+    let challenge_field = match status {
+        StatusCode::UNAUTHORIZED => Some("WWW-Authenticate"),
+        StatusCode::PROXY_AUTHENTICATION_REQUIRED => Some("Proxy-Authenticate"),
+        _ => None,
+    };
+    if let Some(field) = challenge_field {
+        if headers.count(field) > 0 {
+            let challenges =
+                parse_challenges(headers.get_all(field)).ok_or(ClientError::InvalidChallenge)?;
+            return Ok(Outcome::Challenge(AuthChallenge {
+                status,
+                challenges,
+                headers,
+            }));
+        }
+    }
+    Ok(Outcome::Rejected(Rejected {
+        status,
+        reason,
+        headers,
+    }))
 }
 
 /// Refuses a reserved field name, a name that is not a token, or a value with control

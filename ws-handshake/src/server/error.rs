@@ -17,8 +17,8 @@ pub enum ServerError {
     /// Not a well-formed HTTP/1.x request head.
     #[error("malformed request: {0}")]
     Malformed(String),
-    /// The method is not GET.
-    #[error("method {0} is not GET")]
+    /// The method is not GET (HTTP/1.1) or CONNECT (HTTP/2).
+    #[error("method {0} does not open a WebSocket (GET over HTTP/1.1, CONNECT over HTTP/2)")]
     MethodNotAllowed(String),
     /// HTTP/1.0: RFC 6455 needs HTTP/1.1 or later.
     #[error("HTTP/1.{0} request; HTTP/1.1 or later is required")]
@@ -71,6 +71,17 @@ pub enum ServerError {
     /// (identical repeated values count as one, RFC 9110 section 8.6).
     #[error("malformed or conflicting Content-Length values")]
     InvalidContentLength,
+    /// HTTP/2: a `CONNECT` without `:protocol`, a tunnel request rather than a
+    /// WebSocket (RFC 8441 section 4).
+    #[error("CONNECT without :protocol is not a WebSocket request")]
+    MissingProtocol,
+    /// HTTP/2: an extended `CONNECT` whose `:protocol` is not `websocket`.
+    #[error("extended CONNECT for protocol {0:?}, not websocket")]
+    UnknownProtocol(String),
+    /// HTTP/2: a `Host` field that differs from `:authority` (RFC 9113 section
+    /// 8.3.1), or more than one.
+    #[error("Host differs from :authority")]
+    AuthorityMismatch,
     /// The server's origin policy refused the `Origin`.
     #[error("origin not allowed")]
     OriginRejected,
@@ -101,7 +112,10 @@ impl ServerError {
             | ServerError::InvalidExtensionHeader
             | ServerError::TransferEncoding
             | ServerError::ContentLength
-            | ServerError::InvalidContentLength => StatusCode::BAD_REQUEST,
+            | ServerError::InvalidContentLength
+            | ServerError::MissingProtocol
+            | ServerError::UnknownProtocol(_)
+            | ServerError::AuthorityMismatch => StatusCode::BAD_REQUEST,
         }
     }
 

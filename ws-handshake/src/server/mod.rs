@@ -7,8 +7,10 @@
 
 mod body;
 mod error;
+mod http;
 mod request;
 
+pub use self::http::WEBSOCKET_PROTOCOL;
 pub use error::ServerError;
 pub use request::UpgradeRequest;
 pub(crate) use request::{
@@ -84,11 +86,13 @@ fn from_head(e: HeadError) -> ServerError {
     }
 }
 
-/// The outcome of negotiation: what the 101 response announces.
+/// The outcome of negotiation: what the 101 (HTTP/1.1) or 200 (HTTP/2 extended
+/// CONNECT) response announces.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Accepted {
-    /// `Sec-WebSocket-Accept` value.
-    pub accept: String,
+    /// `Sec-WebSocket-Accept` value for an HTTP/1.1 upgrade; `None` for an extended
+    /// CONNECT, which has no key (RFC 8441 section 5) and is answered 200.
+    pub accept: Option<String>,
     /// The chosen subprotocol (always one the client offered).
     pub protocol: Option<String>,
     /// Negotiated `permessage-deflate` parameters, if any offer was accepted.
@@ -100,13 +104,16 @@ pub struct Accepted {
 }
 
 impl Accepted {
-    /// The complete 101 response.
+    /// The complete 101 response as HTTP/1.1 bytes (for an extended CONNECT use
+    /// [`http_response`](Self::http_response): its 200 goes on an HTTP/2 stream).
     pub fn response(&self) -> Vec<u8> {
         let mut out = String::with_capacity(160);
         out.push_str(
             "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n",
         );
-        push_field(&mut out, SEC_ACCEPT, &self.accept);
+        if let Some(accept) = &self.accept {
+            push_field(&mut out, SEC_ACCEPT, accept);
+        }
         if let Some(p) = &self.protocol {
             push_field(&mut out, SEC_PROTOCOL, p);
         }
@@ -151,7 +158,10 @@ impl UpgradeRequest {
     ) -> Accepted {
         let protocol = select(&self.protocols).and_then(|i| self.protocols.get(i).cloned());
         Accepted {
-            accept: crate::accept::accept_key(self.key.as_bytes()),
+            accept: self
+                .key
+                .as_ref()
+                .map(|key| crate::accept::accept_key(key.as_bytes())),
             protocol,
             deflate: self.negotiate_deflate(&config.deflate),
             headers: Headers::new(),

@@ -10,6 +10,7 @@ mod echo;
 mod escape;
 mod game;
 mod snake;
+mod version;
 
 use ws_server::{DeployError, Server};
 
@@ -23,13 +24,15 @@ const PAGES: [(&str, &str); 4] = [
     ("/snake.html", include_str!("pages/snake.html")),
 ];
 
-/// Deploys the example endpoints (`/echo-stream`, `/chat`, `/snake`) and their
+/// Deploys the example endpoints (`/echo-stream`, `/chat`, `/snake`,
+/// `/http-version`) and their
 /// pages; the index page replaces any earlier resource at `/`. The whole and partial
 /// echo endpoints (`/echo`, `/echo-partial`) are the binary's own.
 pub fn install(server: &Server) -> Result<(), DeployError> {
     server.add_endpoint("/echo-stream", echo::EchoStream)?;
     server.add_endpoint("/chat", chat::Chat::default())?;
     server.add_endpoint("/snake", snake::Snake::default())?;
+    server.add_endpoint("/http-version", version::HttpVersionReport)?;
     for (path, page) in PAGES {
         server.add_static(path, HTML, page)?;
     }

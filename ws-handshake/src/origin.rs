@@ -1,4 +1,6 @@
-//! The origin policy: which browser pages may open WebSockets to this server.
+//! The origin policy: which browser pages may open WebSockets to a server. It lives
+//! here, below the front-ends, so that `ws-server` and `ws-axum` apply one policy
+//! with one meaning (`ws_server::OriginPolicy` re-exports it).
 
 /// Which browser pages may open WebSockets to this server (the `Origin` policy).
 ///
