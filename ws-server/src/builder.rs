@@ -6,6 +6,7 @@ use std::time::Duration;
 use ws_config::ServerSettings;
 use ws_handshake::Limits;
 use ws_session::SessionConfig;
+use ws_tokio::{Broker, Topics};
 
 use crate::origin::OriginPolicy;
 use crate::tls::TlsConfig;
@@ -23,6 +24,7 @@ pub struct ServerBuilder {
     pub(crate) origin: OriginPolicy,
     pub(crate) deflate: ws_handshake::DeflateConfig,
     pub(crate) tls: Option<TlsConfig>,
+    pub(crate) topics: Option<Topics>,
 }
 
 impl Default for ServerBuilder {
@@ -38,6 +40,7 @@ impl Default for ServerBuilder {
             origin: OriginPolicy::default(),
             deflate: ws_handshake::DeflateConfig::lean(),
             tls: None,
+            topics: None,
         }
     }
 }
@@ -100,6 +103,21 @@ impl ServerBuilder {
     pub fn deflate_config(mut self, config: ws_handshake::DeflateConfig) -> Self {
         self.deflate = config;
         self
+    }
+
+    /// The topics its sessions subscribe to and publish on (default: topics of
+    /// this server alone, [`Topics::new`]). Several servers in one process may
+    /// share one.
+    pub fn topics(mut self, topics: Topics) -> Self {
+        self.topics = Some(topics);
+        self
+    }
+
+    /// Relays the server's topics through `broker` to the other servers using it
+    /// (Redis or NATS from the `ws-broker` crate); [`Topics::with_broker`], so
+    /// call it inside a tokio runtime.
+    pub fn broker(self, broker: std::sync::Arc<dyn Broker>) -> Self {
+        self.topics(Topics::with_broker(broker))
     }
 
     /// Serves `wss://` with this TLS configuration.

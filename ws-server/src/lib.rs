@@ -103,6 +103,7 @@ mod conn;
 mod connections;
 mod deployment;
 mod error;
+mod health;
 mod listener;
 mod origin;
 mod request;
@@ -126,6 +127,7 @@ pub use ws_session::{
     CloseCause, CloseInfo, Delivery, Initiator, Message, MessageKind, SessionConfig,
 };
 pub use ws_tokio::{
-    Endpoint, MessageWriter, Part, PathParams, Properties, SessionHandle, WebSocket, WebSocketRead,
+    Broker, BrokerState, BrokerStatus, Endpoint, InProcessBroker, MessageWriter, Part, PathParams,
+    Properties, SessionHandle, SlowConsumer, TopicStats, Topics, WebSocket, WebSocketRead,
     WebSocketWrite,
 };

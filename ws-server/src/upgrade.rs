@@ -137,6 +137,7 @@ where
     let session = Session::server(session_config, Instant::now());
     // The 101 is written by the driver, after `on_open` if that completes at once.
     let opened = Opened::new(session, info, Some(Arc::clone(&slot.group)))
+        .with_topics(inner.topics.clone())
         .with_response(accepted.response())
         .with_leftover(upgrade.leftover().to_vec());
     Ok(Some(Upgraded { slot, opened }))

@@ -93,11 +93,13 @@ mod endpoint;
 mod error;
 mod group;
 mod handle;
+mod inbox;
 mod info;
 mod properties;
 mod shared;
 mod split;
 mod timer;
+pub mod topics;
 mod transfer;
 mod websocket;
 mod writer;
@@ -109,9 +111,14 @@ pub use endpoint::Endpoint;
 pub use error::Error;
 pub use group::Group;
 pub use handle::{SessionGroup, SessionHandle};
+pub use inbox::SlowConsumer;
 pub use info::{HttpVersion, PathParams, SessionInfo};
 pub use properties::Properties;
 pub use split::{reunite, split, WebSocketRead, WebSocketWrite};
+pub use topics::{
+    Broker, BrokerMessage, BrokerState, BrokerStats, BrokerStatus, BrokerStream, InProcessBroker,
+    InProcessHub, TopicStats, Topics,
+};
 pub use transfer::{poll_read_into, ReadBuffer};
 pub use websocket::{Part, WebSocket};
 pub use writer::{MessageWriter, SendSide};
