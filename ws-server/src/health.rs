@@ -32,14 +32,19 @@ fn broker(status: &BrokerStatus) -> String {
     )
 }
 
-/// The body: `{"status":"ok","connections":N,"topics":N,"broker":{...}|null}`.
+/// The body: `{"status":"ok","connections":N,"topics":N,"published":N,
+/// "delivered":N,"closed_slow":N,"broker":{...}|null}`.
 pub(crate) fn json(topics: &Topics, connections: usize) -> String {
     let broker = topics
         .broker_status()
         .map_or_else(|| "null".to_owned(), |s| broker(&s));
+    let stats = topics.stats();
     format!(
-        r#"{{"status":"ok","connections":{connections},"topics":{},"broker":{broker}}}"#,
-        topics.topics().len()
+        r#"{{"status":"ok","connections":{connections},"topics":{},"published":{},"delivered":{},"closed_slow":{},"broker":{broker}}}"#,
+        topics.topics().len(),
+        stats.published,
+        stats.delivered,
+        stats.closed_slow,
     )
 }
 
@@ -52,7 +57,7 @@ mod tests {
     fn reports_the_broker_or_null() {
         assert_eq!(
             json(&Topics::new(), 2),
-            r#"{"status":"ok","connections":2,"topics":0,"broker":null}"#
+            r#"{"status":"ok","connections":2,"topics":0,"published":0,"delivered":0,"closed_slow":0,"broker":null}"#
         );
         let status = BrokerStatus {
             kind: "redis",

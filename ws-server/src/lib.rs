@@ -128,6 +128,6 @@ pub use ws_session::{
 };
 pub use ws_tokio::{
     Broker, BrokerState, BrokerStatus, Endpoint, InProcessBroker, MessageWriter, Part, PathParams,
-    Properties, SessionHandle, SlowConsumer, TopicStats, Topics, WebSocket, WebSocketRead,
-    WebSocketWrite,
+    Properties, SessionHandle, SlowConsumer, TopicListener, TopicStats, Topics, WebSocket,
+    WebSocketRead, WebSocketWrite,
 };

@@ -139,9 +139,9 @@ impl Server {
 
     /// Serves a health check at `path` for `GET` and `HEAD`: `200` with a JSON
     /// body that reports the server and its broker, computed at each request:
-    /// `{"status":"ok","connections":3,"topics":2,"broker":{"kind":"redis",
-    /// "address":"redis://127.0.0.1:6379","state":"connected",...}}` (`"broker":null`
-    /// without one). The answer is 200 while the broker is away too: the server
+    /// `{"status":"ok","connections":3,"topics":2,"published":9,"delivered":27,
+    /// "closed_slow":0,"broker":{"kind":"redis","address":"redis://127.0.0.1:6379",
+    /// "state":"connected","published":9,...}}` (`"broker":null` without one). The answer is 200 while the broker is away too: the server
     /// still serves its own subscribers; the `state` says `connecting`.
     pub fn add_health_check(&self, path: &str) -> Result<(), DeployError> {
         let inner = Arc::downgrade(&self.inner);

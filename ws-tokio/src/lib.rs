@@ -117,7 +117,7 @@ pub use properties::Properties;
 pub use split::{reunite, split, WebSocketRead, WebSocketWrite};
 pub use topics::{
     Broker, BrokerMessage, BrokerState, BrokerStats, BrokerStatus, BrokerStream, InProcessBroker,
-    InProcessHub, TopicStats, Topics,
+    InProcessHub, TopicListener, TopicStats, Topics,
 };
 pub use transfer::{poll_read_into, ReadBuffer};
 pub use websocket::{Part, WebSocket};

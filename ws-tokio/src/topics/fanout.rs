@@ -5,6 +5,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use tokio::sync::mpsc;
 use ws_session::{Message, Session, SharedCompressor, SharedForm, SharedFrame};
 
 use crate::inbox::{Delivered, Item, SlowConsumer};
@@ -90,6 +91,15 @@ fn deliver(
     }
 }
 
+/// Hands `message` to the topic's listeners in server code (a full queue drops
+/// it: at most once, bounded); how many took it.
+fn listeners(listeners: &[(u64, mpsc::Sender<Message>)], message: &Message) -> usize {
+    listeners
+        .iter()
+        .filter(|(_, tx)| tx.try_send(message.clone()).is_ok())
+        .count()
+}
+
 /// Wakes a subscriber's driver after a delivery, unless it is handing out events
 /// right now (it writes right after: the publisher is its own callback).
 fn wake(shared: &Shared, core: std::sync::MutexGuard<'_, Core>) {
@@ -128,6 +138,7 @@ pub(crate) fn now(
         }
         wake(shared, core);
     }
+    count += listeners(&state.listeners, message);
     drop(state);
     frames.count(counters);
     Counters::add(&counters.delivered, count as u64);
@@ -143,9 +154,12 @@ pub(crate) async fn waiting(
     compressors: &Mutex<Vec<SharedCompressor>>,
     counters: &Counters,
 ) -> usize {
-    let subs: Vec<Arc<Shared>> = topic.lock().subs.clone();
+    let (subs, heard): (Vec<Arc<Shared>>, usize) = {
+        let state = topic.lock();
+        (state.subs.clone(), listeners(&state.listeners, message))
+    };
     let mut frames = Frames::new(message, compressors);
-    let mut count = 0;
+    let mut count = heard;
     for shared in subs {
         loop {
             // Registered before the check, so a drain in between is not missed.

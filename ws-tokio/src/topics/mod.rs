@@ -72,6 +72,57 @@ use crate::inbox::SlowConsumer;
 use crate::shared::Shared;
 use registry::{Counters, Registry};
 
+/// A listener on one topic in server code ([`Topics::listen`]); a `Stream` of the
+/// messages published on it. Dropping it stops listening.
+pub struct TopicListener {
+    topics: Topics,
+    topic: String,
+    id: u64,
+    rx: tokio::sync::mpsc::Receiver<Message>,
+}
+
+impl std::fmt::Debug for TopicListener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TopicListener")
+            .field("topic", &self.topic)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TopicListener {
+    /// The next message published on the topic.
+    pub async fn recv(&mut self) -> Option<Message> {
+        self.rx.recv().await
+    }
+
+    /// The next message if one is waiting (no waiting).
+    pub fn try_recv(&mut self) -> Option<Message> {
+        self.rx.try_recv().ok()
+    }
+
+    /// The topic listened to.
+    pub fn topic(&self) -> &str {
+        &self.topic
+    }
+}
+
+impl futures::Stream for TopicListener {
+    type Item = Message;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Message>> {
+        self.rx.poll_recv(cx)
+    }
+}
+
+impl Drop for TopicListener {
+    fn drop(&mut self) {
+        self.topics.inner.unlisten(&self.topic, self.id);
+    }
+}
+
 /// What a node's topics did since they were made: messages published here,
 /// deliveries to local subscribers, and the encodings the fan-out made (one plain
 /// frame per message at most, one deflated frame per parameter set, and one copy
@@ -216,7 +267,23 @@ impl Topics {
         }
     }
 
-    /// How many sessions of this node subscribe to `topic`.
+    /// Listens to `topic` from server code (no session): every message published
+    /// on it, here or (with a broker) on another server, is handed to the returned
+    /// [`TopicListener`] until it is dropped. It holds up to `capacity` messages;
+    /// more are dropped (at most once, like the broker). A listener counts as a
+    /// local subscriber: the topic is subscribed on the broker while it lives.
+    pub fn listen(&self, topic: &str, capacity: usize) -> TopicListener {
+        let (id, rx) = self.inner.listen(topic, capacity);
+        TopicListener {
+            topics: self.clone(),
+            topic: topic.to_owned(),
+            id,
+            rx,
+        }
+    }
+
+    /// How many sessions of this node subscribe to `topic` (listeners not
+    /// counted).
     pub fn subscribers(&self, topic: &str) -> usize {
         self.inner.get(topic).map_or(0, |t| t.lock().subs.len())
     }

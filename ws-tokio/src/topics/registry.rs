@@ -9,7 +9,8 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
-use ws_session::SharedCompressor;
+use tokio::sync::mpsc;
+use ws_session::{Message, SharedCompressor};
 
 use crate::error::Error;
 use crate::inbox::SlowConsumer;
@@ -27,6 +28,7 @@ pub(crate) struct Registry {
     pub(crate) compressors: Mutex<Vec<SharedCompressor>>,
     pub(crate) broker: Option<Arc<dyn Broker>>,
     pub(crate) counters: Counters,
+    next_listener: AtomicU64,
 }
 
 /// What the fan-out did so far (see [`TopicStats`](crate::topics::TopicStats)).
@@ -61,8 +63,18 @@ pub(crate) struct TopicState {
     /// Session id -> index in `subs`.
     index: HashMap<u64, usize>,
     pub(crate) policy: SlowConsumer,
+    /// Listeners in server code ([`Topics::listen`](crate::Topics::listen)): id
+    /// and channel.
+    pub(crate) listeners: Vec<(u64, mpsc::Sender<Message>)>,
     /// Removed from the map (its last subscriber left): subscribe again afresh.
     dead: bool,
+}
+
+impl TopicState {
+    /// Whether nothing on this node listens to the topic any more.
+    fn is_unused(&self) -> bool {
+        self.subs.is_empty() && self.listeners.is_empty()
+    }
 }
 
 impl Topic {
@@ -96,6 +108,7 @@ impl Registry {
             compressors: Mutex::new(Vec::new()),
             broker,
             counters: Counters::default(),
+            next_listener: AtomicU64::new(1),
         }
     }
 
@@ -151,6 +164,7 @@ impl Registry {
             name: Arc::clone(&name),
             state: Mutex::new(TopicState {
                 subs: Vec::new(),
+                listeners: Vec::new(),
                 index: HashMap::new(),
                 policy: self.policy_for(&name),
                 dead: false,
@@ -181,7 +195,7 @@ impl Registry {
                 if !core.accepts_sends() {
                     let error = core.closed_error();
                     drop(core);
-                    let empty = state.subs.is_empty();
+                    let empty = state.is_unused();
                     drop(state);
                     if empty {
                         self.remove_if_empty(&topic);
@@ -239,7 +253,38 @@ impl Registry {
                     state.index.insert(moved, i);
                 }
             }
-            state.subs.is_empty()
+            state.is_unused()
+        };
+        if empty {
+            self.remove_if_empty(&topic);
+        }
+    }
+
+    /// Adds a listener on `name` with a queue of `capacity` messages; its id and
+    /// receiver.
+    pub(crate) fn listen(&self, name: &str, capacity: usize) -> (u64, mpsc::Receiver<Message>) {
+        let (tx, rx) = mpsc::channel(capacity.max(1));
+        let id = self.next_listener.fetch_add(1, Ordering::Relaxed);
+        loop {
+            let topic = self.get_or_create(name);
+            let mut state = topic.lock();
+            if state.dead {
+                continue;
+            }
+            state.listeners.push((id, tx));
+            return (id, rx);
+        }
+    }
+
+    /// Removes listener `id` of `name`.
+    pub(crate) fn unlisten(&self, name: &str, id: u64) {
+        let Some(topic) = self.get(name) else {
+            return;
+        };
+        let empty = {
+            let mut state = topic.lock();
+            state.listeners.retain(|(l, _)| *l != id);
+            state.is_unused()
         };
         if empty {
             self.remove_if_empty(&topic);
@@ -251,7 +296,7 @@ impl Registry {
     fn remove_if_empty(&self, topic: &Arc<Topic>) {
         let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
         let mut state = topic.lock();
-        if !state.subs.is_empty() || state.dead {
+        if !state.is_unused() || state.dead {
             return;
         }
         state.dead = true;

@@ -3,7 +3,12 @@
 //! ```text
 //! cargo run --release -p ws-server -- [--addr HOST:PORT] [--config FILE.properties]
 //!     [--threads N] [--tls-cert PEM --tls-key PEM] [--no-deflate] [--allow-any-origin]
+//!     [--broker redis://HOST:PORT | nats://HOST:PORT]
 //! ```
+//!
+//! `--broker` (or `ws-server.broker` in the `.properties` file) relays the topics
+//! of the examples to the other servers using the same broker; `GET /health`
+//! reports its state.
 //!
 //! Prints exactly one line, `listening on ws://ADDR` (or `wss://`), to stdout when
 //! ready. Logs go to stderr, filtered by `RUST_LOG` (default `info`).
@@ -15,13 +20,14 @@ use std::time::Duration;
 
 use ws_server::{Delivery, Endpoint, Message, MessageKind, Server, SessionHandle, TlsConfig};
 
+mod broker;
 mod demo;
 
 /// Grace period for sessions to answer the 1001 on shutdown.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 const USAGE: &str = "usage: ws-server [--addr HOST:PORT] [--config FILE.properties] [--threads N] \
-[--tls-cert PEM --tls-key PEM] [--no-deflate] [--allow-any-origin]";
+[--tls-cert PEM --tls-key PEM] [--no-deflate] [--allow-any-origin] [--broker URL]";
 
 /// Echoes whole messages, text and binary.
 struct Echo;
@@ -72,6 +78,7 @@ struct Args {
     tls_key: Option<PathBuf>,
     deflate: bool,
     any_origin: bool,
+    broker: Option<String>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -83,6 +90,7 @@ fn parse_args() -> Result<Args, String> {
         tls_key: None,
         deflate: true,
         any_origin: false,
+        broker: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -98,6 +106,7 @@ fn parse_args() -> Result<Args, String> {
             "--tls-key" => args.tls_key = Some(value()?.into()),
             "--no-deflate" => args.deflate = false,
             "--allow-any-origin" => args.any_origin = true,
+            "--broker" => args.broker = Some(value()?),
             "-h" | "--help" => return Err(USAGE.into()),
             other => return Err(format!("unknown argument {other}\n{USAGE}")),
         }
@@ -178,7 +187,11 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         }
         _ => "ws",
     };
+    if let Some(url) = broker::url(args.broker.as_deref(), args.config.as_deref())? {
+        builder = builder.broker(broker::connect(&url).await?);
+    }
     let server = builder.build();
+    server.add_health_check("/health")?;
     server.add_endpoint("/echo", Echo)?;
     server.add_endpoint("/echo-partial", EchoPartial)?;
     server.add_static("/", "text/html; charset=utf-8", index_page(scheme))?;
