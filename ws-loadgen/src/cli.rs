@@ -4,17 +4,21 @@ use std::time::Duration;
 
 use crate::connections::ConnectionsConfig;
 use crate::error::LoadError;
+use crate::fanout::FanoutConfig;
 use crate::latency::LatencyConfig;
 use crate::target::Target;
 use crate::throughput::ThroughputConfig;
 
 /// Usage text.
 pub const USAGE: &str = "\
-usage: ws-loadgen <throughput | latency | connections> [OPTIONS]
+usage: ws-loadgen <throughput | latency | connections | fanout> [OPTIONS]
 
   --url URL          ws://HOST:PORT/PATH on loopback (default ws://127.0.0.1:8080/echo)
   --label NAME       the server's name in reports (default: server)
-  --connections N    throughput: 100; connections: 10000
+  --connections N    throughput: 100; connections: 10000; fanout: subscribers (1000)
+  --publish-url URL  fanout: where the publisher connects (default: --url with
+                     `?publisher` appended)
+  --window W         fanout: messages in flight (default 16)
   --in-flight K      throughput: messages in flight per connection (default 8)
   --size BYTES       throughput: message size, e.g. 16, 1k, 64k, 1m (default 16); latency: 16
   --duration SECS    measured window (default 5)
@@ -54,6 +58,8 @@ pub enum Mode {
     Latency(LatencyConfig),
     /// Many idle connections and server memory.
     Connections(ConnectionsConfig),
+    /// One publisher, many subscribers.
+    Fanout(FanoutConfig),
 }
 
 /// Parses a size: bytes, or with a `k`/`KiB` or `m`/`MiB` suffix (powers of 1024).
@@ -106,6 +112,8 @@ pub fn parse(args: &[String]) -> Result<Args, LoadError> {
     let mut server_pid = None;
     let mut threads = 1;
     let mut json = false;
+    let mut publish_url = None;
+    let mut window = 16;
     let mut it = rest.iter();
     while let Some(flag) = it.next() {
         if flag == "--json" {
@@ -137,6 +145,8 @@ pub fn parse(args: &[String]) -> Result<Args, LoadError> {
                 })?)
             }
             "--threads" => threads = parse_count(flag, value, 256)?,
+            "--publish-url" => publish_url = Some(value.clone()),
+            "--window" => window = parse_count(flag, value, crate::fanout::MAX_WINDOW)?,
             _ => return Err(usage(format!("unknown option {flag}"))),
         }
     }
@@ -159,6 +169,23 @@ pub fn parse(args: &[String]) -> Result<Args, LoadError> {
             warmup,
             duration,
         }),
+        "fanout" => {
+            let publish = publish_url.unwrap_or_else(|| {
+                let sep = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{sep}publisher")
+            });
+            Mode::Fanout(FanoutConfig {
+                subscribe: target,
+                publish: Target::parse(&publish)?,
+                label,
+                subscribers: connections.unwrap_or(1000),
+                size: size.max(crate::fanout::HEAD),
+                window,
+                warmup,
+                duration,
+                server_pid,
+            })
+        }
         "connections" => Mode::Connections(ConnectionsConfig {
             target,
             label,

@@ -16,6 +16,9 @@
 //! * [`connections`]: N connections, each handshakes and echoes one message, then all
 //!   idle while the server's `VmRSS` is read; reports bytes per idle connection, then
 //!   closes every connection with 1000.
+//! * [`fanout`]: one publisher, N subscribers of a pub/sub endpoint; deliveries per
+//!   second and publish-to-receive percentiles, with a bounded window of messages in
+//!   flight (a message lost by the server is counted, a duplicate fails the run).
 //!
 //! Every echo is checked as it streams in ([`payload`]): each message carries its
 //! sequence number and a deterministic pattern, so corruption, truncation, loss,
@@ -46,6 +49,7 @@ pub mod cpu;
 pub mod decode;
 pub mod encode;
 mod error;
+pub mod fanout;
 pub mod latency;
 pub mod memory;
 pub mod outbox;

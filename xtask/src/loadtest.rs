@@ -52,18 +52,18 @@ struct Plan {
 }
 
 /// A server to measure.
-struct Spec {
-    name: &'static str,
-    binary: PathBuf,
-    args: Vec<String>,
-    path: &'static str,
+pub(crate) struct Spec {
+    pub(crate) name: &'static str,
+    pub(crate) binary: PathBuf,
+    pub(crate) args: Vec<String>,
+    pub(crate) path: &'static str,
 }
 
 /// A started server; killed on drop if it was not stopped.
-struct Running {
-    name: &'static str,
+pub(crate) struct Running {
+    pub(crate) name: &'static str,
     child: Option<Child>,
-    url: String,
+    pub(crate) url: String,
     log: PathBuf,
 }
 
@@ -82,9 +82,13 @@ struct Row {
 
 /// Entry point: `args` are the arguments after `loadtest`.
 pub fn run(args: &[String]) -> Result<(), String> {
-    let usage = || "usage: cargo xtask loadtest [--quick] [--rounds N]".to_string();
+    let usage = || "usage: cargo xtask loadtest [--fanout] [--quick] [--rounds N]".to_string();
     let (mut quick, mut rounds) = (false, None);
     let mut it = args.iter();
+    if args.iter().any(|a| a == "--fanout") {
+        let rest: Vec<String> = args.iter().filter(|a| *a != "--fanout").cloned().collect();
+        return crate::fanout::run(&rest);
+    }
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--quick" => quick = true,
@@ -182,13 +186,13 @@ fn server_properties() -> String {
     )
 }
 
-fn target_dir() -> PathBuf {
+pub(crate) fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root().join("target"))
 }
 
-fn check_taskset() -> Result<(), String> {
+pub(crate) fn check_taskset() -> Result<(), String> {
     match Command::new("taskset").arg("--version").output() {
         Ok(out) if out.status.success() => Ok(()),
         _ => Err(
@@ -223,7 +227,7 @@ fn build(have_server: bool) -> Result<(), String> {
 
 /// Starts `spec` pinned to CPU 0 with one runtime thread; with `raise_nofile`, its
 /// soft open-file limit is lifted to the hard limit first.
-fn start(spec: &Spec, out_dir: &Path, raise_nofile: bool) -> Result<Running, String> {
+pub(crate) fn start(spec: &Spec, out_dir: &Path, raise_nofile: bool) -> Result<Running, String> {
     let log = out_dir.join(format!("{}.log", spec.name));
     let log_file = File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
     let mut cmd = if raise_nofile {
@@ -279,7 +283,7 @@ fn start(spec: &Spec, out_dir: &Path, raise_nofile: bool) -> Result<Running, Str
 }
 
 impl Running {
-    fn pid(&self) -> u32 {
+    pub(crate) fn pid(&self) -> u32 {
         self.child.as_ref().map_or(0, Child::id)
     }
 
@@ -291,7 +295,7 @@ impl Running {
     }
 
     /// SIGTERM, then wait up to [`STOP_TIMEOUT`], then SIGKILL.
-    fn stop(mut self) -> Result<(), String> {
+    pub(crate) fn stop(mut self) -> Result<(), String> {
         let Some(mut child) = self.child.take() else {
             return Ok(());
         };
@@ -327,7 +331,7 @@ impl Drop for Running {
 }
 
 /// Runs `ws-loadgen` pinned to CPU 1 and returns its JSON result line.
-fn loadgen(binary: &Path, args: &[String]) -> Result<Value, String> {
+pub(crate) fn loadgen(binary: &Path, args: &[String]) -> Result<Value, String> {
     let out = Command::new("taskset")
         .args(["-c", "1"])
         .arg(binary)
@@ -355,7 +359,7 @@ fn loadgen(binary: &Path, args: &[String]) -> Result<Value, String> {
     serde_json::from_str(json).map_err(|e| format!("ws-loadgen JSON: {e}"))
 }
 
-fn number(v: &Value, key: &str) -> Result<f64, String> {
+pub(crate) fn number(v: &Value, key: &str) -> Result<f64, String> {
     v[key]
         .as_f64()
         .ok_or_else(|| format!("ws-loadgen JSON lacks {key}"))
@@ -567,7 +571,7 @@ fn idle_run(spec: &Spec, plan: &Plan, binary: &Path, out_dir: &Path) -> Result<V
     result
 }
 
-fn with_commas(n: f64) -> String {
+pub(crate) fn with_commas(n: f64) -> String {
     let digits = format!("{:.0}", n.max(0.0));
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
@@ -750,7 +754,7 @@ fn render(
     md
 }
 
-fn load_average() -> String {
+pub(crate) fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .ok()
         .and_then(|s| s.split_whitespace().next().map(String::from))
@@ -758,7 +762,7 @@ fn load_average() -> String {
 }
 
 /// The current UTC time via `date` (no clock crate in xtask).
-fn chrono_free_now() -> String {
+pub(crate) fn chrono_free_now() -> String {
     Command::new("date")
         .args(["-u", "+%Y-%m-%d %H:%M UTC"])
         .output()

@@ -28,6 +28,7 @@ use std::time::Instant;
 
 mod bench_report;
 mod conformance;
+mod fanout;
 mod interop;
 mod loadtest;
 #[cfg(test)]

@@ -12,6 +12,7 @@ mod chat;
 mod drawboard;
 mod echo;
 mod escape;
+mod fanout;
 mod game;
 mod snake;
 
@@ -28,7 +29,8 @@ const PAGES: [(&str, &str); 5] = [
     ("/drawboard.html", include_str!("pages/drawboard.html")),
 ];
 
-/// Deploys the example endpoints (`/echo-stream`, `/chat`, `/snake`, `/drawboard`),
+/// Deploys the example endpoints (`/echo-stream`, `/chat`, `/snake`, `/drawboard`,
+/// and `/fanout` for the fan-out benchmark),
 /// their topics' policies, and their
 /// pages; the index page replaces any earlier resource at `/`. The whole and partial
 /// echo endpoints (`/echo`, `/echo-partial`) are the binary's own.
@@ -41,6 +43,7 @@ pub fn install(server: &Server) -> Result<(), DeployError> {
     server.add_endpoint("/chat", chat::Chat::default())?;
     server.add_endpoint("/snake", snake::Snake::new(topics.clone()))?;
     server.add_endpoint("/drawboard", drawboard::Drawboard::new(topics.clone()))?;
+    server.add_endpoint("/fanout", fanout::Fanout)?;
     for (path, page) in PAGES {
         server.add_static(path, HTML, page)?;
     }

@@ -1,0 +1,343 @@
+//! `cargo xtask loadtest --fanout [--quick]`: the fan-out benchmark. One publisher,
+//! 1,000 and 10,000 subscribers, 16 B and 1 KiB messages (`ws-loadgen fanout`):
+//! deliveries per second and publish-to-receive p50/p99 for
+//!
+//! * `ws-server`'s topics (the demo binary's `/fanout`, `--no-deflate`),
+//! * a tokio-tungstenite server fanning out through `tokio::sync::broadcast`
+//!   (`benches/examples/tungstenite_fanout.rs`, the usual axum/tokio pattern),
+//! * sockudo-ws's `PubSub` (`benches/examples/sockudo_fanout.rs`),
+//!
+//! each pinned to CPU 0 with a single-threaded runtime, the generator pinned to
+//! CPU 1 (the load test's rules); then across two `ws-server` nodes, the publisher
+//! on one and the subscribers on the other, through Redis and through NATS (both
+//! nodes and the broker on CPU 0). Prints a markdown table (also
+//! `target/loadtest/fanout.md`); logs in `target/loadtest/`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::loadtest::{
+    check_taskset, chrono_free_now, load_average, loadgen, number, start, target_dir, with_commas,
+    Running, Spec,
+};
+use crate::{cargo, step};
+
+/// Subscriber counts.
+const SUBSCRIBERS: [usize; 2] = [1_000, 10_000];
+/// Message sizes.
+const SIZES: [usize; 2] = [16, 1024];
+/// Messages in flight.
+const WINDOW: usize = 16;
+
+/// One measured cell.
+struct Cell {
+    server: String,
+    subscribers: usize,
+    size: usize,
+    result: Result<Measured, String>,
+}
+
+struct Measured {
+    deliveries: f64,
+    per_cpu: Option<f64>,
+    p50: f64,
+    p99: f64,
+    lost: f64,
+}
+
+/// A broker process pinned to CPU 0; killed on drop.
+struct BrokerProcess(Child);
+
+impl Drop for BrokerProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn find(name: &str) -> Result<PathBuf, String> {
+    ["/usr/bin", "/usr/sbin", "/usr/local/bin"]
+        .iter()
+        .map(|d| Path::new(d).join(name))
+        .find(|p| p.is_file())
+        .ok_or_else(|| format!("{name} not found: install it with `scripts/brokers.sh install`"))
+}
+
+fn start_broker(kind: &str, out_dir: &Path) -> Result<(BrokerProcess, String), String> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(|e| e.to_string())?
+        .port()
+        .to_string();
+    let log =
+        std::fs::File::create(out_dir.join(format!("{kind}.log"))).map_err(|e| e.to_string())?;
+    let mut cmd = Command::new("taskset");
+    cmd.args(["-c", "0"]);
+    let url = if kind == "redis" {
+        cmd.arg(find("redis-server")?).args([
+            "--port",
+            &port,
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ]);
+        format!("redis://127.0.0.1:{port}")
+    } else {
+        cmd.arg(find("nats-server")?)
+            .args(["-a", "127.0.0.1", "-p", &port]);
+        format!("nats://127.0.0.1:{port}")
+    };
+    let child = cmd
+        .stdout(log)
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("{kind}: {e}"))?;
+    let process = BrokerProcess(child);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(format!("127.0.0.1:{port}")).is_err() {
+        if Instant::now() > deadline {
+            return Err(format!("{kind} did not accept connections"));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok((process, url))
+}
+
+/// Entry point: `args` are the arguments after `loadtest`, `--fanout` removed.
+pub fn run(args: &[String]) -> Result<(), String> {
+    let quick = match args {
+        [] => false,
+        [q] if q == "--quick" => true,
+        _ => return Err("usage: cargo xtask loadtest --fanout [--quick]".into()),
+    };
+    let (warmup, duration) = if quick { ("0.5", "2") } else { ("1", "5") };
+    check_taskset()?;
+    let mut bins = cargo();
+    bins.args([
+        "build",
+        "--release",
+        "-p",
+        "ws-loadgen",
+        "-p",
+        "ws-server",
+        "--bins",
+    ]);
+    step("cargo build --release (ws-loadgen, ws-server)", bins)?;
+    let mut peers = cargo();
+    peers.args(["build", "--release", "-p", "ws-benches"]);
+    peers.args([
+        "--example",
+        "tungstenite_fanout",
+        "--example",
+        "sockudo_fanout",
+    ]);
+    step("cargo build --release (peer fan-out servers)", peers)?;
+    let release = target_dir().join("release");
+    let out_dir = target_dir().join("loadtest");
+    std::fs::create_dir_all(&out_dir).map_err(|e| e.to_string())?;
+    let generator = release.join("ws-loadgen");
+    let started = chrono_free_now();
+    let load_before = load_average();
+
+    let specs = [
+        Spec {
+            name: "ws-server topics",
+            binary: release.join("ws-server"),
+            args: vec!["--no-deflate".into()],
+            path: "/fanout",
+        },
+        Spec {
+            name: "tokio-tungstenite + broadcast",
+            binary: release.join("examples/tungstenite_fanout"),
+            args: Vec::new(),
+            path: "/fanout",
+        },
+        Spec {
+            name: "sockudo-ws PubSub",
+            binary: release.join("examples/sockudo_fanout"),
+            args: Vec::new(),
+            path: "/fanout",
+        },
+    ];
+    let mut cells = Vec::new();
+    let measure = |server: &str, sub_url: &str, pub_url: &str, pid: u32, n: usize, size: usize| {
+        let args: Vec<String> = [
+            "fanout",
+            "--url",
+            sub_url,
+            "--publish-url",
+            pub_url,
+            "--label",
+            server,
+            "--connections",
+            &n.to_string(),
+            "--size",
+            &size.to_string(),
+            "--window",
+            &WINDOW.to_string(),
+            "--warmup",
+            warmup,
+            "--duration",
+            duration,
+            "--server-pid",
+            &pid.to_string(),
+        ]
+        .map(String::from)
+        .to_vec();
+        let result = loadgen(&generator, &args).and_then(|v| {
+            Ok(Measured {
+                deliveries: number(&v, "deliveries_per_sec")?,
+                per_cpu: v["deliveries_per_server_cpu_sec"].as_f64(),
+                p50: number(&v, "p50_us")?,
+                p99: number(&v, "p99_us")?,
+                lost: number(&v, "lost")?,
+            })
+        });
+        if let Err(e) = &result {
+            eprintln!("    {server}: {e}");
+        }
+        Cell {
+            server: server.to_owned(),
+            subscribers: n,
+            size,
+            result,
+        }
+    };
+    // One node: every server started fresh for each subscriber count.
+    for &n in &SUBSCRIBERS {
+        for spec in &specs {
+            let server = start(spec, &out_dir, true)?;
+            let pub_url = format!("{}?publisher", server.url);
+            for &size in &SIZES {
+                cells.push(measure(
+                    spec.name,
+                    &server.url,
+                    &pub_url,
+                    server.pid(),
+                    n,
+                    size,
+                ));
+            }
+            stop(server);
+        }
+    }
+    // Two nodes through a broker: publisher on A, subscribers on B.
+    for kind in ["redis", "nats"] {
+        let (broker, url) = start_broker(kind, &out_dir)?;
+        let node = |name: &'static str| Spec {
+            name,
+            binary: release.join("ws-server"),
+            args: vec!["--no-deflate".into(), "--broker".into(), url.clone()],
+            path: "/fanout",
+        };
+        let (a_name, b_name) = if kind == "redis" {
+            ("node-a-redis", "node-b-redis")
+        } else {
+            ("node-a-nats", "node-b-nats")
+        };
+        let a = start(&node(a_name), &out_dir, true)?;
+        let b = start(&node(b_name), &out_dir, true)?;
+        // Both connected (the health check says so) before measuring.
+        wait_connected(&a.url)?;
+        wait_connected(&b.url)?;
+        let label = format!("2 nodes via {kind}");
+        for &n in &SUBSCRIBERS[..if quick { 1 } else { 2 }] {
+            for &size in &SIZES {
+                let pub_url = format!("{}?publisher", a.url);
+                cells.push(measure(&label, &b.url, &pub_url, b.pid(), n, size));
+            }
+        }
+        stop(a);
+        stop(b);
+        drop(broker);
+    }
+    let report = render(&cells, &started, &load_before, &load_average(), quick);
+    let path = out_dir.join("fanout.md");
+    std::fs::write(&path, &report).map_err(|e| format!("{}: {e}", path.display()))?;
+    println!("{report}");
+    eprintln!("(also written to {})", path.display());
+    if cells.iter().any(|c| c.result.is_err()) {
+        return Err("some fan-out runs failed (see above)".into());
+    }
+    Ok(())
+}
+
+fn stop(server: Running) {
+    if let Err(e) = server.stop() {
+        eprintln!("    {e}");
+    }
+}
+
+/// Waits until the node at `ws_url` reports its broker connected.
+fn wait_connected(ws_url: &str) -> Result<(), String> {
+    use std::io::{Read, Write};
+    let addr = ws_url
+        .trim_start_matches("ws://")
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let mut body = String::new();
+        if let Ok(mut tcp) = std::net::TcpStream::connect(&addr) {
+            let _ = write!(tcp, "GET /health HTTP/1.1\r\nHost: {addr}\r\n\r\n");
+            let _ = tcp.read_to_string(&mut body);
+        }
+        if body.contains(r#""state":"connected""#) {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(format!("{addr}: broker not connected: {body}"));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn render(cells: &[Cell], started: &str, before: &str, after: &str, quick: bool) -> String {
+    let mut md = format!(
+        "## Fan-out ({started}{})\n\nOne publisher, {WINDOW} messages in flight (a message is \
+         published when the one {WINDOW} before it has reached every subscriber); deliveries \
+         per second over the window, deliveries per second of the subscribers' server's CPU \
+         time, and publish-to-receive times. One node: each server pinned to CPU 0 with a \
+         single-threaded runtime, no permessage-deflate; `ws-loadgen` pinned to CPU 1. Two \
+         nodes: the publisher on node A, every subscriber on node B, A, B and the broker all \
+         on CPU 0.\n\n",
+        if quick { ", --quick" } else { "" }
+    );
+    md.push_str("| server | subscribers | size | deliveries/s | per server CPU-s | p50 (us) | p99 (us) | lost |\n");
+    md.push_str("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    for c in cells {
+        let size = if c.size >= 1024 {
+            "1 KiB".to_owned()
+        } else {
+            format!("{} B", c.size)
+        };
+        match &c.result {
+            Ok(m) => md.push_str(&format!(
+                "| {} | {} | {size} | {} | {} | {:.0} | {:.0} | {} |\n",
+                c.server,
+                with_commas(c.subscribers as f64),
+                with_commas(m.deliveries),
+                m.per_cpu.map_or("-".into(), with_commas),
+                m.p50,
+                m.p99,
+                with_commas(m.lost),
+            )),
+            Err(e) => md.push_str(&format!(
+                "| {} | {} | {size} | failed: {} | | | | |\n",
+                c.server,
+                with_commas(c.subscribers as f64),
+                e.lines().next().unwrap_or_default()
+            )),
+        }
+    }
+    md.push_str(&format!(
+        "\nLoad average before / after: {before} / {after}.\n"
+    ));
+    md
+}
