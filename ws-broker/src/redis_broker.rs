@@ -180,6 +180,9 @@ async fn publisher(
         let mut conn = match connected {
             Ok(Ok(conn)) => conn,
             Ok(Err(e)) => {
+                if attempt == 0 {
+                    tracing::warn!(broker = %link.address, error = %e, "redis unreachable; retrying with backoff");
+                }
                 tracing::debug!(broker = %link.address, error = %e, attempt, "redis publisher connect failed");
                 if !wait_dropping(backoff::delay(attempt), &mut rx, &link).await {
                     return;

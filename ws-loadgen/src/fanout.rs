@@ -37,8 +37,9 @@ use crate::target::Target;
 
 /// Bytes of sequence number and timestamp at the start of every message.
 pub const HEAD: usize = 16;
-/// A message that has not reached every subscriber within this long is lost.
-pub const LOST_AFTER: Duration = Duration::from_secs(1);
+/// A message that has not reached every subscriber within this long is lost
+/// (far above any delivery time measured: a late message is not a lost one).
+pub const LOST_AFTER: Duration = Duration::from_secs(10);
 /// Receipt counters kept (a ring indexed by sequence number); more than the
 /// largest window.
 const RING: usize = 1 << 16;

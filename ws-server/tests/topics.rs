@@ -483,3 +483,43 @@ async fn no_context_takeover_subscribers_share_one_deflated_frame() {
     server.publish("deflate", message.as_str()).await;
     assert_eq!(reader.recv().await, text(&message));
 }
+
+#[tokio::test]
+async fn two_servers_in_one_process_share_topics_through_an_in_process_broker() {
+    let hub = ws_server::InProcessBroker::hub();
+    let (broker_a, broker_b) = (hub.attach(), hub.attach());
+    let a = Server::builder().broker(broker_a.clone()).build();
+    let b = Server::builder().broker(broker_b.clone()).build();
+    for s in [&a, &b] {
+        s.add_endpoint("/ps", PubSub).unwrap();
+    }
+    let (addr_a, addr_b) = (start(&a).await, start(&b).await);
+    let mut on_a = connect(addr_a, "/ps").await;
+    let mut on_b = connect(addr_b, "/ps").await;
+    // Subscribed on the broker only to topics with local subscribers.
+    assert!(broker_a.subscriptions().is_empty());
+    on_a.send("sub news").await;
+    assert_eq!(on_a.recv().await, text("ok sub true"));
+    assert_eq!(broker_a.subscriptions(), ["news"]);
+    assert!(broker_b.subscriptions().is_empty());
+
+    // From B to A's subscriber; and A's own publish reaches it once, not twice.
+    on_b.send("pub news from b").await;
+    assert_eq!(on_b.recv().await, text("ok pub 0"));
+    assert_eq!(on_a.recv().await, text("from b"));
+    on_a.send("pub news from a").await;
+    assert_eq!(on_a.recv().await, text("from a"));
+    assert_eq!(on_a.recv().await, text("ok pub 1"));
+    b.publish("news", "sentinel").await;
+    assert_eq!(
+        on_a.recv().await,
+        text("sentinel"),
+        "no duplicate of 'from a'"
+    );
+
+    // The last local subscriber leaves: unsubscribed on the broker.
+    on_a.send("unsub news").await;
+    assert_eq!(on_a.recv().await, text("ok unsub true"));
+    assert!(broker_a.subscriptions().is_empty());
+    assert_eq!(a.topics().broker_status().unwrap().kind, "in-process");
+}

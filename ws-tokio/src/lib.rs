@@ -12,6 +12,11 @@
 //! * **Owned API** ([`WebSocket`]): a `Stream` + `Sink` of messages owned by the
 //!   caller's task, with streaming in both directions ([`WebSocket::next_part`],
 //!   [`WebSocket::send_writer`]) and [`split`] halves for two tasks.
+//! * **Topics** ([`Topics`], [`SessionHandle::subscribe`],
+//!   [`SessionHandle::publish`]): publish once to every subscribed session, the
+//!   frame encoded once; a slow-consumer policy per topic ([`SlowConsumer`]); across
+//!   servers through a [`Broker`] (in-process here; Redis and NATS in `ws-broker`).
+//!   See [`topics`].
 //!
 //! # One semantics, both roles
 //!

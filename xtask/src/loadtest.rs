@@ -119,7 +119,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
         }
     };
     check_taskset()?;
-    let have_server = root().join("ws-server/src/main.rs").exists();
+    // The binary moved under src/bin/ when ws-server became a library with a demo
+    // binary; this check had kept looking at the old path and measured only the
+    // peers since.
+    let have_server = root().join("ws-server/src/bin/ws-server/main.rs").exists();
     build(have_server)?;
     let release = target_dir().join("release");
     let out_dir = target_dir().join("loadtest");
@@ -144,7 +147,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         });
     } else {
         eprintln!(
-            "xtask loadtest: ws-server/src/main.rs does not exist yet: measuring the peers only"
+            "xtask loadtest: ws-server/src/bin/ws-server/main.rs does not exist: measuring the peers only"
         );
     }
     for (name, example) in [

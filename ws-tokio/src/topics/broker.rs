@@ -249,6 +249,20 @@ impl InProcessHub {
     }
 }
 
+impl InProcessBroker {
+    /// The topics this node is subscribed to on the hub, sorted.
+    pub fn subscriptions(&self) -> Vec<String> {
+        let nodes = self.hub.lock();
+        let mut topics: Vec<String> = nodes
+            .iter()
+            .find(|n| n.id == self.id)
+            .map(|n| n.topics.iter().cloned().collect())
+            .unwrap_or_default();
+        topics.sort();
+        topics
+    }
+}
+
 impl Hub {
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Node>> {
         self.nodes.lock().unwrap_or_else(|e| e.into_inner())
