@@ -168,6 +168,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
             path: "/fanout",
         },
     ];
+    let rounds = if quick { 2 } else { 3 };
     let mut cells = Vec::new();
     let run = |server: &str,
                sub_url: &str,
@@ -199,10 +200,15 @@ pub fn run(args: &[String]) -> Result<(), String> {
         ]
         .map(String::from)
         .to_vec();
-        loadgen(&generator, &args)
+        let result = loadgen(&generator, &args);
+        if let Err(e) = &result {
+            eprintln!("    {server}: {e}");
+        }
+        result
     };
+    // One round of a cell: the throughput run, then the latency run.
     let measure = |server: &str, sub_url: &str, pub_url: &str, pid: u32, n: usize, size: usize| {
-        let result = run(server, sub_url, pub_url, pid, n, size, WINDOW).and_then(|v| {
+        run(server, sub_url, pub_url, pid, n, size, WINDOW).and_then(|v| {
             let latency = run(server, sub_url, pub_url, pid, n, size, LATENCY_WINDOW)?;
             Ok(Measured {
                 deliveries: number(&v, "deliveries_per_sec")?,
@@ -211,34 +217,45 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 p50: number(&latency, "p50_us")?,
                 p99: number(&latency, "p99_us")?,
             })
-        });
-        if let Err(e) = &result {
-            eprintln!("    {server}: {e}");
-        }
-        Cell {
-            server: server.to_owned(),
-            subscribers: n,
-            size,
-            result,
-        }
+        })
     };
-    // One node: every server started fresh for each subscriber count.
+    // One node: the servers side by side (idle unless measured), each cell measured
+    // in interleaved rounds, rotating which server goes first.
+    let mut servers = Vec::new();
+    for spec in &specs {
+        servers.push(start(spec, &out_dir, true)?);
+    }
     for &n in &SUBSCRIBERS {
-        for spec in &specs {
-            let server = start(spec, &out_dir, true)?;
-            let pub_url = format!("{}?publisher", server.url);
-            for &size in &SIZES {
-                cells.push(measure(
-                    spec.name,
-                    &server.url,
-                    &pub_url,
-                    server.pid(),
-                    n,
-                    size,
-                ));
+        for &size in &SIZES {
+            let mut results: Vec<Vec<Result<Measured, String>>> =
+                (0..servers.len()).map(|_| Vec::new()).collect();
+            for round in 0..rounds {
+                for k in 0..servers.len() {
+                    let s = (round + k) % servers.len();
+                    let server = &servers[s];
+                    let pub_url = format!("{}?publisher", server.url);
+                    results[s].push(measure(
+                        server.name,
+                        &server.url,
+                        &pub_url,
+                        server.pid(),
+                        n,
+                        size,
+                    ));
+                }
             }
-            stop(server);
+            for (server, rounds) in servers.iter().zip(results) {
+                cells.push(Cell {
+                    server: server.name.to_owned(),
+                    subscribers: n,
+                    size,
+                    result: combine(rounds),
+                });
+            }
         }
+    }
+    for server in servers {
+        stop(server);
     }
     // Two nodes through a broker: publisher on A, subscribers on B.
     for kind in ["redis", "nats"] {
@@ -263,7 +280,15 @@ pub fn run(args: &[String]) -> Result<(), String> {
         for &n in &SUBSCRIBERS[..if quick { 1 } else { 2 }] {
             for &size in &SIZES {
                 let pub_url = format!("{}?publisher", a.url);
-                cells.push(measure(&label, &b.url, &pub_url, b.pid(), n, size));
+                let rounds = (0..rounds)
+                    .map(|_| measure(&label, &b.url, &pub_url, b.pid(), n, size))
+                    .collect();
+                cells.push(Cell {
+                    server: label.clone(),
+                    subscribers: n,
+                    size,
+                    result: combine(rounds),
+                });
             }
         }
         stop(a);
@@ -279,6 +304,25 @@ pub fn run(args: &[String]) -> Result<(), String> {
         return Err("some fan-out runs failed (see above)".into());
     }
     Ok(())
+}
+
+/// The rounds of one cell: the best deliveries/s and per CPU-second (as the echo
+/// load test keeps the best round), the median p50 and p99, the lost summed; an
+/// error in any round sticks.
+fn combine(rounds: Vec<Result<Measured, String>>) -> Result<Measured, String> {
+    let rounds: Vec<Measured> = rounds.into_iter().collect::<Result<_, _>>()?;
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+    };
+    let best = |v: Vec<f64>| v.into_iter().fold(f64::NAN, f64::max);
+    Ok(Measured {
+        deliveries: best(rounds.iter().map(|m| m.deliveries).collect()),
+        per_cpu: rounds.iter().filter_map(|m| m.per_cpu).reduce(f64::max),
+        lost: rounds.iter().map(|m| m.lost).sum(),
+        p50: median(rounds.iter().map(|m| m.p50).collect()),
+        p99: median(rounds.iter().map(|m| m.p99).collect()),
+    })
 }
 
 fn stop(server: Running) {
@@ -320,14 +364,17 @@ fn render(cells: &[Cell], started: &str, before: &str, after: &str, quick: bool)
          reached every subscriber), and per second of the subscribers' server's CPU time; \
          publish-to-receive p50/p99 from a second run with {LATENCY_WINDOW} message in flight \
          (the time one fan-out takes to reach the median and the 99th-percentile \
-         subscriber); lost: deliveries missing after 10 s, both runs. One node: each server pinned to CPU 0 with a \
+         subscriber); lost: deliveries missing after 10 s, both runs. Each cell is the \
+         best round for the rates and the median round for the times ({} interleaved \
+         rounds, rotating which server goes first). One node: each server pinned to CPU 0 with a \
          single-threaded runtime, no permessage-deflate; `ws-loadgen` pinned to CPU 1. Two \
          nodes: the publisher on node A, every subscriber on node B, A, B and the broker all \
          on CPU 0. Where a server's deliveries per CPU-second are far above its deliveries \
          per second, its CPU was not saturated and the generator (one core reading every \
          subscriber's socket) set the pace: compare servers by the CPU-second column \
          there.\n\n",
-        if quick { ", --quick" } else { "" }
+        if quick { ", --quick" } else { "" },
+        if quick { 2 } else { 3 },
     );
     md.push_str("| server | subscribers | size | deliveries/s | per server CPU-s | p50 (us) | p99 (us) | lost |\n");
     md.push_str("|---|---:|---:|---:|---:|---:|---:|---:|\n");
