@@ -82,13 +82,9 @@ struct Row {
 
 /// Entry point: `args` are the arguments after `loadtest`.
 pub fn run(args: &[String]) -> Result<(), String> {
-    let usage = || "usage: cargo xtask loadtest [--fanout] [--quick] [--rounds N]".to_string();
+    let usage = || "usage: cargo xtask loadtest [--quick] [--rounds N]".to_string();
     let (mut quick, mut rounds) = (false, None);
     let mut it = args.iter();
-    if args.iter().any(|a| a == "--fanout") {
-        let rest: Vec<String> = args.iter().filter(|a| *a != "--fanout").cloned().collect();
-        return crate::fanout::run(&rest);
-    }
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--quick" => quick = true,

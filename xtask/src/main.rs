@@ -12,6 +12,9 @@
 //! * `cargo xtask loadtest [--quick]` — `ws-server` against the tokio-tungstenite and
 //!   fastwebsockets echo servers under `ws-loadgen`, pinned to separate cores; prints a
 //!   markdown table (see `src/loadtest.rs`).
+//! * `cargo xtask loadtest --fanout [--quick]` — the fan-out table: one publisher,
+//!   1,000 and 10,000 subscribers, our topics against tokio-tungstenite + broadcast and
+//!   sockudo-ws's pub/sub, and two nodes through Redis and NATS (see `src/fanout.rs`).
 //! * `cargo xtask interop` — our server and client against Python `websockets`, Node
 //!   `ws` and headless Chromium; prints a peer x feature matrix (see `src/interop.rs`).
 //! * `cargo xtask conformance [--cases LIST] [--jobs N]` — `ws-conformance`, our suite
@@ -41,12 +44,21 @@ fn main() -> ExitCode {
         Some("bench") => bench(&args[1..]),
         Some("bench-report") => bench_report::print(&root().join("target/criterion"), None),
         Some("fuzz") => fuzz(&args[1..]),
+        // The fan-out table (src/fanout.rs) or the echo load test.
+        Some("loadtest") if args[1..].iter().any(|a| a == "--fanout") => {
+            let rest: Vec<String> = args[1..]
+                .iter()
+                .filter(|a| *a != "--fanout")
+                .cloned()
+                .collect();
+            fanout::run(&rest)
+        }
         Some("loadtest") => loadtest::run(&args[1..]),
         Some("interop") => interop::run(&args[1..]),
         Some("conformance") => conformance::run(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <test | bench [ARGS] | bench-report | fuzz TARGET [SECONDS] | loadtest [--quick] | interop | conformance [--cases LIST] [--jobs N]>"
+                "usage: cargo xtask <test | bench [ARGS] | bench-report | fuzz TARGET [SECONDS] | loadtest [--fanout] [--quick] | interop | conformance [--cases LIST] [--jobs N]>"
             );
             return ExitCode::from(2);
         }
