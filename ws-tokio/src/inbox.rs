@@ -42,7 +42,10 @@ pub enum SlowConsumer {
         max_bytes: usize,
     },
     /// The publisher waits until the subscriber has room (nothing is dropped; a
-    /// slow subscriber slows every publisher of the topic down).
+    /// slow subscriber slows every publisher of the topic down). Messages from
+    /// other servers wait too: the broker's relay delivers one message at a time,
+    /// so a slow subscriber of a `Wait` topic also delays the other topics' messages
+    /// from the broker.
     Wait,
 }
 
