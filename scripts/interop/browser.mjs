@@ -1,7 +1,9 @@
 // Headless Chromium (Debian's, driven by playwright-core) against the demo pages:
-// chat in two tabs, echo over ws:// and wss://, snake ticks. Screenshots go to OUT.
+// chat in two tabs, echo over ws:// and wss://, snake ticks, drawboard in two tabs;
+// and two servers sharing a Redis (REDIS_A, REDIS_B): chat and snake with one tab
+// on each. Screenshots go to OUT.
 //
-// Usage: INTEROP_NODE=<dir with node_modules> node browser.mjs HTTP_BASE HTTPS_BASE CERT_PEM OUT [AXUM_BASE]
+// Usage: INTEROP_NODE=<dir with node_modules> node browser.mjs HTTP_BASE HTTPS_BASE CERT_PEM OUT AXUM_BASE REDIS_A REDIS_B
 //
 // Over HTTPS the demo server offers HTTP/2 by ALPN: the page loads over h2 and its
 // WebSocket is an extended CONNECT on that connection (RFC 8441), which the
@@ -19,7 +21,7 @@ import { join, resolve } from 'node:path';
 const require = createRequire(resolve(process.env.INTEROP_NODE, 'package.json'));
 const { chromium } = require('playwright-core');
 
-const [httpBase, httpsBase, certPem, out, axumBase] = process.argv.slice(2);
+const [httpBase, httpsBase, certPem, out, axumBase, redisA, redisB] = process.argv.slice(2);
 const TIMEOUT_MS = 20000;
 let failed = false;
 
@@ -141,6 +143,85 @@ if (axumBase) {
     } finally { await a.close(); await b.close(); }
   });
 }
+await check('drawboard, two tabs', async () => {
+  const [a, b] = [await context.newPage(), await context.newPage()];
+  try {
+    for (const p of [a, b]) {
+      await p.goto(httpBase + '/drawboard.html');
+      await p.waitForFunction(() => document.getElementById('status').textContent === 'connected');
+    }
+    await a.fill('#color', '#e01010');
+    await a.selectOption('#width', '10');
+    // A zig-zag drawn with the mouse in tab A.
+    const box = await a.locator('#board').boundingBox();
+    await a.mouse.move(box.x + 100, box.y + 100);
+    await a.mouse.down();
+    for (let i = 1; i <= 20; i++) await a.mouse.move(box.x + 100 + i * 20, box.y + 100 + (i % 2) * 60, { steps: 2 });
+    await a.mouse.up();
+    // Tab B draws it too: strokes counted, and the red is on its canvas.
+    await b.waitForFunction(() => Number(document.getElementById('count').textContent) >= 20);
+    const red = await b.evaluate(() => {
+      const data = document.getElementById('board').getContext('2d').getImageData(0, 0, 900, 600).data;
+      let n = 0;
+      for (let i = 0; i < data.length; i += 4) if (data[i] > 200 && data[i + 1] < 60 && data[i + 2] < 60) n++;
+      return n;
+    });
+    if (red < 1000) throw new Error(`only ${red} red pixels in tab B`);
+    // A newcomer (tab C) gets the picture.
+    const c = await context.newPage();
+    await c.goto(httpBase + '/drawboard.html');
+    await c.waitForFunction(() => Number(document.getElementById('count').textContent) >= 20);
+    await c.close();
+    await a.screenshot({ path: join(out, 'drawboard-tab-a.png') });
+    await b.screenshot({ path: join(out, 'drawboard-tab-b.png') });
+    return `strokes drawn in tab A appear in tab B (${red} red pixels) and in a new tab; drawboard-tab-a.png, drawboard-tab-b.png`;
+  } finally { await a.close(); await b.close(); }
+});
+
+await check('chat, two tabs on two servers (redis)', async () => {
+  const [a, b] = [await context.newPage(), await context.newPage()];
+  try {
+    await a.goto(redisA + '/chat.html');
+    await b.goto(redisB + '/chat.html');
+    for (const p of [a, b]) {
+      await p.waitForFunction(() => document.getElementById('status').textContent === 'connected');
+    }
+    // The second server subscribes on Redis as its member joins: send until it
+    // has (a few tries at most).
+    const seen = async (p, m) => p.waitForFunction((m) => document.getElementById('console').textContent.includes(m), m, { timeout: 2000 }).then(() => true, () => false);
+    let tries = 0;
+    for (const [from, to, name] of [[a, b, 'A'], [b, a, 'B']]) {
+      for (let i = 0; ; i++) {
+        const m = `Hello from tab ${name} on server ${name} #${i}`;
+        await from.fill('#chat', m);
+        await from.press('#chat', 'Enter');
+        tries++;
+        if (await seen(to, m)) break;
+        if (i === 4) throw new Error(`"${m}" did not reach the other server`);
+      }
+    }
+    await a.screenshot({ path: join(out, 'chat-redis-server-a.png') });
+    await b.screenshot({ path: join(out, 'chat-redis-server-b.png') });
+    return `messages cross both ways between ${redisA} and ${redisB} (${tries} sends); chat-redis-server-a.png, chat-redis-server-b.png`;
+  } finally { await a.close(); await b.close(); }
+});
+
+await check('snake, two tabs on two servers (redis)', async () => {
+  const [a, b] = [await context.newPage(), await context.newPage()];
+  try {
+    await a.goto(redisA + '/snake.html');
+    await b.goto(redisB + '/snake.html');
+    // One game: each tab lists both players.
+    for (const p of [a, b]) {
+      await p.waitForFunction(() => document.querySelectorAll('#players li').length === 2);
+    }
+    const first = Number(await b.textContent('#ticks'));
+    await b.waitForFunction((t) => Number(document.getElementById('ticks').textContent) >= t + 10, first);
+    await a.screenshot({ path: join(out, 'snake-redis-server-a.png') });
+    await b.screenshot({ path: join(out, 'snake-redis-server-b.png') });
+    return `both tabs show 2 players, ticks ${first} -> ${await b.textContent('#ticks')}; snake-redis-server-a.png, snake-redis-server-b.png`;
+  } finally { await a.close(); await b.close(); }
+});
 
 await context.close();
 rmSync(profile, { recursive: true, force: true });

@@ -118,7 +118,6 @@ pub use ws_tokio::{
     Endpoint, HttpVersion, MessageWriter, Part, SessionHandle, WebSocketRead, WebSocketWrite,
 };
 
-
 /// The README's examples, compiled and run as doctests so they stay true.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use crate::connections::{ConnectionsConfig, MAX_MESSAGES};
 use crate::error::LoadError;
+use crate::fanout::FanoutConfig;
 use crate::latency::LatencyConfig;
 use crate::payload::PayloadKind;
 use crate::target::Target;
@@ -11,11 +12,14 @@ use crate::throughput::ThroughputConfig;
 
 /// Usage text.
 pub const USAGE: &str = "\
-usage: ws-loadgen <throughput | latency | connections> [OPTIONS]
+usage: ws-loadgen <throughput | latency | connections | fanout> [OPTIONS]
 
   --url URL          ws://HOST:PORT/PATH on loopback (default ws://127.0.0.1:8080/echo)
   --label NAME       the server's name in reports (default: server)
-  --connections N    throughput: 100; connections: 10000
+  --connections N    throughput: 100; connections: 10000; fanout: subscribers (1000)
+  --publish-url URL  fanout: where the publisher connects (default: --url with
+                     `?publisher` appended)
+  --window W         fanout: messages in flight (default 16)
   --in-flight K      throughput: messages in flight per connection (default 8)
   --size BYTES       message size, e.g. 16, 1k, 64k, 1m (default 16)
   --kind KIND        binary (random bytes, incompressible; default) or text (JSON-like)
@@ -63,6 +67,8 @@ pub enum Mode {
     Latency(LatencyConfig),
     /// Many idle connections and server memory.
     Connections(ConnectionsConfig),
+    /// One publisher, many subscribers.
+    Fanout(FanoutConfig),
 }
 
 /// Parses a size: bytes, or with a `k`/`KiB` or `m`/`MiB` suffix (powers of 1024).
@@ -119,6 +125,8 @@ pub fn parse(args: &[String]) -> Result<Args, LoadError> {
     let mut server_pid = None;
     let mut threads = 1;
     let mut json = false;
+    let mut publish_url = None;
+    let mut window = 16;
     let mut it = rest.iter();
     while let Some(flag) = it.next() {
         match flag.as_str() {
@@ -173,6 +181,8 @@ pub fn parse(args: &[String]) -> Result<Args, LoadError> {
                 })?)
             }
             "--threads" => threads = parse_count(flag, value, 256)?,
+            "--publish-url" => publish_url = Some(value.clone()),
+            "--window" => window = parse_count(flag, value, crate::fanout::MAX_WINDOW)?,
             _ => return Err(usage(format!("unknown option {flag}"))),
         }
     }
@@ -199,6 +209,23 @@ pub fn parse(args: &[String]) -> Result<Args, LoadError> {
             warmup,
             duration,
         }),
+        "fanout" => {
+            let publish = publish_url.unwrap_or_else(|| {
+                let sep = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{sep}publisher")
+            });
+            Mode::Fanout(FanoutConfig {
+                subscribe: target,
+                publish: Target::parse(&publish)?,
+                label,
+                subscribers: connections.unwrap_or(1000),
+                size: size.max(crate::fanout::HEAD),
+                window,
+                warmup,
+                duration,
+                server_pid,
+            })
+        }
         "connections" => Mode::Connections(ConnectionsConfig {
             target,
             label,

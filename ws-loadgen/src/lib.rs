@@ -16,6 +16,9 @@
 //! * [`connections`]: N connections; the server's `VmRSS` is read with all idle right
 //!   after the handshake, and again after each echoed M messages; reports bytes per
 //!   idle connection at both points, then closes every connection with 1000.
+//! * [`fanout`]: one publisher, N subscribers of a pub/sub endpoint; deliveries per
+//!   second and publish-to-receive percentiles, with a bounded window of messages in
+//!   flight (a message lost by the server is counted, a duplicate fails the run).
 //!
 //! Messages are random bytes in binary messages or JSON-like text ([`payload`]), and
 //! may go compressed: with `--deflate` the generator offers permessage-deflate as
@@ -51,6 +54,7 @@ pub mod cpu;
 pub mod decode;
 pub mod encode;
 mod error;
+pub mod fanout;
 pub mod inflate;
 pub mod latency;
 pub mod memory;

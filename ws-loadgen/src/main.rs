@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use ws_loadgen::cli::{self, Mode};
-use ws_loadgen::{connections, latency, throughput, LoadError};
+use ws_loadgen::{connections, fanout, latency, throughput, LoadError};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -48,6 +48,10 @@ fn run(args: &[String]) -> Result<(), LoadError> {
             }
             Mode::Connections(c) => {
                 let r = connections::run(c).await?;
+                (r.table(), r.json())
+            }
+            Mode::Fanout(c) => {
+                let r = fanout::run(c).await?;
                 (r.table(), r.json())
             }
         })

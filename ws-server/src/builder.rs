@@ -6,6 +6,7 @@ use std::time::Duration;
 use ws_config::ServerSettings;
 use ws_handshake::Limits;
 use ws_session::SessionConfig;
+use ws_tokio::{Broker, Topics};
 
 use crate::tls::TlsConfig;
 use ws_handshake::OriginPolicy;
@@ -25,6 +26,7 @@ pub struct ServerBuilder {
     pub(crate) tls: Option<TlsConfig>,
     pub(crate) http2: bool,
     pub(crate) extended_connect: bool,
+    pub(crate) topics: Option<Topics>,
 }
 
 impl Default for ServerBuilder {
@@ -42,6 +44,7 @@ impl Default for ServerBuilder {
             tls: None,
             http2: true,
             extended_connect: true,
+            topics: None,
         }
     }
 }
@@ -122,6 +125,21 @@ impl ServerBuilder {
     pub fn websockets_over_http2(mut self, on: bool) -> Self {
         self.extended_connect = on;
         self
+    }
+
+    /// The topics its sessions subscribe to and publish on (default: topics of
+    /// this server alone, [`Topics::new`]). Several servers in one process may
+    /// share one.
+    pub fn topics(mut self, topics: Topics) -> Self {
+        self.topics = Some(topics);
+        self
+    }
+
+    /// Relays the server's topics through `broker` to the other servers using it
+    /// (Redis or NATS from the `ws-broker` crate); [`Topics::with_broker`], so
+    /// call it inside a tokio runtime.
+    pub fn broker(self, broker: std::sync::Arc<dyn Broker>) -> Self {
+        self.topics(Topics::with_broker(broker))
     }
 
     /// Serves `wss://` with this TLS configuration.

@@ -14,6 +14,10 @@
 //!   [`Properties`], path parameters, query, subprotocol, extensions, the open
 //!   sessions of the endpoint. Sends never fail with "already writing": they queue
 //!   (see `ws_tokio`'s `SessionHandle` docs for the rule and its bounds).
+//! * [`Topics`]: sessions subscribe to named topics ([`SessionHandle::subscribe`]);
+//!   [`Server::publish`] and [`SessionHandle::publish`] reach every subscriber with
+//!   one encoding; [`ServerBuilder::broker`] relays them to other servers (Redis or
+//!   NATS from `ws-broker`); [`Server::add_health_check`] reports the broker.
 //! * [`accept`] / [`WebSocket::from_upgraded`]: the lower-level API, a futures
 //!   `Stream` + `Sink` of [`Message`]s over any `AsyncRead + AsyncWrite`, with parts,
 //!   a message writer and split halves.
@@ -109,6 +113,7 @@ mod conn;
 mod connections;
 mod deployment;
 mod error;
+mod health;
 mod http2;
 mod listener;
 mod prefixed;
@@ -134,8 +139,9 @@ pub use ws_session::{
     CloseCause, CloseInfo, Delivery, Initiator, Message, MessageKind, SessionConfig,
 };
 pub use ws_tokio::{
-    Endpoint, HttpVersion, MessageWriter, Part, PathParams, Properties, SessionHandle, WebSocket,
-    WebSocketRead, WebSocketWrite,
+    Broker, BrokerState, BrokerStatus, Endpoint, HttpVersion, InProcessBroker, MessageWriter, Part,
+    PathParams, Properties, SessionHandle, SlowConsumer, TopicListener, TopicStats, Topics,
+    WebSocket, WebSocketRead, WebSocketWrite,
 };
 
 /// The README's examples, compiled and run as doctests so they stay true.

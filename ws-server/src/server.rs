@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use bytes::Bytes;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
-use ws_tokio::{SessionGroup, SessionHandle};
+use ws_tokio::{Message, SessionGroup, SessionHandle, Topics};
 
 use crate::builder::ServerBuilder;
 use crate::connections::Connections;
@@ -33,6 +33,8 @@ pub(crate) struct Inner {
     pub(crate) stop: watch::Sender<bool>,
     /// Serialises deployment against the first handshake (`noAddAfterHandshake`).
     pub(crate) deploy: Mutex<()>,
+    /// The topics its sessions subscribe to.
+    pub(crate) topics: Topics,
 }
 
 impl Inner {
@@ -87,8 +89,10 @@ impl Server {
         if !builder.http2 {
             builder.tls = builder.tls.map(|tls| tls.without_h2());
         }
+        let topics = builder.topics.clone().unwrap_or_default();
         Server {
             inner: Arc::new(Inner {
+                topics,
                 builder,
                 router: RwLock::new(Router::default()),
                 statics: Statics::default(),
@@ -134,6 +138,38 @@ impl Server {
         body: impl Into<Bytes>,
     ) -> Result<(), DeployError> {
         self.inner.statics.insert(path, content_type, body.into())
+    }
+
+    /// Serves a health check at `path` for `GET` and `HEAD`: `200` with a JSON
+    /// body that reports the server and its broker, computed at each request:
+    /// `{"status":"ok","connections":3,"topics":2,"published":9,"delivered":27,
+    /// "closed_slow":0,"broker":{"kind":"redis","address":"redis://127.0.0.1:6379",
+    /// "state":"connected","published":9,...}}` (`"broker":null` without one). The answer is 200 while the broker is away too: the server
+    /// still serves its own subscribers; the `state` says `connecting`.
+    pub fn add_health_check(&self, path: &str) -> Result<(), DeployError> {
+        let inner = Arc::downgrade(&self.inner);
+        let make = move || {
+            let body = inner.upgrade().map_or_else(
+                || r#"{"status":"stopped"}"#.to_owned(),
+                |inner| crate::health::json(&inner.topics, inner.connections.count()),
+            );
+            Bytes::from(body + "\n")
+        };
+        self.inner
+            .statics
+            .insert_computed(path, "application/json", Arc::new(make))
+    }
+
+    /// The topics of this server's sessions (see [`Topics`]).
+    pub fn topics(&self) -> &Topics {
+        &self.inner.topics
+    }
+
+    /// Publishes `message` on `topic` to the subscribed sessions of this server and,
+    /// with a broker, of the others; returns how many local subscribers got it.
+    /// See [`Topics::publish`].
+    pub async fn publish(&self, topic: &str, message: impl Into<Message>) -> usize {
+        self.inner.topics.publish(topic, message).await
     }
 
     /// Open connections (handshaking or in a session).

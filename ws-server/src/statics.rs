@@ -6,17 +6,33 @@
 
 use std::collections::HashMap;
 use std::io;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use bytes::Bytes;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 use crate::error::DeployError;
 
+/// Makes the body of a resource computed at each request (a health check).
+pub(crate) type Generator = Arc<dyn Fn() -> Bytes + Send + Sync>;
+
+/// A resource: a fixed body, or one computed at each request.
+#[derive(Clone)]
+enum Body {
+    Fixed(Bytes),
+    Computed(Generator),
+}
+
 /// Static resources by exact path: content type and body.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct Statics {
-    map: RwLock<HashMap<String, (String, Bytes)>>,
+    map: RwLock<HashMap<String, (String, Body)>>,
+}
+
+impl std::fmt::Debug for Statics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Statics").finish_non_exhaustive()
+    }
 }
 
 impl Statics {
@@ -27,6 +43,20 @@ impl Statics {
         content_type: &str,
         body: Bytes,
     ) -> Result<(), DeployError> {
+        self.insert_body(path, content_type, Body::Fixed(body))
+    }
+
+    /// Adds (or replaces) a resource whose body `make` computes at each request.
+    pub(crate) fn insert_computed(
+        &self,
+        path: &str,
+        content_type: &str,
+        make: Generator,
+    ) -> Result<(), DeployError> {
+        self.insert_body(path, content_type, Body::Computed(make))
+    }
+
+    fn insert_body(&self, path: &str, content_type: &str, body: Body) -> Result<(), DeployError> {
         if !path.starts_with('/') || path.bytes().any(|b| !b.is_ascii_graphic() || b == b'?') {
             return Err(DeployError::InvalidPath(
                 path.to_owned(),
@@ -47,11 +77,17 @@ impl Statics {
     }
 
     fn get(&self, path: &str) -> Option<(String, Bytes)> {
-        self.map
+        let (content_type, body) = self
+            .map
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .get(path)
-            .cloned()
+            .cloned()?;
+        let body = match body {
+            Body::Fixed(bytes) => bytes,
+            Body::Computed(make) => make(),
+        };
+        Some((content_type, body))
     }
 
     /// The answer to a plain request for `path`; `endpoint` tells whether a

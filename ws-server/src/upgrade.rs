@@ -206,7 +206,8 @@ pub(crate) fn prepare(
         .with_blocking_send_timeout(b.settings.blocking_send_timeout)
         .with_http_version(http);
     let session = Session::server(session_config, Instant::now());
-    let opened = Opened::new(session, info, Some(Arc::clone(&slot.group)));
+    let opened =
+        Opened::new(session, info, Some(Arc::clone(&slot.group))).with_topics(inner.topics.clone());
     // A shutdown that began since the check above may have listed the sessions to
     // close before this one joined its group: close it here then (its driver writes
     // the 101 or the HTTP/2 response first). Either the shutdown's list sees the

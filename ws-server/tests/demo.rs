@@ -71,7 +71,7 @@ async fn index_page_links_the_examples() {
     .await;
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
     let body = String::from_utf8(read_to_end(&mut tcp).await).unwrap();
-    for page in ["/echo.html", "/chat.html", "/snake.html"] {
+    for page in ["/echo.html", "/chat.html", "/snake.html", "/drawboard.html"] {
         assert!(
             body.contains(&format!("href=\"{page}\"")),
             "{page} in {body}"
@@ -235,4 +235,101 @@ async fn a_dead_snake_player_leaves_the_board() {
         }
     }
     panic!("the dead player is still on the board after 1,000 ticks");
+}
+
+#[tokio::test]
+async fn drawboard_members_share_strokes_and_a_newcomer_gets_the_picture() {
+    let demo = Demo::start();
+    let mut a = connect(demo.addr, "/drawboard").await;
+    assert_eq!(text(a.recv().await), "picture");
+    a.send("#FF0000,3,10,10,20,20").await;
+    a.send("not a stroke").await;
+    a.send("#00ff00,5,0,0,900,600").await;
+    assert_eq!(text(a.recv().await), "#ff0000,3,10,10,20,20");
+    assert_eq!(text(a.recv().await), "#00ff00,5,0,0,900,600");
+    let mut b = connect(demo.addr, "/drawboard").await;
+    assert_eq!(
+        text(b.recv().await),
+        "picture\n#ff0000,3,10,10,20,20\n#00ff00,5,0,0,900,600"
+    );
+    b.send("#0000ff,1,1,2,3,4").await;
+    assert_eq!(text(a.recv().await), "#0000ff,1,1,2,3,4");
+    assert_eq!(text(b.recv().await), "#0000ff,1,1,2,3,4");
+}
+
+/// The health check's JSON body.
+async fn health(addr: SocketAddr) -> String {
+    let (head, mut tcp) = raw(
+        addr,
+        &format!("GET /health HTTP/1.1\r\nHost: {addr}\r\n\r\n"),
+    )
+    .await;
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    String::from_utf8(read_to_end(&mut tcp).await).unwrap()
+}
+
+#[tokio::test]
+async fn a_drawboard_member_that_falls_behind_is_closed_with_1008() {
+    // The closed member reads its close frame only after the flood: give the
+    // server that long to write it (the key prefix is assembled so that it stays
+    // in ws-config).
+    let properties =
+        std::env::temp_dir().join(format!("demo-draw-{}.properties", std::process::id()));
+    let prefix = ["org.apache", ".tomcat.websocket."].concat();
+    std::fs::write(
+        &properties,
+        format!("{prefix}ABNORMAL_SESSION_CLOSE_SEND_TIMEOUT=60000\n"),
+    )
+    .unwrap();
+    let demo = Demo::start_with(&["--config", properties.to_str().unwrap()]);
+    let mut slow = connect(demo.addr, "/drawboard").await;
+    assert_eq!(text(slow.recv().await), "picture");
+    let mut fast = connect(demo.addr, "/drawboard").await;
+    assert_eq!(text(fast.recv().await), "picture");
+    assert!(health(demo.addr).await.contains(r#""closed_slow":0"#));
+    // `fast` draws in batches and reads its strokes back; `slow` reads nothing,
+    // until the server has closed it (more than 1,000 strokes behind).
+    let mut sent = 0u32;
+    let closed = loop {
+        for _ in 0..200 {
+            let x = sent % 900;
+            fast.session
+                .send(
+                    std::time::Instant::now(),
+                    Message::Text(format!("#123456,2,{x},1,{x},2")),
+                )
+                .unwrap();
+            sent += 1;
+        }
+        fast.flush().await;
+        for _ in 0..200 {
+            text(fast.recv().await);
+        }
+        if sent % 10_000 == 0 && health(demo.addr).await.contains(r#""closed_slow":1"#) {
+            break true;
+        }
+        if sent >= 2_000_000 {
+            break false;
+        }
+    };
+    assert!(closed, "the slow member is still open after {sent} strokes");
+    // It gets what was written before, in order, then the close with 1008.
+    let mut received = 0u32;
+    let info = loop {
+        match slow.event().await {
+            Some(ws_session::Event::Message(m)) => {
+                assert_eq!(
+                    text(m),
+                    format!("#123456,2,{x},1,{x},2", x = received % 900)
+                );
+                received += 1;
+            }
+            Some(ws_session::Event::Closed(info)) => break info,
+            Some(_) => {}
+            None => panic!("the transport ended without a close frame"),
+        }
+    };
+    std::fs::remove_file(&properties).ok();
+    assert_eq!(info.peer_code, Some(CloseCode::POLICY_VIOLATION));
+    assert!(received < sent - 1_000, "{received} of {sent}");
 }

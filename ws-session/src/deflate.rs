@@ -81,6 +81,22 @@ impl Deflater {
         }
     }
 
+    /// A compressor that starts every message from an empty window (no context
+    /// takeover) and compresses whatever the size: for frames shared by sessions
+    /// (`shared.rs`). `bits` is 9 to 15. Its zlib state comes from the thread's
+    /// spare pool for each message and goes back after it, like that of any session
+    /// without context takeover.
+    pub(crate) fn without_context(bits: u8, level: u32) -> Deflater {
+        Deflater {
+            inner: None,
+            bits: bits.clamp(9, 15),
+            level: level.min(9),
+            reset_after_message: true,
+            threshold: 0,
+            history: None,
+        }
+    }
+
     /// Whether a whole message of `len` bytes is worth compressing.
     pub(crate) fn wants(&self, len: usize) -> bool {
         len >= self.threshold

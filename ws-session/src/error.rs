@@ -111,6 +111,11 @@ pub enum SendError {
     /// A ping or pong payload over 125 bytes.
     #[error("control payload of {0} bytes (max 125)")]
     ControlTooLong(usize),
+    /// A shared frame this session cannot take as it is (see
+    /// [`Session::send_shared`](crate::Session::send_shared)): send the message with
+    /// `send` instead.
+    #[error("this session cannot take a frame encoded for others (client, compression context or fragment size)")]
+    NotShareable,
     /// A close code that may not be sent, or a reason over 123 bytes.
     #[error("invalid close: {0}")]
     InvalidClose(CloseError),

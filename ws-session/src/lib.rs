@@ -11,7 +11,9 @@
 //!   [`handle_loan`](Session::handle_loan) (read payload straight into the message
 //!   buffer instead of copying it there);
 //! * **commands** — [`send`](Session::send), [`send_part`](Session::send_part),
-//!   [`ping`](Session::ping), [`pong`](Session::pong), [`close`](Session::close);
+//!   [`send_shared`](Session::send_shared) (servers: a frame encoded once for many
+//!   sessions, see [`SharedFrame`]), [`ping`](Session::ping), [`pong`](Session::pong),
+//!   [`close`](Session::close);
 //! * **outputs** — [`poll_event`](Session::poll_event) ([`Event`]s: messages, parts,
 //!   pings, pongs, closed), [`poll_transmit`](Session::poll_transmit) +
 //!   [`advance_transmit`](Session::advance_transmit) (bytes to write, as slices for a
@@ -85,7 +87,11 @@
 //!   on a peer that is idle or too slow). While a message sent with [`Session::send_part`] is
 //!   unfinished, a whole message or a part of the other kind is refused with
 //!   [`SendError::MessageInProgress`]. Automatic pongs are outside
-//!   `max_outbound_bytes`: they have their own bound (above).
+//!   `max_outbound_bytes`: they have their own bound (above). A server can also
+//!   queue a message encoded once for many sessions ([`Session::send_shared`], a
+//!   [`SharedFrame`]): same queue, same order, same bounds and refusals; which
+//!   form (plain, or deflated without context for sessions that negotiated
+//!   `server_no_context_takeover`) a session takes is [`Session::shared_form`].
 //! * **In-order failure (and close)**: input is processed in order, up to the first
 //!   protocol violation (1002, 1007, 1008 or 1009) or the peer's close frame;
 //!   nothing after it is looked at (not the rest of that input, nor any later
@@ -130,6 +136,7 @@ mod history;
 mod outgoing;
 mod reader;
 mod session;
+mod shared;
 mod spare;
 mod timers;
 mod writer;
@@ -139,6 +146,7 @@ pub use config::{DeflateConfig, Delivery, Role, SessionConfig};
 pub use error::{ProtocolError, SendError};
 pub use event::{CloseCause, CloseInfo, Event, Initiator, Message, MessageKind, TimeoutKind};
 pub use session::{InputLoan, Session, State};
+pub use shared::{SharedCompressor, SharedDeflate, SharedForm, SharedFrame};
 pub use writer::MaskSource;
 pub use ws_frame::CloseCode;
 

@@ -59,6 +59,11 @@ impl Outgoing {
         }
     }
 
+    /// Whether a message sent in parts is unfinished.
+    pub(crate) fn in_progress(&self) -> bool {
+        self.partial.is_some()
+    }
+
     /// Encodes a whole message; fails (queuing nothing) if it does not fit in `room`.
     pub(crate) fn message(
         &mut self,

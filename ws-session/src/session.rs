@@ -16,6 +16,7 @@ use crate::event::{
 };
 use crate::outgoing::Outgoing;
 use crate::reader::{Control, Reader};
+use crate::shared::{SharedDeflate, SharedForm, SharedFrame};
 use crate::timers::Timers;
 use crate::writer::{MaskSource, PongBound, Writer};
 use crate::{ProtocolError, SendError};
@@ -436,6 +437,81 @@ impl Session {
         }
         self.timers.on_write(now);
         Ok(())
+    }
+
+    /// Which form of a shared (encoded once, fan-out) message of `len` payload
+    /// bytes this session takes; see [`SharedFrame`]. [`SharedForm::Own`] means
+    /// the message must go through [`send`](Self::send) for this session alone.
+    pub fn shared_form(&self, len: usize) -> SharedForm {
+        if self.role == Role::Client || self.config.fragment_size.is_some_and(|s| len > s.max(1)) {
+            return SharedForm::Own;
+        }
+        match &self.config.deflate {
+            // Window 8: we never compress (see `DeflateConfig`).
+            Some(d) if d.server_max_window_bits > 8 && len >= d.compression_threshold => {
+                if d.server_no_context_takeover {
+                    SharedForm::Deflated(SharedDeflate {
+                        window_bits: d.server_max_window_bits.min(15),
+                        level: d.compression_level.min(9),
+                    })
+                } else {
+                    SharedForm::Own
+                }
+            }
+            _ => SharedForm::Plain,
+        }
+    }
+
+    /// Queues a message encoded once for many server sessions (fan-out), without
+    /// encoding anything: the same order, bounds and refusals as
+    /// [`send`](Self::send) (closed, a message sent in parts unfinished, no room
+    /// below `max_outbound_bytes`), and [`SendError::NotShareable`] when this
+    /// session cannot take the frame as it is: a client, a frame longer than
+    /// `fragment_size`, or a compressed frame for a session that did not negotiate
+    /// `server_no_context_takeover` with a window at least as large (see
+    /// [`shared_form`](Self::shared_form) and the [`SharedFrame`] docs). A plain
+    /// frame suits every server session within its fragment size.
+    pub fn send_shared(&mut self, now: Instant, frame: &SharedFrame) -> Result<(), SendError> {
+        self.check_open()?;
+        if self.outgoing.in_progress() {
+            return Err(SendError::MessageInProgress);
+        }
+        if !self.takes_shared(frame) {
+            return Err(SendError::NotShareable);
+        }
+        let needed = frame.wire().len();
+        let room = self.room();
+        if needed > room {
+            return Err(SendError::QueueFull {
+                queued: self.writer.queued(),
+                needed,
+                bound: self.config.max_outbound_bytes,
+            });
+        }
+        self.writer.push_encoded(frame.wire(), frame.payload_len());
+        self.timers.on_write(now);
+        Ok(())
+    }
+
+    /// Whether `frame` may go to this session's peer as it is.
+    fn takes_shared(&self, frame: &SharedFrame) -> bool {
+        if self.role == Role::Client
+            || self
+                .config
+                .fragment_size
+                .is_some_and(|s| frame.payload_len() > s.max(1))
+        {
+            return false;
+        }
+        match frame.form() {
+            SharedForm::Plain => true,
+            SharedForm::Deflated(p) => self.config.deflate.as_ref().is_some_and(|d| {
+                d.server_no_context_takeover
+                    && d.server_max_window_bits > 8
+                    && p.window_bits <= d.server_max_window_bits
+            }),
+            SharedForm::Own => false,
+        }
     }
 
     /// Queues a text message.

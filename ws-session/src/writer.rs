@@ -36,6 +36,10 @@
 //! Every frame of the lane precedes every queued large data frame, so data keeps its
 //! order; control frames still go at the next frame boundary, found by reading the
 //! lane's own headers from a known frame start.
+//!
+//! A frame encoded elsewhere (a server's shared frame, `Session::send_shared`)
+//! follows the same rules: a small one is copied into the flat lane, a larger one
+//! is one more queue entry referring to the shared bytes (no header of its own).
 
 use std::collections::VecDeque;
 use std::io::IoSlice;
@@ -222,6 +226,24 @@ impl Writer {
         let frame = self.encode(opcode, rsv, fin, payload, Tag::Data);
         self.queued += frame.len();
         self.data.push_back(frame);
+    }
+
+    /// Queues a frame encoded elsewhere (unmasked, whole: a server's shared frame):
+    /// copied into the flat lane when its payload is small and the lane is open (as
+    /// a small send would be), else queued as one more reference to `wire`.
+    pub(crate) fn push_encoded(&mut self, wire: &Bytes, payload_len: usize) {
+        debug_assert_eq!(self.role, Role::Server, "only servers share frames");
+        self.queued += wire.len();
+        if self.flat_open(payload_len) {
+            self.flat.extend_from_slice(wire);
+            return;
+        }
+        self.data.push_back(OutFrame {
+            head: [0; MAX_HEADER_LEN],
+            head_len: 0,
+            payload: wire.clone(),
+            tag: Tag::Data,
+        });
     }
 
     /// Whether a data frame with `len` payload bytes goes to the flat lane: it is

@@ -3,8 +3,9 @@
 //! parts, pings, an abort, and partial writes through each of the three views of the
 //! queue (`poll_transmit`, `copy_transmit`, `transmit_chunk`):
 //!
-//! * data frames leave whole, in the order they were sent (after an abort, the ones
-//!   not yet started are dropped);
+//! * data frames leave whole, in the order they were sent, shared frames
+//!   (`send_shared`) among them (after an abort, the ones not yet started are
+//!   dropped);
 //! * a control frame leaves at the first frame boundary after it was queued,
 //!   behind only control frames queued before it.
 
@@ -16,12 +17,14 @@ use std::time::Instant;
 use common::*;
 use proptest::prelude::*;
 use ws_frame::{CloseCode, OpCode};
-use ws_session::{MessageKind, SessionConfig};
+use ws_session::{Message, MessageKind, SessionConfig, SharedFrame};
 
 #[derive(Clone, Debug)]
 enum Op {
     /// A whole binary message of this length.
     Send(usize),
+    /// A whole binary message of this length, as a shared frame.
+    Shared(usize),
     /// One part of a binary message; `true` ends it.
     Part(usize, bool),
     Ping(usize),
@@ -35,6 +38,7 @@ fn op() -> impl Strategy<Value = Op> {
     let len = || prop_oneof![0usize..40, 1000usize..1100, 3000usize..5000];
     prop_oneof![
         6 => len().prop_map(Op::Send),
+        3 => len().prop_map(Op::Shared),
         2 => (len(), any::<bool>()).prop_map(|(n, last)| Op::Part(n, last)),
         3 => (0usize..10).prop_map(Op::Ping),
         6 => (1usize..3000, 0u8..3).prop_map(|(n, view)| Op::Write(n, view)),
@@ -95,6 +99,12 @@ proptest! {
             match op {
                 Op::Send(n) => {
                     if s.send_binary(t0, vec![id; n]).is_ok() {
+                        data.push(vec![id; n]);
+                    }
+                }
+                Op::Shared(n) => {
+                    let frame = SharedFrame::plain(&Message::Binary(vec![id; n].into()));
+                    if s.send_shared(t0, &frame).is_ok() {
                         data.push(vec![id; n]);
                     }
                 }

@@ -54,6 +54,7 @@ use crate::handle::{SessionGroup, SessionHandle};
 use crate::info::SessionInfo;
 use crate::shared::{Core, Life, Shared};
 use crate::timer::Timer;
+use crate::topics::Topics;
 use crate::transfer::{poll_read_session, poll_write_session};
 
 /// Rounds of the pipeline in one poll before yielding to the runtime: tokio's
@@ -122,6 +123,7 @@ impl Opened {
         let handle = SessionHandle {
             shared: Arc::new(Shared::new(session, info)),
             group: group.clone(),
+            topics: None,
         };
         let membership = group.map(|group| {
             group.insert(handle.id(), handle.clone());
@@ -136,6 +138,19 @@ impl Opened {
             leftover: Vec::new(),
             membership,
         }
+    }
+
+    /// Gives the session `topics` to subscribe to and publish on (a server's); it
+    /// leaves every topic when it closes.
+    pub fn with_topics(mut self, topics: Topics) -> Self {
+        self.handle.topics = Some(topics);
+        if let Some(membership) = &self.membership {
+            // The group's copy of the handle gets them too.
+            membership
+                .group
+                .insert(self.handle.id(), self.handle.clone());
+        }
+        self
     }
 
     /// Bytes to write before any frame: a server's 101 response. They are written
@@ -175,6 +190,7 @@ impl Opened {
         // Also runs if a callback panics: the session is gone for its handles.
         let _ended = Ended {
             shared,
+            topics: handle.topics.as_ref(),
             _membership: membership,
         };
         let mut io = Transport::new(stream);
@@ -212,6 +228,7 @@ impl Opened {
         let mut driver = Driver {
             shared,
             group: handle.group.as_deref(),
+            topics: handle.topics.as_ref(),
             io,
             slot: CallbackSlot::new(storage.as_mut()),
             make,
@@ -229,12 +246,16 @@ impl Opened {
 /// takes it out of its group.
 struct Ended<'a> {
     shared: &'a Shared,
+    topics: Option<&'a Topics>,
     _membership: Option<Membership>,
 }
 
 impl Drop for Ended<'_> {
     fn drop(&mut self) {
         self.shared.lock().set_life(Life::Gone);
+        if let Some(topics) = self.topics {
+            topics.leave_all(self.shared);
+        }
         self.shared.progress.notify_waiters();
     }
 }
@@ -412,6 +433,8 @@ struct Driver<'a, St, S, F, M> {
     shared: &'a Shared,
     /// The session's group, left when the session closes.
     group: Option<&'a SessionGroup>,
+    /// The topics whose subscriptions it leaves when it closes.
+    topics: Option<&'a Topics>,
     io: Transport<S>,
     slot: CallbackSlot<'a, F>,
     make: M,
@@ -575,9 +598,14 @@ where
                 core.add_written(n);
                 self.io.unflushed = true;
                 moved.progress = true;
-                moved.wake_senders = (above && !core.session.is_above_high_water())
-                    || !core.flushed.is_empty()
-                    || core.session.is_finished();
+                let drained = above && !core.session.is_above_high_water();
+                if drained {
+                    // Rare (a queue crossing its mark): topic messages waiting for
+                    // room move in. Sessions without topics pay nothing more.
+                    core.queue_drained(core.now());
+                }
+                moved.wake_senders =
+                    drained || !core.flushed.is_empty() || core.session.is_finished();
             }
         }
         if self.io.unflushed {
@@ -637,6 +665,9 @@ where
         self.shared.lock().set_close_info(info.clone());
         if let Some(group) = self.group {
             group.remove(self.shared.id);
+        }
+        if let Some(topics) = self.topics {
+            topics.leave_all(self.shared);
         }
         self.shared.progress.notify_waiters();
         tracing::debug!(

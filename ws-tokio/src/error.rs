@@ -42,6 +42,10 @@ pub enum Error {
     /// current-thread runtime). Use the `async` form there.
     #[error("thread-blocking send called on a runtime thread; use the async send")]
     BlockingOnRuntime,
+    /// A topic command on a session opened without [`Topics`](crate::Topics) (a
+    /// server gives its sessions its topics; an owned or client session has none).
+    #[error("this session has no topics")]
+    NoTopics,
 }
 
 impl Error {

@@ -46,6 +46,7 @@ use crate::group::Group;
 use crate::info::{HttpVersion, PathParams, SessionInfo};
 use crate::properties::Properties;
 use crate::shared::{Core, Life, Shared};
+use crate::topics::Topics;
 
 /// A handle on one open WebSocket session: cheap to clone, usable from any task or
 /// thread.
@@ -66,6 +67,8 @@ pub struct SessionHandle {
     pub(crate) shared: Arc<Shared>,
     /// The group the session belongs to (a server endpoint's sessions), if any.
     pub(crate) group: Option<Arc<SessionGroup>>,
+    /// The topics it can subscribe to and publish on (a server's), if any.
+    pub(crate) topics: Option<Topics>,
 }
 
 /// The open sessions of a server endpoint: a [`Group`] of [`SessionHandle`]s.
@@ -207,6 +210,54 @@ impl SessionHandle {
     /// this one included; empty for a session without a group.
     pub fn open_sessions(&self) -> Vec<SessionHandle> {
         self.group.as_ref().map(|g| g.members()).unwrap_or_default()
+    }
+
+    /// Bytes queued for the peer and not yet written (the browser API's
+    /// `bufferedAmount`).
+    pub fn queued_bytes(&self) -> usize {
+        self.shared.lock().session.pending_transmit()
+    }
+
+    /// The topics this session can subscribe to and publish on (its server's);
+    /// `None` for a session opened without them.
+    pub fn topics(&self) -> Option<&Topics> {
+        self.topics.as_ref()
+    }
+
+    /// Subscribes this session to `topic`: from now on every message published on
+    /// it (here, or on another server through the broker) is queued for it, under
+    /// the topic's slow-consumer policy (see [`Topics`]). Returns `false` if it
+    /// was subscribed already. All its subscriptions end when it closes.
+    pub fn subscribe(&self, topic: &str) -> Result<bool, Error> {
+        self.topics
+            .as_ref()
+            .ok_or(Error::NoTopics)?
+            .subscribe(&self.shared, topic)
+    }
+
+    /// Unsubscribes this session from `topic` (messages of it still waiting for
+    /// the session are dropped); `false` if it was not subscribed.
+    pub fn unsubscribe(&self, topic: &str) -> bool {
+        self.topics
+            .as_ref()
+            .is_some_and(|t| t.unsubscribe(&self.shared, topic))
+    }
+
+    /// The topics this session subscribes to.
+    pub fn subscriptions(&self) -> Vec<String> {
+        let core = self.shared.lock();
+        core.inbox
+            .as_ref()
+            .map(|i| i.topics().map(|t| t.to_string()).collect())
+            .unwrap_or_default()
+    }
+
+    /// Publishes `message` on `topic` through this session's [`Topics`] (this
+    /// session receives it too if it subscribes); returns how many local
+    /// subscribers got it. See [`Topics::publish`].
+    pub async fn publish(&self, topic: &str, message: impl Into<Message>) -> Result<usize, Error> {
+        let topics = self.topics.as_ref().ok_or(Error::NoTopics)?;
+        Ok(topics.publish(topic, message).await)
     }
 
     /// Queues a whole message; waits while the queue is above its high-water mark.

@@ -12,6 +12,11 @@
 //! * **Owned API** ([`WebSocket`]): a `Stream` + `Sink` of messages owned by the
 //!   caller's task, with streaming in both directions ([`WebSocket::next_part`],
 //!   [`WebSocket::send_writer`]) and [`split`] halves for two tasks.
+//! * **Topics** ([`Topics`], [`SessionHandle::subscribe`],
+//!   [`SessionHandle::publish`]): publish once to every subscribed session, the
+//!   frame encoded once; a slow-consumer policy per topic ([`SlowConsumer`]); across
+//!   servers through a [`Broker`] (in-process here; Redis and NATS in `ws-broker`).
+//!   See [`topics`].
 //!
 //! With the `h2` feature, [`http2::H2Stream`] is one HTTP/2 stream of an extended
 //! `CONNECT` (RFC 8441) as such a transport, with flow control released as the
@@ -99,11 +104,13 @@ mod group;
 mod handle;
 #[cfg(feature = "h2")]
 pub mod http2;
+mod inbox;
 mod info;
 mod properties;
 mod shared;
 mod split;
 mod timer;
+pub mod topics;
 mod transfer;
 mod websocket;
 mod writer;
@@ -115,9 +122,14 @@ pub use endpoint::Endpoint;
 pub use error::Error;
 pub use group::Group;
 pub use handle::{SessionGroup, SessionHandle};
+pub use inbox::SlowConsumer;
 pub use info::{HttpVersion, PathParams, SessionInfo};
 pub use properties::Properties;
 pub use split::{reunite, split, WebSocketRead, WebSocketWrite};
+pub use topics::{
+    Broker, BrokerMessage, BrokerState, BrokerStats, BrokerStatus, BrokerStream, InProcessBroker,
+    InProcessHub, TopicListener, TopicStats, Topics,
+};
 pub use transfer::{poll_read_into, ReadBuffer};
 pub use websocket::{Part, WebSocket};
 pub use writer::{MessageWriter, SendSide};

@@ -17,6 +17,7 @@ use futures::task::AtomicWaker;
 use tokio::sync::Notify;
 use ws_session::{CloseInfo, Session};
 
+use crate::inbox::Inbox;
 use crate::info::SessionInfo;
 use crate::properties::Properties;
 
@@ -37,6 +38,9 @@ pub(crate) struct Core {
     life: Life,
     /// How the session ended, once it has.
     close: Option<CloseInfo>,
+    /// Its topic subscriptions and what waits for them; `None` (no cost) until it
+    /// subscribes.
+    pub(crate) inbox: Option<Box<Inbox>>,
 }
 
 /// The driver's life as the handles see it.
@@ -84,6 +88,14 @@ impl Core {
     /// Bytes written to the transport so far.
     pub(crate) fn written(&self) -> u64 {
         self.written
+    }
+
+    /// The queue went from above its high-water mark to below it: messages of
+    /// topics waiting for room move into it (see `inbox.rs`).
+    pub(crate) fn queue_drained(&mut self, now: Instant) {
+        if let Some(inbox) = self.inbox.as_deref_mut() {
+            inbox.refill(&mut self.session, now);
+        }
     }
 
     /// The driver wrote `n` bytes.
@@ -231,6 +243,7 @@ impl Shared {
                 driving: None,
                 life: Life::Running,
                 close: None,
+                inbox: None,
             }),
             wake: DriverWake::default(),
             progress: Notify::new(),

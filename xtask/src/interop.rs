@@ -7,9 +7,11 @@
 //! 2. The release `ws-server` and `ws-client` binaries are built.
 //! 3. The demo server runs twice on loopback (`ws://`, and `wss://` with a
 //!    self-signed certificate made by `openssl`), with text and binary buffers above
-//!    16 MiB, and the scripts of `scripts/interop/` run against them: Python and Node
+//!    16 MiB, plus twice more sharing a Redis (`redis-server` on a free port,
+//!    installed by `scripts/brokers.sh`) for the cross-server examples; the scripts of `scripts/interop/` run against them: Python and Node
 //!    clients, Python and Node servers driving `ws-client --echo`, and Chromium
-//!    through Playwright (screenshots in `target/interop/`).
+//!    through Playwright (chat and snake in two tabs on two servers, drawboard in two tabs;
+//!    screenshots in `target/interop/`).
 //! 4. HTTP/2 rows: Node's `http2` module as an RFC 8441 client of the `wss://` server
 //!    (ALPN `h2`) and as a prior-knowledge server driving `ws-client --echo --http2`;
 //!    Chromium loads a page over HTTP/2 and opens its WebSocket on that connection
@@ -59,6 +61,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
     setup.arg(root.join("scripts/interop/setup.sh")).arg(&cache);
     step("install interop peers (scripts/interop/setup.sh)", setup)?;
 
+    let mut brokers = Command::new("bash");
+    brokers.arg(root.join("scripts/brokers.sh")).arg("install");
+    step("install the brokers (scripts/brokers.sh install)", brokers)?;
+
     let mut build = cargo();
     build.args([
         "build",
@@ -101,6 +107,13 @@ pub fn run(args: &[String]) -> Result<(), String> {
         .map(|[name, _]| (name, BUFFER_SIZE.to_string()));
     let (_axum, axum_base) = start_server_env(&chat_bin, &[], &cache, "axum", buffers)?;
     eprintln!("    axum example at {axum_base}");
+    let (_redis, redis_url) = start_redis(&cache)?;
+    let redis_args = ["--broker", redis_url.as_str()];
+    let (_a, redis_a) = start_server(&server_bin, &redis_args, &cache, "redis-a")?;
+    let (_b, redis_b) = start_server(&server_bin, &redis_args, &cache, "redis-b")?;
+    eprintln!("    {redis_a} and {redis_b} through {redis_url}");
+    let http = |base: &str| base.replacen("ws://", "http://", 1);
+    let (redis_a, redis_b) = (http(&redis_a), http(&redis_b));
 
     let scripts = root.join("scripts/interop");
     let python = cache.join("venv/bin/python");
@@ -165,7 +178,15 @@ pub fn run(args: &[String]) -> Result<(), String> {
             node(
                 &node_dir,
                 &scripts.join("browser.mjs"),
-                &[&http_base, &https_base, &s(&cert), &s(&cache), &axum_base],
+                &[
+                    &http_base,
+                    &https_base,
+                    &s(&cert),
+                    &s(&cache),
+                    &axum_base,
+                    &redis_a,
+                    &redis_b,
+                ],
             ),
         ),
     ];
@@ -263,6 +284,37 @@ fn start_server_env(
         .ok_or_else(|| format!("ws-server ({name}) did not start: {line:?}; see its log"))?
         .to_owned();
     Ok((running, base))
+}
+
+/// Starts `redis-server` on a free loopback port (no persistence); returns it and
+/// its URL once it accepts connections.
+fn start_redis(cache: &Path) -> Result<(Running, String), String> {
+    let binary = ["/usr/bin/redis-server", "/usr/sbin/redis-server"]
+        .into_iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file())
+        .ok_or("redis-server not found: install it with `scripts/brokers.sh install`")?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(|e| e.to_string())?
+        .port();
+    let log = fs::File::create(cache.join("redis.log")).map_err(|e| e.to_string())?;
+    let child = Command::new(binary)
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+        .args(["--save", "", "--appendonly", "no"])
+        .stdout(log)
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("redis-server: {e}"))?;
+    let running = Running(child);
+    let deadline = Instant::now() + std::time::Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if Instant::now() > deadline {
+            return Err("redis-server did not accept connections within 20 s".into());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    Ok((running, format!("redis://127.0.0.1:{port}")))
 }
 
 fn script(python: &Path, file: &Path, args: &[&str]) -> Command {

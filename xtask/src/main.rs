@@ -17,6 +17,9 @@
 //!   sockudo-ws and yawc echo servers under `ws-loadgen` (two load shapes, deflate off
 //!   and on, latency, memory per connection), and `ws-client` against their clients;
 //!   pinned to separate cores; prints a markdown report (see `src/loadtest/mod.rs`).
+//! * `cargo xtask loadtest --fanout [--quick]` — the fan-out table: one publisher,
+//!   1,000 and 10,000 subscribers, our topics against tokio-tungstenite + broadcast and
+//!   sockudo-ws's pub/sub, and two nodes through Redis and NATS (see `src/fanout.rs`).
 //! * `cargo xtask interop` — our server and client against Python `websockets`, Node
 //!   `ws` and headless Chromium; prints a peer x feature matrix (see `src/interop.rs`).
 //! * `cargo xtask conformance [--cases LIST] [--jobs N]` — `ws-conformance`, our suite
@@ -40,6 +43,7 @@ use std::time::Instant;
 
 mod bench_report;
 mod conformance;
+mod fanout;
 mod h2bench;
 mod interop;
 mod loadtest;
@@ -55,6 +59,15 @@ fn main() -> ExitCode {
         Some("bench") => bench(&args[1..]),
         Some("bench-report") => bench_report::print(&root().join("target/criterion"), None),
         Some("fuzz") => fuzz(&args[1..]),
+        // The fan-out table (src/fanout.rs) or the echo load test.
+        Some("loadtest") if args[1..].iter().any(|a| a == "--fanout") => {
+            let rest: Vec<String> = args[1..]
+                .iter()
+                .filter(|a| *a != "--fanout")
+                .cloned()
+                .collect();
+            fanout::run(&rest)
+        }
         Some("loadtest") => loadtest::run(&args[1..]),
         Some("interop") => interop::run(&args[1..]),
         Some("conformance") => conformance::run(&args[1..]),
@@ -63,7 +76,7 @@ fn main() -> ExitCode {
         Some("h2bench") => h2bench::run(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <test | bench [ARGS] | bench-report | fuzz TARGET [SECONDS] | loadtest [--quick] [--threads 1|2] [--clients] | interop | conformance [--cases LIST] [--jobs N] | package | soak [--minutes N | --seconds N] [--lanes N] [--seed N] | h2bench [--seconds S]>"
+                "usage: cargo xtask <test | bench [ARGS] | bench-report | fuzz TARGET [SECONDS] | loadtest [--quick] [--threads 1|2] [--clients] [--fanout] | interop | conformance [--cases LIST] [--jobs N] | package | soak [--minutes N | --seconds N] [--lanes N] [--seed N] | h2bench [--seconds S]>"
             );
             return ExitCode::from(2);
         }

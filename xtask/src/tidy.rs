@@ -114,6 +114,8 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("ws-session", &["ws-frame"]),
     ("ws-config", &["ws-frame", "ws-handshake", "ws-session"]),
     ("ws-tokio", &["ws-frame", "ws-handshake", "ws-session"]),
+    // Redis and NATS clients for ws-tokio's Broker trait, kept out of ws-tokio.
+    ("ws-broker", &["ws-tokio"]),
     (
         "ws-server",
         &[
@@ -122,6 +124,8 @@ const LAYERS: &[(&str, &[&str])] = &[
             "ws-session",
             "ws-config",
             "ws-tokio",
+            // The binary's --broker (the library takes any Broker).
+            "ws-broker",
         ],
     ),
     (

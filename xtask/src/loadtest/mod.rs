@@ -44,8 +44,8 @@
 //! logs go to `target/loadtest/*.log`.
 
 mod measure;
-mod procs;
-mod render;
+pub(crate) mod procs;
+pub(crate) mod render;
 mod stats;
 
 use std::path::PathBuf;
@@ -411,7 +411,7 @@ fn server_properties() -> String {
     )
 }
 
-fn target_dir() -> PathBuf {
+pub(crate) fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root().join("target"))

@@ -60,6 +60,11 @@ pub struct Args {
     /// Accept any Origin header (by default a browser's Origin must match the Host).
     #[arg(long)]
     pub allow_any_origin: bool,
+
+    /// Relay the examples' topics to the other servers on this broker (Redis
+    /// pub/sub or NATS); overrides `ws-server.broker` in the --config file.
+    #[arg(long, value_name = "redis://HOST:PORT | nats://HOST:PORT")]
+    pub broker: Option<String>,
 }
 
 /// Prints an error in clap's format (`error: ...` on stderr) and returns `status`.

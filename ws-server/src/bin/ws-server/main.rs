@@ -3,9 +3,13 @@
 //! ```text
 //! cargo run --release -p ws-server -- [--addr HOST:PORT] [--config FILE.properties]
 //!     [--threads N] [--tls-cert PEM --tls-key PEM] [--no-deflate] [--allow-any-origin]
+//!     [--broker redis://HOST:PORT | nats://HOST:PORT]
 //! ```
 //!
 //! The flags, their defaults and the exit statuses are in `cli.rs` (`--help`).
+//! `--broker` (or `ws-server.broker` in the `.properties` file) relays the topics
+//! of the examples to the other servers using the same broker; `GET /health`
+//! reports its state.
 //! Prints exactly one line, `listening on ws://ADDR` (or `wss://`), to stdout when
 //! ready; SIGINT and SIGTERM are handled from before that line on. Logs go to
 //! stderr, filtered by `RUST_LOG` (default `info`), coloured only when stderr is a
@@ -18,6 +22,7 @@ use std::time::Duration;
 use clap::Parser;
 use ws_server::{Delivery, Endpoint, Message, MessageKind, Server, SessionHandle, TlsConfig};
 
+mod broker;
 mod cli;
 mod demo;
 
@@ -154,7 +159,11 @@ async fn run(
         }
         None => "ws",
     };
+    if let Some(url) = broker::url(args.broker.as_deref(), args.config.as_deref())? {
+        builder = builder.broker(broker::connect(&url).await?);
+    }
     let server = builder.build();
+    server.add_health_check("/health")?;
     server.add_endpoint("/echo", Echo)?;
     server.add_endpoint("/echo-partial", EchoPartial)?;
     server.add_static("/", "text/html; charset=utf-8", index_page(scheme))?;

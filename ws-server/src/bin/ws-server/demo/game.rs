@@ -100,13 +100,16 @@ pub struct Game {
 
 fn spawn_cell(id: u64, deaths: u32) -> Cell {
     let n = id.wrapping_add(u64::from(deaths) * 7);
-    ((n * 17 + 5) as i32 % WIDTH, (n * 11 + 7) as i32 % HEIGHT)
+    // In u64 first: player ids are large (see snake.rs), a cast would wrap.
+    let x = n.wrapping_mul(17).wrapping_add(5) % WIDTH as u64;
+    let y = n.wrapping_mul(11).wrapping_add(7) % HEIGHT as u64;
+    (x as i32, y as i32)
 }
 
 impl Game {
     /// Adds a snake for player `id` at a position derived from the id.
     pub fn add(&mut self, id: u64) {
-        let color = format!("hsl({}, 75%, 50%)", (id * 137) % 360);
+        let color = format!("hsl({}, 75%, 50%)", id.wrapping_mul(137) % 360);
         let mut body = VecDeque::new();
         body.push_back(spawn_cell(id, 0));
         self.snakes.insert(
