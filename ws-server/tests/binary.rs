@@ -140,6 +140,7 @@ fn help_goes_to_stdout_with_exit_0_and_documents_every_flag() {
         "--tls-key <PEM>",
         "--no-deflate",
         "--allow-any-origin",
+        "--broker <URL>",
         "--version",
         "Exit status:",
     ] {

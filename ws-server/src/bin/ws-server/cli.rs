@@ -27,7 +27,7 @@ Prints one line, 'listening on ws://ADDR' (wss:// with TLS), on stdout once it
 accepts connections; logs go to stderr, filtered by RUST_LOG (default info).";
 
 /// A demo WebSocket server: echo endpoints (/echo, /echo-partial, /echo-stream),
-/// chat and snake examples with their pages at http://ADDR/.
+/// chat, snake and drawboard examples with their pages at http://ADDR/.
 #[derive(Debug, Parser)]
 #[command(name = "ws-server", version, after_help = AFTER_HELP)]
 pub struct Args {
@@ -61,9 +61,9 @@ pub struct Args {
     #[arg(long)]
     pub allow_any_origin: bool,
 
-    /// Relay the examples' topics to the other servers on this broker (Redis
-    /// pub/sub or NATS); overrides `ws-server.broker` in the --config file.
-    #[arg(long, value_name = "redis://HOST:PORT | nats://HOST:PORT")]
+    /// Relay the examples' topics to the other servers on this broker:
+    /// redis://HOST:PORT or nats://HOST:PORT (overrides ws-server.broker in --config).
+    #[arg(long, value_name = "URL")]
     pub broker: Option<String>,
 }
 
