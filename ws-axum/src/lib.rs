@@ -68,3 +68,8 @@ pub use ws_handshake::OriginPolicy;
 pub use ws_tokio::{
     CloseCode, CloseInfo, Endpoint, HttpVersion, Message, SessionGroup, SessionHandle, SessionInfo,
 };
+
+/// The README's example, compiled as a doctest so it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -1,7 +1,8 @@
 //! Project automation, run as `cargo xtask <command>`.
 //!
 //! * `cargo xtask test` — every check CI runs, in order, stopping at the first failure:
-//!   formatting, clippy (warnings denied), the whole test suite (unit, integration,
+//!   formatting, clippy (warnings denied), the brokers the topic tests need
+//!   (`scripts/brokers.sh install`), the whole test suite (unit, integration,
 //!   property, fuzz-seed replay, doc tests and the tidy checks in `src/tidy.rs`), the
 //!   `no_std` build of `ws-frame`, rustdoc with warnings denied, and the packaging
 //!   check below.
@@ -133,6 +134,15 @@ fn test() -> Result<(), String> {
         "warnings",
     ]);
     step("cargo clippy -D warnings", clippy)?;
+
+    // The topic tests run real brokers (ws-server/tests/brokers.rs): the project's
+    // script installs Debian's redis-server and nats-server when missing (a no-op
+    // when present); the tests start their own on free ports.
+    let mut brokers = Command::new("bash");
+    brokers
+        .arg(root().join("scripts/brokers.sh"))
+        .arg("install");
+    step("scripts/brokers.sh install", brokers)?;
 
     let mut tests = cargo();
     tests.args(["test", "--workspace"]);

@@ -164,8 +164,8 @@ const PEERS: &[&str] = &[
     "sockudo-ws",
     "tokio-websockets",
     "yawc",
-    "hyper",
-    "hyper-util",
+    // yawc's server glue in benches/ only. (hyper and hyper-util are not listed:
+    // they are the stack ws-axum integrates with, a real dependency there.)
     "http-body-util",
 ];
 
