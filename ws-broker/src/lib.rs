@@ -40,6 +40,7 @@
 #![deny(missing_docs)]
 
 mod backoff;
+mod incoming;
 mod names;
 mod nats_broker;
 mod redis_broker;

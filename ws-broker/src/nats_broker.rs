@@ -7,7 +7,7 @@
 //! messages from a task of its own.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use bytes::Bytes;
 use futures::StreamExt;
@@ -15,8 +15,9 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use ws_tokio::{Broker, BrokerMessage, BrokerState, BrokerStats, BrokerStatus, BrokerStream};
 
+use crate::incoming::Incoming;
 use crate::names::nats_subject;
-use crate::{backoff, redacted, BrokerError, INCOMING_QUEUE, PUBLISH_QUEUE};
+use crate::{backoff, redacted, BrokerError, PUBLISH_QUEUE};
 
 /// Subject prefix of every topic.
 const PREFIX: &str = "ws.";
@@ -34,7 +35,7 @@ pub struct NatsBroker {
     client: async_nats::Client,
     publishes: mpsc::Sender<(String, Bytes)>,
     commands: mpsc::UnboundedSender<Command>,
-    messages: Mutex<Option<mpsc::Receiver<BrokerMessage>>>,
+    messages: Incoming,
 }
 
 impl std::fmt::Debug for NatsBroker {
@@ -88,7 +89,7 @@ impl NatsBroker {
         }
         let (publishes, publish_rx) = mpsc::channel(PUBLISH_QUEUE);
         let (commands, command_rx) = mpsc::unbounded_channel();
-        let (incoming, messages) = mpsc::channel(INCOMING_QUEUE);
+        let (incoming, messages) = Incoming::channel();
         tokio::spawn(run(
             client.clone(),
             publish_rx,
@@ -102,7 +103,7 @@ impl NatsBroker {
             client,
             publishes,
             commands,
-            messages: Mutex::new(Some(messages)),
+            messages,
         }))
     }
 }
@@ -131,14 +132,7 @@ impl Broker for NatsBroker {
     }
 
     fn messages(&self) -> Option<BrokerStream> {
-        let rx = self
-            .messages
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take()?;
-        Some(Box::pin(futures::stream::unfold(rx, |mut rx| async move {
-            rx.recv().await.map(|m| (m, rx))
-        })))
+        self.messages.take_stream()
     }
 
     fn status(&self) -> BrokerStatus {

@@ -8,7 +8,7 @@
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -16,8 +16,9 @@ use futures::StreamExt;
 use tokio::sync::mpsc;
 use ws_tokio::{Broker, BrokerMessage, BrokerState, BrokerStats, BrokerStatus, BrokerStream};
 
+use crate::incoming::Incoming;
 use crate::names::{redis_channel, redis_topic};
-use crate::{backoff, redacted, BrokerError, INCOMING_QUEUE, PUBLISH_QUEUE};
+use crate::{backoff, redacted, BrokerError, PUBLISH_QUEUE};
 
 /// Channel prefix of every topic.
 const PREFIX: &str = "ws:";
@@ -70,7 +71,7 @@ pub struct RedisBroker {
     link: Arc<Link>,
     publishes: mpsc::Sender<(String, Bytes)>,
     changes: mpsc::UnboundedSender<Change>,
-    messages: Mutex<Option<mpsc::Receiver<BrokerMessage>>>,
+    messages: Incoming,
 }
 
 impl std::fmt::Debug for RedisBroker {
@@ -98,7 +99,7 @@ impl RedisBroker {
         });
         let (publishes, publish_rx) = mpsc::channel(PUBLISH_QUEUE);
         let (changes, change_rx) = mpsc::unbounded_channel();
-        let (incoming, messages) = mpsc::channel(INCOMING_QUEUE);
+        let (incoming, messages) = Incoming::channel();
         tracing::info!(broker = %link.address, "connecting to redis");
         tokio::spawn(publisher(client.clone(), publish_rx, Arc::clone(&link)));
         tokio::spawn(subscriber(client, change_rx, incoming, Arc::clone(&link)));
@@ -106,7 +107,7 @@ impl RedisBroker {
             link,
             publishes,
             changes,
-            messages: Mutex::new(Some(messages)),
+            messages,
         }))
     }
 }
@@ -132,14 +133,7 @@ impl Broker for RedisBroker {
     }
 
     fn messages(&self) -> Option<BrokerStream> {
-        let rx = self
-            .messages
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take()?;
-        Some(Box::pin(futures::stream::unfold(rx, |mut rx| async move {
-            rx.recv().await.map(|m| (m, rx))
-        })))
+        self.messages.take_stream()
     }
 
     fn status(&self) -> BrokerStatus {

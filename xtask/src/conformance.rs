@@ -21,25 +21,15 @@
 //! prefix (`2,6.4`), `--jobs` sets how many run at once (default 6).
 
 use std::fs::{self, File};
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use crate::{cargo, root, step};
+use crate::process::{start_listening, target_dir, Running};
+use crate::{cargo, step};
 
 /// The `/echo` limits of the server and the client under test.
 const LIMIT: usize = 64 << 20;
-
-/// A child process killed when dropped.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// Runs both roles; `Err` if a case is FAILED or NON-STRICT, or anything breaks.
 pub fn run(args: &[String]) -> Result<(), String> {
@@ -222,37 +212,16 @@ fn limits_properties() -> String {
 
 /// Starts `ws-server` on a free loopback port; returns it and its `ws://ADDR`.
 fn start_server(bin: &Path, limits: &Path, out: &Path) -> Result<(Running, String), String> {
-    let log = File::create(out.join("ws-server.log")).map_err(|e| e.to_string())?;
-    let mut child = Command::new(bin)
+    let mut command = Command::new(bin);
+    command
         .args(["--addr", "127.0.0.1:0", "--config"])
-        .arg(limits)
-        .stdout(Stdio::piped())
-        .stderr(log)
-        .spawn()
-        .map_err(|e| format!("{}: {e}", bin.display()))?;
-    let stdout = child.stdout.take().ok_or("no stdout")?;
-    let running = Running(child);
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .map_err(|e| e.to_string())?;
-    let base = line
-        .trim()
-        .strip_prefix("listening on ")
-        .ok_or_else(|| format!("ws-server did not start: {line:?}; see its log"))?
-        .to_owned();
-    Ok((running, base))
+        .arg(limits);
+    start_listening(command, "ws-server", &out.join("ws-server.log"))
 }
 
 /// A path in double quotes for the suite's `--client-cmd` word splitting.
 fn quoted(path: &Path) -> String {
     format!("\"{}\"", path.display())
-}
-
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target"))
 }
 
 #[cfg(test)]

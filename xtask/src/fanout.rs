@@ -23,7 +23,7 @@ use crate::loadtest::procs::{
     check_taskset, load_average, now_utc, number, run_json, start, Pinning, Running, Spec,
 };
 use crate::loadtest::render::with_commas;
-use crate::loadtest::target_dir;
+use crate::process::target_dir;
 
 /// The load test's rules: each server on CPU 0 with one runtime thread, the
 /// generator on CPU 1.

@@ -15,11 +15,11 @@
 //! S seconds (default 3) after a one-second warm-up: a check of ratios, not a
 //! benchmark of record.
 
-use std::fs::{self, File};
-use std::io::{BufRead, BufReader};
+use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
+use crate::process::{start_listening, Running};
 use crate::{cargo, root, step};
 
 const SIZES: [(usize, &str); 4] = [
@@ -30,16 +30,6 @@ const SIZES: [(usize, &str); 4] = [
 ];
 const CONNECTIONS: &str = "100";
 const IDLE_STREAMS: &str = "1000";
-
-/// A child process killed when dropped.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// Runs the measurements; `Err` if anything fails.
 pub fn run(args: &[String]) -> Result<(), String> {
@@ -209,30 +199,16 @@ fn start(
     out: &Path,
     name: &str,
 ) -> Result<(Running, String, u32), String> {
-    let log = File::create(out.join(format!("{name}.log"))).map_err(|e| e.to_string())?;
-    let mut child = Command::new("taskset")
-        .args(["-c", "0"])
-        .arg(binary)
-        .args(args)
-        .args(["--addr", "127.0.0.1:0", "--threads", "1"])
-        .stdout(Stdio::piped())
-        .stderr(log)
-        .spawn()
-        .map_err(|e| format!("{}: {e}", binary.display()))?;
-    let stdout = child.stdout.take().ok_or("no stdout")?;
-    let pid = child.id();
-    let running = Running(child);
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .map_err(|e| e.to_string())?;
-    let addr = line
-        .trim()
-        .rsplit("://")
-        .next()
-        .filter(|_| line.starts_with("listening on "))
-        .ok_or_else(|| format!("{name} did not start: {line:?}"))?
-        .to_owned();
+    let mut command = Command::new("taskset");
+    command.args(["-c", "0"]).arg(binary).args(args).args([
+        "--addr",
+        "127.0.0.1:0",
+        "--threads",
+        "1",
+    ]);
+    let (running, url) = start_listening(command, name, &out.join(format!("{name}.log")))?;
+    let pid = running.0.id();
+    let addr = url.rsplit("://").next().unwrap_or(&url).to_owned();
     Ok((running, addr, pid))
 }
 

@@ -25,9 +25,10 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Instant;
 
+use crate::process::{start_listening, Running};
 use crate::{cargo, root, step};
 
 /// Text and binary buffer sizes of the server and client under test: above the
@@ -36,16 +37,6 @@ const BUFFER_SIZE: usize = 17 << 20;
 
 /// A peer's results: feature -> (passed, detail), in the order reported.
 type Results = Vec<(String, bool, String)>;
-
-/// A child process killed when dropped.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// Runs the whole interop suite; `Err` if anything failed.
 pub fn run(args: &[String]) -> Result<(), String> {
@@ -259,31 +250,13 @@ fn start_server_env(
     name: &str,
     env: Option<(String, String)>,
 ) -> Result<(Running, String), String> {
-    let log =
-        fs::File::create(cache.join(format!("ws-server-{name}.log"))).map_err(|e| e.to_string())?;
     let mut command = Command::new(bin);
     if let Some((key, value)) = env {
         command.env(key, value);
     }
-    let mut child = command
-        .args(["--addr", "127.0.0.1:0"])
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(log)
-        .spawn()
-        .map_err(|e| format!("{}: {e}", bin.display()))?;
-    let stdout = child.stdout.take().ok_or("no stdout")?;
-    let running = Running(child);
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .map_err(|e| e.to_string())?;
-    let base = line
-        .trim()
-        .strip_prefix("listening on ")
-        .ok_or_else(|| format!("ws-server ({name}) did not start: {line:?}; see its log"))?
-        .to_owned();
-    Ok((running, base))
+    command.args(["--addr", "127.0.0.1:0"]).args(args);
+    let log = cache.join(format!("ws-server-{name}.log"));
+    start_listening(command, &format!("ws-server ({name})"), &log)
 }
 
 /// Starts `redis-server` on a free loopback port (no persistence); returns it and

@@ -49,6 +49,7 @@ mod h2bench;
 mod interop;
 mod loadtest;
 mod package;
+mod process;
 mod soak;
 #[cfg(test)]
 mod tidy;

@@ -21,13 +21,13 @@
 //! state other than LISTEN (`/proc/PID/fd` against `/proc/net/tcp`).
 
 use std::collections::HashSet;
-use std::fs::{self, File};
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::fs;
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::{cargo, root, step};
+use crate::process::{start_listening, target_dir, Running};
+use crate::{cargo, step};
 
 /// The largest message of the soak (the server's buffer sizes).
 const MAX_MESSAGE: usize = 4 << 20;
@@ -47,16 +47,6 @@ const RSS_BOUND: u64 = 64 << 20;
 
 /// How long to wait for the server to let go of every connection.
 const QUIET_GUARD: Duration = Duration::from_secs(60);
-
-/// A child process killed when dropped.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// The server's resources at one moment.
 #[derive(Clone, Copy, Debug)]
@@ -235,27 +225,12 @@ fn server_properties() -> String {
 
 /// Starts `ws-server` on a free loopback port; returns it and its `ws://ADDR`.
 fn start_server(bin: &Path, properties: &Path, out: &Path) -> Result<(Running, String), String> {
-    let log = File::create(out.join("ws-server.log")).map_err(|e| e.to_string())?;
-    let mut child = Command::new(bin)
+    let mut command = Command::new(bin);
+    command
         .args(["--addr", "127.0.0.1:0", "--config"])
         .arg(properties)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(log)
-        .spawn()
-        .map_err(|e| format!("{}: {e}", bin.display()))?;
-    let stdout = child.stdout.take().ok_or("no stdout")?;
-    let running = Running(child);
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .map_err(|e| e.to_string())?;
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .ok_or_else(|| format!("ws-server did not start: {line:?}; see its log"))?
-        .to_owned();
-    Ok((running, url))
+        .env("RUST_LOG", "warn");
+    start_listening(command, "ws-server", &out.join("ws-server.log"))
 }
 
 /// Stops the server gracefully (SIGTERM), or kills it after 10 s.
@@ -320,12 +295,6 @@ fn connections(pid: u32) -> Result<usize, String> {
         }
     }
     Ok(open)
-}
-
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target"))
 }
 
 #[cfg(test)]

@@ -48,11 +48,10 @@ pub(crate) mod procs;
 pub(crate) mod render;
 mod stats;
 
-use std::path::PathBuf;
-
 use measure::Ctx;
 use procs::{check_taskset, locked_version, ClientSpec, Pinning, Spec};
 
+use crate::process::target_dir;
 use crate::{cargo, root, step};
 
 /// The sections a run measures.
@@ -409,12 +408,6 @@ fn server_properties() -> String {
         TEXT_BUFFER_SIZE.name(),
         BINARY_BUFFER_SIZE.name()
     )
-}
-
-pub(crate) fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target"))
 }
 
 /// Builds the generator, ws-server, the peer echo servers and (for the client
