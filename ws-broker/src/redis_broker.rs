@@ -8,7 +8,7 @@
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -39,11 +39,18 @@ struct Link {
     stats: BrokerStats,
     publisher_up: AtomicBool,
     subscriber_up: AtomicBool,
+    /// Held while a half's change and the state it implies are written, so the
+    /// state is always computed from both halves' latest values. (Without it, the
+    /// two tasks could interleave: one reads both up and writes Connected, the
+    /// other, having read its peer still down, then writes Connecting last, and
+    /// the broker stayed "connecting" while connected: seen under load in CI.)
+    changing: Mutex<()>,
 }
 
 impl Link {
     /// One half went up or down: the broker is connected when both are up.
     fn set(&self, half: &AtomicBool, up: bool, what: &str) {
+        let _changing = self.changing.lock().unwrap_or_else(|e| e.into_inner());
         if half.swap(up, Ordering::AcqRel) == up {
             return;
         }
@@ -96,6 +103,7 @@ impl RedisBroker {
             stats: BrokerStats::default(),
             publisher_up: AtomicBool::new(false),
             subscriber_up: AtomicBool::new(false),
+            changing: Mutex::new(()),
         });
         let (publishes, publish_rx) = mpsc::channel(PUBLISH_QUEUE);
         let (changes, change_rx) = mpsc::unbounded_channel();
