@@ -208,6 +208,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
             duration,
             "--server-pid",
             &pid.to_string(),
+            "--json",
         ]
         .map(String::from)
         .to_vec();

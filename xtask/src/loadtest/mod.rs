@@ -27,6 +27,12 @@
 //!   default ws-server, deflate on when it can), the deep shape at every size, binary
 //!   without deflate and text with it: msgs/s and msgs per client CPU-second.
 //!
+//! `--baseline LABEL=PATH` (repeatable) measures another build of ws-server beside
+//! this one, same arguments, named `ws-server LABEL` (build an earlier commit in a
+//! worktree and give its `target/release/ws-server`); with `--no-peers` the run is
+//! that before/after comparison alone, and "best peer" in the tables is the best
+//! baseline.
+//!
 //! The default run is `throughput,latency,deflate,memory` (about 30 minutes on this
 //! project's 2-core machine); `--clients` runs the client section alone (about 7
 //! minutes); `--quick` runs every section briefly (1 s windows, 1 round, fewer
@@ -42,6 +48,8 @@
 //! `--quick`), a latency cell the median of its runs; an error in any run sticks.
 //! Prints one markdown report (also written to `target/loadtest/report.md`); server
 //! logs go to `target/loadtest/*.log`.
+
+use std::path::PathBuf;
 
 mod measure;
 pub(crate) mod procs;
@@ -113,15 +121,21 @@ struct Plan {
     sections: Sections,
     client_server: String,
     quick: bool,
+    /// Other builds of ws-server measured beside this one (`--baseline
+    /// LABEL=PATH`, repeatable): (label, binary).
+    baselines: Vec<(String, PathBuf)>,
+    /// Leave the peers out (`--no-peers`): with a baseline, a before/after run.
+    peers: bool,
 }
 
 const USAGE: &str = "usage: cargo xtask loadtest [--quick] [--rounds N] [--threads 1|2] \
-[--clients] [--only SECTIONS] [--client-server NAME]";
+[--clients] [--only SECTIONS] [--client-server NAME] [--baseline LABEL=PATH]... [--no-peers]";
 
 fn parse(args: &[String]) -> Result<Plan, String> {
     let usage = |why: &str| format!("{why}\n{USAGE}\nsections: {}", Sections::NAMES);
     let (mut quick, mut rounds, mut threads) = (false, None, 1);
     let (mut sections, mut client_server) = (None, "ws-server".to_string());
+    let (mut baselines, mut peers) = (Vec::new(), true);
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         let mut value = || {
@@ -151,6 +165,15 @@ fn parse(args: &[String]) -> Result<Plan, String> {
                     Some(Sections::parse(list).ok_or_else(|| usage("--only: unknown section"))?);
             }
             "--client-server" => client_server = value()?.clone(),
+            "--baseline" => {
+                let given = value()?;
+                let (label, path) = given
+                    .split_once('=')
+                    .filter(|(label, path)| !label.is_empty() && !path.is_empty())
+                    .ok_or_else(|| usage("--baseline: LABEL=PATH"))?;
+                baselines.push((label.to_owned(), PathBuf::from(path)));
+            }
+            "--no-peers" => peers = false,
             other => return Err(usage(&format!("unknown option {other}"))),
         }
     }
@@ -171,6 +194,8 @@ fn parse(args: &[String]) -> Result<Plan, String> {
             sections,
             client_server,
             quick,
+            baselines: baselines.clone(),
+            peers,
         }
     } else {
         Plan {
@@ -184,6 +209,8 @@ fn parse(args: &[String]) -> Result<Plan, String> {
             sections,
             client_server,
             quick,
+            baselines,
+            peers,
         }
     })
 }
@@ -268,17 +295,35 @@ pub fn run(args: &[String]) -> Result<(), String> {
             name: "ws-server",
             krate: None,
             binary: release.join("ws-server"),
-            plain_args,
+            plain_args: plain_args.clone(),
             // Deflate is on by default, with its default policy.
-            deflate_args: Some(config_args),
+            deflate_args: Some(config_args.clone()),
             path: "/echo",
         });
+        // Other builds of ws-server (an earlier commit's `target/release/ws-server`,
+        // built by the caller), with the same arguments: before and after a change,
+        // in one run, under the same pinning and rotation.
+        for (label, binary) in &plan.baselines {
+            if !binary.is_file() {
+                return Err(format!("--baseline {}: no such file", binary.display()));
+            }
+            specs.push(Spec {
+                // Names are `&'static str` (the peers' are constants); a run has a
+                // handful of baselines, leaked once.
+                name: Box::leak(format!("ws-server {label}").into_boxed_str()),
+                krate: None,
+                binary: binary.clone(),
+                plain_args: plain_args.clone(),
+                deflate_args: Some(config_args.clone()),
+                path: "/echo",
+            });
+        }
     } else {
         eprintln!(
             "xtask loadtest: ws-server/src/main.rs does not exist yet: measuring the peers only"
         );
     }
-    for (name, krate, example, deflates) in PEERS {
+    for (name, krate, example, deflates) in PEERS.into_iter().filter(|_| plan.peers) {
         specs.push(Spec {
             name,
             krate: Some(krate),
@@ -475,12 +520,25 @@ mod tests {
         let only = plan("--quick --only deflate,memory --rounds 3").unwrap();
         assert!(only.sections.deflate && only.sections.memory && !only.sections.latency);
         assert_eq!(only.rounds, 3);
+        let before_after =
+            plan("--baseline old=/tmp/old/ws-server --baseline v1=/v1 --no-peers").unwrap();
+        assert_eq!(
+            before_after.baselines,
+            [
+                ("old".to_string(), PathBuf::from("/tmp/old/ws-server")),
+                ("v1".to_string(), PathBuf::from("/v1"))
+            ]
+        );
+        assert!(!before_after.peers && full.peers && full.baselines.is_empty());
         for bad in [
             "--threads 3",
             "--only flood",
             "--rounds 0",
             "--bogus",
             "--rounds",
+            "--baseline",
+            "--baseline /no/label",
+            "--baseline =/x",
         ] {
             assert!(plan(bad).is_err(), "{bad}");
         }
