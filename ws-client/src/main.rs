@@ -49,6 +49,11 @@ fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> ExitCode {
+    // A URI that is not ws:// or wss:// is a usage error (2), found before any
+    // connection is tried; a bad redirect target later is a run-time failure (1).
+    if let Err(e) = ws_handshake::WsUri::parse(&args.uri) {
+        return fail(EXIT_USAGE, e);
+    }
     let config = match args.client_config() {
         Ok(config) => config,
         Err(e) => return fail(EXIT_USAGE, e),
@@ -72,7 +77,7 @@ async fn run(args: Args) -> ExitCode {
     match outcome {
         Outcome::Closed(info) => {
             eprintln!("{}", describe_close(&info));
-            if info.code == CloseCode::NORMAL {
+            if connection_close_code(&info) == CloseCode::NORMAL {
                 ExitCode::from(EXIT_OK)
             } else {
                 ExitCode::from(EXIT_CLOSED_OTHER)
@@ -121,5 +126,24 @@ fn describe_close(info: &CloseInfo) -> String {
     } else {
         format!("reason {:?}", info.reason)
     };
-    format!("closed by {who}: {}, {reason}", info.code)
+    let answer = match info.peer_code {
+        // The server's close crossed ours with another code: RFC 6455 7.1.5 makes
+        // the first close frame received the connection's close code, so say it.
+        Some(peer) if info.initiator != Initiator::Remote && peer != info.code => {
+            format!("; the server's close frame said {peer}")
+        }
+        _ => String::new(),
+    };
+    format!("closed by {who}: {}, {reason}{answer}", info.code)
+}
+
+/// The connection's close code (RFC 6455 7.1.5: the code of the first close frame
+/// received): when we closed first and the server's frame had a code, that one,
+/// else the session's. A piped message the server refused with 1009 while our
+/// 1000 for the end of the input crossed it exits 3, not 0.
+fn connection_close_code(info: &CloseInfo) -> CloseCode {
+    match info.peer_code {
+        Some(peer) if info.initiator != Initiator::Remote => peer,
+        _ => info.code,
+    }
 }

@@ -139,6 +139,9 @@ fn usage_and_configuration_errors_exit_2_with_one_error_style() {
         &["--max-message-size", "lots", "ws://h/"],
         &["--config", "/nonexistent.properties", "ws://h/"],
         &["--input", "/nonexistent/input", "ws://h/"],
+        &["http://h/"],
+        &["ws://"],
+        &["localhost:8080/echo"],
     ] {
         let out = cli().args(args).stdin(Stdio::null()).output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
@@ -477,4 +480,44 @@ async fn an_input_line_over_the_limit_is_refused_exit_1() {
         err.contains("error: input line 2 is longer than 1024 bytes"),
         "{err}"
     );
+}
+
+/// Our close for the end of the input and the server's 1009 for the oversized line
+/// cross on the wire: whichever is first, the connection's close code is the
+/// server's (RFC 6455 7.1.5), so the exit status is 3. It was 0 in about half the
+/// runs when the client reported its own 1000.
+#[tokio::test]
+async fn a_line_the_server_refuses_exits_3_whoever_closes_first() {
+    use ws_server::{Endpoint, Message, Server, SessionHandle};
+    struct Echo;
+    impl Endpoint for Echo {
+        type State = ();
+        async fn on_open(&self, _: &SessionHandle) {}
+        async fn on_message(&self, _: &mut (), session: &SessionHandle, message: Message) {
+            let _ = session.send(message).await;
+        }
+    }
+    // Tomcat's defaults: 8 KiB messages.
+    let server = Server::builder().build();
+    server.add_endpoint("/echo", Echo).unwrap();
+    let listener = Server::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(server.clone().serve(listener));
+    let input = temp_file("too-big.txt");
+    std::fs::write(&input, format!("{}\n", "y".repeat(20_000))).unwrap();
+    for run in 0..10 {
+        let child = tokio::process::Command::from(cli())
+            .args(["--input", input.to_str().unwrap()])
+            .arg(format!("ws://{addr}/echo"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let done = finished(child).await;
+        let err = String::from_utf8_lossy(&done.stderr);
+        assert_eq!(done.status.code(), Some(3), "run {run}: {err}");
+        assert!(err.contains("1009"), "run {run}: {err}");
+    }
+    let _ = std::fs::remove_file(input);
 }
