@@ -171,6 +171,7 @@ fn usage_errors_exit_2_with_one_error_style() {
         &["--tls-cert", "cert.pem"],
         &["--addr"],
         &["--config", "/nonexistent/ws-server.properties"],
+        &["--broker", "http://127.0.0.1:6379"],
     ] {
         let out = run_binary(args);
         let err = String::from_utf8_lossy(&out.stderr);
@@ -259,4 +260,25 @@ fn a_short_key_name_in_the_config_file_is_refused_naming_the_full_key() {
         err.contains(&format!("write {}textBufferSize", ws_config::PREFIX)),
         "{err}"
     );
+}
+
+#[test]
+fn a_misspelt_ws_server_key_is_refused_with_the_right_one() {
+    let path =
+        std::env::temp_dir().join(format!("ws-server-typo-{}.properties", std::process::id()));
+    std::fs::write(
+        &path,
+        "# the broker\nws-server.brokr=redis://127.0.0.1:6379\n",
+    )
+    .unwrap();
+    let out = run_binary(&["--config", path.to_str().unwrap()]);
+    let _ = std::fs::remove_file(&path);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.starts_with("error: unknown key ws-server.brokr"),
+        "{err}"
+    );
+    assert!(err.contains("line 2"), "{err}");
+    assert!(err.contains("did you mean ws-server.broker?"), "{err}");
 }

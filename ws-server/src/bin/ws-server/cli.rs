@@ -20,8 +20,9 @@ const AFTER_HELP: &str = "\
 Exit status:
   0  shut down gracefully after SIGINT or SIGTERM (every session got 1001)
   1  failed at run time (address in use, ...)
-  2  usage or configuration error: a bad flag, or a file named by --config,
-     --tls-cert or --tls-key that cannot be read or is invalid
+  2  usage or configuration error: a bad flag or --broker URL, or a file named
+     by --config, --tls-cert or --tls-key that cannot be read or is invalid
+     (an unknown key under Tomcat's prefix or under ws-server. included)
 
 Prints one line, 'listening on ws://ADDR' (wss:// with TLS), on stdout once it
 accepts connections; logs go to stderr, filtered by RUST_LOG (default info).";
@@ -36,7 +37,7 @@ pub struct Args {
     pub addr: String,
 
     /// Tomcat's WebSocket keys from a Java .properties file (e.g. textBufferSize and
-    /// binaryBufferSize raise the 8 KiB message limit of /echo).
+    /// binaryBufferSize raise the 8 KiB message limit of /echo), and ws-server.broker.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 

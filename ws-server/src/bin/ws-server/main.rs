@@ -91,6 +91,14 @@ fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => return fail(EXIT_USAGE, e),
     };
+    // The broker URL (flag or file) is checked here too: a wrong one is a usage
+    // error (2), not a failure at run time.
+    let broker_url = match broker::url(args.broker.as_deref(), args.config.as_deref())
+        .and_then(|url| url.map(broker::checked).transpose())
+    {
+        Ok(url) => url,
+        Err(e) => return fail(EXIT_USAGE, e),
+    };
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => match TlsConfig::from_pem_files(cert, key) {
             Ok(tls) => Some(tls),
@@ -124,7 +132,7 @@ fn main() -> ExitCode {
         Ok(r) => r,
         Err(e) => return fail(EXIT_FAILURE, format_args!("cannot start the runtime: {e}")),
     };
-    match runtime.block_on(run(args, config, tls)) {
+    match runtime.block_on(run(args, config, tls, broker_url)) {
         Ok(()) => ExitCode::from(EXIT_OK),
         Err(e) => fail(EXIT_FAILURE, e),
     }
@@ -143,6 +151,7 @@ async fn run(
     args: Args,
     config: ws_config::Config,
     tls: Option<TlsConfig>,
+    broker_url: Option<String>,
 ) -> Result<(), Box<dyn std::error::Error>> {
     // Before anything can report readiness: a supervisor may signal the instant it
     // reads the `listening` line, and a signal that comes before its handler is
@@ -159,7 +168,7 @@ async fn run(
         }
         None => "ws",
     };
-    if let Some(url) = broker::url(args.broker.as_deref(), args.config.as_deref())? {
+    if let Some(url) = broker_url {
         builder = builder.broker(broker::connect(&url).await?);
     }
     let server = builder.build();
