@@ -92,6 +92,12 @@ fn config(size: usize) -> SessionConfig {
 }
 
 /// An HTTP/1.1 WebSocket on its own TCP connection.
+/// A WebSocket over either transport, opened before the measurement starts.
+enum Either {
+    Tcp(WebSocket<TcpStream>),
+    H2(WebSocket<H2Stream>),
+}
+
 async fn tcp_socket(args: &Args) -> Result<WebSocket<TcpStream>, String> {
     let mut tcp = TcpStream::connect(&args.addr)
         .await
@@ -211,20 +217,24 @@ async fn echo(args: Args) -> Result<(), String> {
     } else {
         None
     };
+    // Every WebSocket is opened before the clock starts: opening 100 one after the
+    // other can take longer than the warm-up and the window together, and a window
+    // that had ended before the pumps started measured 0 messages per second.
+    let mut sockets = Vec::with_capacity(args.connections);
+    for _ in 0..args.connections {
+        sockets.push(match &client {
+            Some(client) => Either::H2(h2_socket(client, &args).await?),
+            None => Either::Tcp(tcp_socket(&args).await?),
+        });
+    }
     let start = Instant::now() + Duration::from_millis(200);
     let stop = start + warmup + window;
-    for _ in 0..args.connections {
+    for socket in sockets {
         let received = Arc::clone(&received);
-        match &client {
-            Some(client) => {
-                let ws = h2_socket(client, &args).await?;
-                tasks.push(tokio::spawn(pump(ws, args.size, received, stop)));
-            }
-            None => {
-                let ws = tcp_socket(&args).await?;
-                tasks.push(tokio::spawn(pump(ws, args.size, received, stop)));
-            }
-        }
+        tasks.push(match socket {
+            Either::H2(ws) => tokio::spawn(pump(ws, args.size, received, stop)),
+            Either::Tcp(ws) => tokio::spawn(pump(ws, args.size, received, stop)),
+        });
     }
     tokio::time::sleep_until((start + warmup).into()).await;
     let before = received.load(Ordering::Relaxed);
