@@ -77,10 +77,29 @@ pub enum BrokerError {
 /// Connects to the broker at `url` (`redis://HOST:PORT` or `nats://HOST:PORT`)
 /// in the background; see the crate docs. Call it inside a tokio runtime.
 pub async fn connect(url: &str) -> Result<Arc<dyn Broker>, BrokerError> {
-    let scheme = url.split_once("://").map(|(s, _)| s);
-    match scheme {
-        Some("redis") => Ok(RedisBroker::connect(url)?),
-        Some("nats") => Ok(NatsBroker::connect(url).await?),
+    match kind(url)? {
+        Kind::Redis => Ok(RedisBroker::connect(url)?),
+        Kind::Nats => Ok(NatsBroker::connect(url).await?),
+    }
+}
+
+/// Checks, without connecting, that `url` names a broker this crate knows: what
+/// [`connect`] refuses with [`BrokerError::UnknownScheme`], refused here first (a
+/// command line can report it as a usage error before it starts anything).
+pub fn check(url: &str) -> Result<(), BrokerError> {
+    kind(url).map(|_| ())
+}
+
+/// The brokers this crate knows, by URL scheme.
+enum Kind {
+    Redis,
+    Nats,
+}
+
+fn kind(url: &str) -> Result<Kind, BrokerError> {
+    match url.split_once("://").map(|(scheme, _)| scheme) {
+        Some("redis") => Ok(Kind::Redis),
+        Some("nats") => Ok(Kind::Nats),
         _ => Err(BrokerError::UnknownScheme(url.to_owned())),
     }
 }
@@ -118,6 +137,11 @@ mod tests {
         ));
         assert!(matches!(
             connect("127.0.0.1:6379").await,
+            Err(BrokerError::UnknownScheme(_))
+        ));
+        assert!(check("redis://h:6379").is_ok() && check("nats://h:4222").is_ok());
+        assert!(matches!(
+            check("http://h"),
             Err(BrokerError::UnknownScheme(_))
         ));
     }

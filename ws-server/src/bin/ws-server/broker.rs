@@ -40,15 +40,11 @@ pub fn url(flag: Option<&str>, file: Option<&Path>) -> Result<Option<String>, St
     }
 }
 
-/// `url` if its scheme names a broker `ws-broker` knows (`redis://`, `nats://`),
-/// else the error to print (a usage error: the server does not start).
+/// `url` if it names a broker `ws-broker` knows (`redis://`, `nats://`), else the
+/// error to print (a usage error: the server does not start).
 pub fn checked(url: String) -> Result<String, String> {
-    match url.split_once("://").map(|(scheme, _)| scheme) {
-        Some("redis" | "nats") => Ok(url),
-        _ => Err(format!(
-            "unknown broker {url:?}: expected redis://HOST:PORT or nats://HOST:PORT"
-        )),
-    }
+    ws_broker::check(&url).map_err(|e| e.to_string())?;
+    Ok(url)
 }
 
 /// Connects (in the background) to the broker at `url`.
