@@ -126,13 +126,13 @@ fn describe_close(info: &CloseInfo) -> String {
     } else {
         format!("reason {:?}", info.reason)
     };
-    let answer = match info.peer_code {
-        // The server's close crossed ours with another code: RFC 6455 7.1.5 makes
-        // the first close frame received the connection's close code, so say it.
-        Some(peer) if info.initiator != Initiator::Remote && peer != info.code => {
-            format!("; the server's close frame said {peer}")
-        }
-        _ => String::new(),
+    // The server's close crossed ours with another code: RFC 6455 7.1.5 makes the
+    // first close frame received the connection's close code, so say it.
+    let connection = connection_close_code(info);
+    let answer = if connection != info.code {
+        format!("; the server's close frame said {connection}")
+    } else {
+        String::new()
     };
     format!("closed by {who}: {}, {reason}{answer}", info.code)
 }

@@ -488,18 +488,10 @@ async fn an_input_line_over_the_limit_is_refused_exit_1() {
 /// runs when the client reported its own 1000.
 #[tokio::test]
 async fn a_line_the_server_refuses_exits_3_whoever_closes_first() {
-    use ws_server::{Endpoint, Message, Server, SessionHandle};
-    struct Echo;
-    impl Endpoint for Echo {
-        type State = ();
-        async fn on_open(&self, _: &SessionHandle) {}
-        async fn on_message(&self, _: &mut (), session: &SessionHandle, message: Message) {
-            let _ = session.send(message).await;
-        }
-    }
+    use ws_server::Server;
     // Tomcat's defaults: 8 KiB messages.
     let server = Server::builder().build();
-    server.add_endpoint("/echo", Echo).unwrap();
+    server.add_endpoint("/echo", support::ServerEcho).unwrap();
     let listener = Server::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(server.clone().serve(listener));

@@ -1,9 +1,13 @@
 //! Runs every example of this crate (cargo builds them before the tests) and checks
 //! what each prints: the examples a new user copies from must keep working.
 
+mod support;
+
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
+
+use support::ServerEcho;
 
 /// The folder of the built examples (`target/<profile>/examples`): cargo builds a
 /// crate's examples before running its tests.
@@ -42,26 +46,10 @@ fn run(cmd: &mut Command) -> String {
     }
 }
 
-/// An in-process echo server (this crate's tests use ws-server as a dev-dependency).
-struct Echo;
-
-impl ws_server::Endpoint for Echo {
-    type State = ();
-    async fn on_open(&self, _: &ws_server::SessionHandle) {}
-    async fn on_message(
-        &self,
-        _: &mut (),
-        session: &ws_server::SessionHandle,
-        m: ws_server::Message,
-    ) {
-        let _ = session.send(m).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn echo_client_talks_to_an_echo_server() {
     let server = ws_server::Server::builder().build();
-    server.add_endpoint("/echo", Echo).unwrap();
+    server.add_endpoint("/echo", ServerEcho).unwrap();
     let listener = ws_server::Server::bind("127.0.0.1:0").await.unwrap();
     let url = format!("ws://{}/echo", listener.local_addr().unwrap());
     tokio::spawn(server.serve(listener));

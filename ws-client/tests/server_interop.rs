@@ -1,37 +1,23 @@
 //! The client against this project's server (`ws-server`), both client APIs, with
 //! and without permessage-deflate.
 
+mod support;
+
 use std::sync::mpsc as std_mpsc;
 
 use futures::{SinkExt, StreamExt};
+use support::ServerEcho;
 use ws_client::{
     connect, connect_endpoint, Bytes, ClientConfig, CloseCode, CloseInfo, Message, Proxy,
     SessionConfig, SessionHandle,
 };
-
-struct Echo;
-
-impl ws_server::Endpoint for Echo {
-    type State = ();
-
-    async fn on_open(&self, _: &SessionHandle) {}
-
-    async fn on_message(
-        &self,
-        _: &mut Self::State,
-        session: &ws_server::SessionHandle,
-        message: ws_server::Message,
-    ) {
-        let _ = session.send(message).await;
-    }
-}
 
 async fn server() -> std::net::SocketAddr {
     let big = ws_session::SessionConfig::default()
         .with_text_buffer_size(16 << 20)
         .with_binary_buffer_size(16 << 20);
     let server = ws_server::Server::builder().session_config(big).build();
-    server.add_endpoint("/echo", Echo).unwrap();
+    server.add_endpoint("/echo", ServerEcho).unwrap();
     let listener = ws_server::Server::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(server.serve(listener));

@@ -344,3 +344,22 @@ pub async fn pump(
         }
     }
 }
+
+/// This project's server's echo endpoint, for tests that run the client against
+/// `ws-server` (a dev-dependency): every message back, unchanged.
+pub struct ServerEcho;
+
+impl ws_server::Endpoint for ServerEcho {
+    type State = ();
+
+    async fn on_open(&self, _: &ws_server::SessionHandle) {}
+
+    async fn on_message(
+        &self,
+        _: &mut (),
+        session: &ws_server::SessionHandle,
+        m: ws_server::Message,
+    ) {
+        let _ = session.send(m).await;
+    }
+}
