@@ -10,7 +10,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
-use std::task::{Context, Poll};
+use std::task::Context;
 use std::time::Instant;
 
 use futures::task::AtomicWaker;
@@ -204,18 +204,18 @@ impl DriverWake {
         self.waker.wake();
     }
 
-    /// For the driver: whether a wake came since the last call; registers the waker.
-    pub(crate) fn poll_woken(&self, cx: &mut Context<'_>) -> Poll<()> {
-        if self.pending.swap(false, Ordering::AcqRel) {
-            return Poll::Ready(());
-        }
+    /// For the driver, at every turn: whether a wake came since the last call
+    /// (cleared). A plain load when none came, the common case.
+    pub(crate) fn take(&self) -> bool {
+        self.pending.load(Ordering::Acquire) && self.pending.swap(false, Ordering::AcqRel)
+    }
+
+    /// For the driver, before it waits: registers the waker, then says whether a
+    /// wake came meanwhile (left for the next [`take`](Self::take)): a wake between
+    /// the driver's last look and the registration is not lost.
+    pub(crate) fn register(&self, cx: &mut Context<'_>) -> bool {
         self.waker.register(cx.waker());
-        // A wake between the check and the registration must not be lost.
-        if self.pending.swap(false, Ordering::AcqRel) {
-            Poll::Ready(())
-        } else {
-            Poll::Pending
-        }
+        self.pending.load(Ordering::Acquire)
     }
 }
 
