@@ -15,6 +15,8 @@
 //! [`FRAMING_ALLOWANCE`], checked from each frame header.
 
 use bytes::BytesMut;
+
+use crate::arena::PayloadArena;
 use ws_frame::{apply_mask, FrameHeader, OpCode, Utf8Validator};
 
 use crate::config::{Delivery, SessionConfig};
@@ -275,16 +277,20 @@ impl Assembler {
         if self.sink.msg.is_some() || delivery != Delivery::Whole || payload.len() as u64 > limit {
             return false;
         }
-        let mut data = BytesMut::from(payload);
-        if let Some(key) = header.mask {
-            apply_mask(&mut data, key, 0);
-        }
         let message = if text {
-            match String::from_utf8(Vec::from(data)) {
+            let mut data = payload.to_vec();
+            if let Some(key) = header.mask {
+                apply_mask(&mut data, key, 0);
+            }
+            match String::from_utf8(data) {
                 Ok(text) => Message::Text(text),
                 Err(_) => return false,
             }
         } else {
+            let mut data = PayloadArena::copy(payload);
+            if let Some(key) = header.mask {
+                apply_mask(&mut data, key, 0);
+            }
             Message::Binary(data.freeze())
         };
         if self.scratch.capacity() > SCRATCH_KEEP {

@@ -125,6 +125,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod arena;
 mod assembler;
 mod config;
 mod deflate;
