@@ -20,6 +20,11 @@ pub enum Message {
     /// A text message; validated UTF-8 by construction.
     Text(String),
     /// A binary message.
+    ///
+    /// A small one received (up to 1 KiB in one frame) shares its allocation with
+    /// the other small messages of its thread's 32 KiB chunk, to spare an allocation
+    /// per message: keeping it alive keeps the chunk alive. To store many for long,
+    /// copy them (`Bytes::copy_from_slice`).
     Binary(Bytes),
 }
 
