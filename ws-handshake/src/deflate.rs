@@ -20,7 +20,8 @@ pub const MIN_WINDOW_BITS: u8 = 8;
 /// Largest LZ77 window (bits), and the value when none is negotiated.
 pub const MAX_WINDOW_BITS: u8 = 15;
 
-/// The window of [`DeflateConfig::lean`], both directions.
+/// The window [`DeflateConfig::lean`] asks the client to compress with (the
+/// server's own compressor keeps the full 15 bits: see there why).
 pub const LEAN_WINDOW_BITS: u8 = 12;
 
 /// Why a `permessage-deflate` element's parameters are invalid.
@@ -117,21 +118,46 @@ impl Default for DeflateConfig {
 
 impl DeflateConfig {
     /// The policy front-ends use by default (`ws-server`'s builder and `accept`):
-    /// context takeover allowed both ways, windows of at most 12 bits (4 KiB) in both
-    /// directions, announced to the client whenever its offer allows it (Chromium's
-    /// and Firefox's offers do).
+    /// context takeover allowed both ways, the client asked to compress with a window
+    /// of at most 12 bits (4 KiB, [`LEAN_WINDOW_BITS`]) whenever its offer allows it
+    /// (Chromium's and Firefox's do), and the server compressing with the full 15
+    /// bits (not announced: 15 is what an absent `server_max_window_bits` means).
+    /// Answer to Chromium's offer: `permessage-deflate; client_max_window_bits=12`.
     ///
-    /// Why 12 and not 15: on JSON-like traffic, small messages and 60 KiB ones alike,
-    /// a 4 KiB window compresses as well as 32 KiB (measured ratios 0.158 and 0.070
-    /// at 12 bits, 0.147 and 0.075 at 15, with context takeover), while the server's
-    /// inflater for the client's direction keeps 4 KiB of window instead of 32 KiB for
-    /// as long as the connection lives, and its compressor needs about half the
-    /// memory while in use. Context takeover stays on: without it small JSON messages
-    /// compress to 0.85 of their size instead of 0.15, and an idle session holds no
-    /// compressor anyway (`ws_session::DeflateConfig::release_after_idle`).
+    /// Why the two directions differ: what they cost is not held the same way.
+    ///
+    /// * The client's window is what the server's *inflater* must keep for the
+    ///   connection's whole life, busy or idle. At 12 bits an idle connection keeps
+    ///   4 KiB of plaintext instead of a decompressor (about 19 KiB with zlib-rs;
+    ///   `ws_session::DeflateConfig::release_after_idle`); at 15 bits it would keep
+    ///   a 32 KiB window state forever. Inflating with a 4 KiB window costs no CPU
+    ///   (measured: within 0.3% of 15 bits).
+    /// * The server's window is what its *compressor* uses, and a compressor exists
+    ///   only while the connection is busy (idle for `release_after_idle`, it goes
+    ///   back to a per-thread pool and only its last 4 KiB of plaintext stay, as the
+    ///   next state's dictionary). A 15-bit zlib-rs compressor takes about 370 KiB
+    ///   against 258 KiB at 12 bits (the 128 KiB hash table, 112 KiB of buffers and
+    ///   the window and chain arrays, 2 x 2^bits bytes each): 112 KiB more per busy
+    ///   connection, none per idle one.
+    /// * A 4 KiB compression window made 1 KiB messages much slower to compress. Per
+    ///   echoed message, server session alone, level 6, 1 KiB messages that repeat
+    ///   within a few KiB as the load test's do (`ws-session`'s `deflate_echo`
+    ///   bench, instructions under callgrind): random binary 166,000 at 12 bits
+    ///   against 93,000 at 15 (and 169 wire bytes per echo against 23), JSON-like
+    ///   text 149,000 against 128,000 (59 wire bytes against 21). zlib-rs at level 6
+    ///   does not index the positions inside long matches, so with a 4 KiB window
+    ///   four messages in seven found nothing to refer to and were coded mostly as
+    ///   literals; a 32 KiB window still holds an earlier copy. This was the 1 KiB
+    ///   regression of the memory work (296,717 to 105,386 random-binary echoes/s
+    ///   in the load test). The other side: 64 KiB messages cost 5% less (binary)
+    ///   and 8% more (text) at 15 bits, and 1 KiB of fresh random bytes 12% more;
+    ///   nothing that outweighs the 1 KiB case.
+    ///
+    /// Context takeover stays on: without it small JSON messages compress to 0.85 of
+    /// their size instead of about 0.15.
     pub fn lean() -> Self {
         DeflateConfig {
-            max_server_window_bits: LEAN_WINDOW_BITS,
+            max_server_window_bits: MAX_WINDOW_BITS,
             max_client_window_bits: LEAN_WINDOW_BITS,
             ..DeflateConfig::default()
         }
@@ -513,18 +539,20 @@ mod tests {
         assert_eq!(tomcat_like.negotiate(&small), None);
         assert_eq!(DeflateConfig::disabled().negotiate(&chromium), None);
 
-        // The lean policy: 4 KiB windows both ways, context takeover kept.
+        // The lean policy: the client's window 4 KiB, the server's the full 15 bits
+        // (not announced), context takeover kept.
         let p = DeflateConfig::lean().negotiate(&chromium).unwrap();
         assert_eq!(
             p.to_extension().to_string(),
-            "permessage-deflate; server_max_window_bits=12; client_max_window_bits=12"
+            "permessage-deflate; client_max_window_bits=12"
         );
+        assert_eq!((p.server_window_bits(), p.client_window_bits()), (15, 12));
         assert!(p.answers(&chromium));
         let p = DeflateConfig::lean().negotiate(&plain).unwrap();
-        assert_eq!(
-            p.to_extension().to_string(),
-            "permessage-deflate; server_max_window_bits=12"
-        );
+        assert_eq!(p.to_extension().to_string(), "permessage-deflate");
+        // A client that asks for a smaller server window still gets it.
+        let p = DeflateConfig::lean().negotiate(&small).unwrap();
+        assert_eq!(p.server_max_window_bits, Some(9));
     }
 
     #[test]

@@ -21,7 +21,8 @@ use ws_handshake::OriginPolicy;
 pub struct AcceptConfig {
     /// Head limits, supported subprotocols (the first one the client offers that is
     /// listed here is chosen) and permessage-deflate policy (on by default, with
-    /// [`DeflateConfig::lean`](ws_handshake::DeflateConfig::lean)'s 4 KiB windows).
+    /// [`DeflateConfig::lean`](ws_handshake::DeflateConfig::lean): a 4 KiB window
+    /// asked of the client, 32 KiB for the server's own).
     pub handshake: ServerConfig,
     /// The origin policy (default: same origin or no `Origin`).
     pub origin: OriginPolicy,

@@ -102,8 +102,8 @@ impl ServerBuilder {
     }
 
     /// The permessage-deflate negotiation policy (default:
-    /// [`DeflateConfig::lean`](ws_handshake::DeflateConfig::lean), 4 KiB windows and
-    /// context takeover).
+    /// [`DeflateConfig::lean`](ws_handshake::DeflateConfig::lean): context takeover,
+    /// the client asked for a 4 KiB window, the server compressing with 32 KiB).
     pub fn deflate_config(mut self, config: ws_handshake::DeflateConfig) -> Self {
         self.deflate = config;
         self

@@ -111,6 +111,8 @@ const VARIANTS: [Variant; 8] = [
         level: 6,
         release: true,
     },
+    // `ws_handshake::DeflateConfig::lean()` answering Chromium's offer: the server
+    // compresses with 32 KiB, the client with 4 KiB.
     Variant {
         name: "s15-c12",
         server_bits: 15,

@@ -13,9 +13,10 @@
 //! session on the thread takes it from there: such a session holds zlib state only
 //! while a message is under way. With context takeover the context must outlive the
 //! message: the state stays while the connection is busy, and once it has been idle
-//! for `release_after_idle` the state goes back to the pool and only the window's
-//! worth of plaintext ([`History`]) stays, to be given to the next state as its
-//! dictionary: the context survives, at 4 KiB instead of a zlib state.
+//! for `release_after_idle` the state goes back to the pool and only the last
+//! plaintext ([`History`]: the decompressor's whole window, at most 4 KiB for the
+//! compressor) stays, to be given to the next state as its dictionary: the context
+//! survives, at 4 KiB instead of a zlib state.
 
 use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
 
@@ -30,6 +31,16 @@ pub(crate) const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
 /// Largest output produced by one inflate step.
 const STEP: usize = 16 * 1024;
 
+/// Largest history kept for a released compressor: 4 KiB, whatever its window.
+///
+/// Unlike the decompressor's, the compressor's history is an option, not a duty: the
+/// peer's decompressor keeps its whole window, and a fresh compressor given any
+/// suffix of what was sent as its dictionary refers only to bytes the peer has. So
+/// a compressor with a 32 KiB window (`ws_handshake::DeflateConfig::lean`'s server
+/// direction) continues after an idle release from the last 4 KiB, and an idle
+/// session keeps 4 KiB for it, not 32.
+pub(crate) const DEFLATE_HISTORY_MAX_BITS: u8 = 12;
+
 /// Our compressor, for the direction we send.
 pub(crate) struct Deflater {
     /// The zlib state, while it exists (see the module docs).
@@ -38,7 +49,8 @@ pub(crate) struct Deflater {
     level: u32,
     reset_after_message: bool,
     threshold: usize,
-    /// With context takeover: the plaintext window, for a state taken afresh.
+    /// With context takeover: the last bytes sent (up to the window, at most
+    /// [`DEFLATE_HISTORY_MAX_BITS`]), for a state taken afresh.
     history: Option<History>,
 }
 
@@ -60,7 +72,8 @@ impl Deflater {
             level: cfg.compression_level.min(9),
             reset_after_message: no_takeover,
             threshold: cfg.compression_threshold,
-            history: (!no_takeover && cfg.release_after_idle.is_some()).then(|| History::new(bits)),
+            history: (!no_takeover && cfg.release_after_idle.is_some())
+                .then(|| History::new(bits.min(DEFLATE_HISTORY_MAX_BITS))),
         })
     }
 
@@ -332,5 +345,76 @@ impl Inflater {
             }
         }
         result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `len` pseudo-random (incompressible) bytes.
+    fn noise(seed: u64, len: usize) -> Vec<u8> {
+        let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        (0..len)
+            .map(|_| {
+                x ^= x >> 12;
+                x ^= x << 25;
+                x ^= x >> 27;
+                (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 56) as u8
+            })
+            .collect()
+    }
+
+    fn server_deflater(bits: u8) -> Deflater {
+        let cfg = DeflateConfig::default().with_server_max_window_bits(bits);
+        Deflater::new(&cfg, Role::Server).unwrap()
+    }
+
+    #[test]
+    fn a_busy_compressor_keeps_one_state_and_refers_back_its_whole_window() {
+        // A message sent again 20 KiB later: only a compressor whose 32 KiB window
+        // survived every message in between (no reset, no state swapped for a
+        // fresh one with a shorter dictionary) codes it as a back-reference.
+        let again = noise(1, 1024);
+        let mut d = server_deflater(15);
+        let mut out = Vec::new();
+        d.compress(&again, true, &mut out);
+        let spare = SpareCodecs::counts();
+        for i in 0..20 {
+            out.clear();
+            d.compress(&noise(100 + i, 1024), true, &mut out);
+            assert!(d.holds_state());
+        }
+        assert_eq!(SpareCodecs::counts(), spare, "no state taken or given back");
+        out.clear();
+        d.compress(&again, true, &mut out);
+        assert!(out.len() < 64, "{} bytes: the window was lost", out.len());
+    }
+
+    #[test]
+    fn a_released_compressor_keeps_at_most_4_kib_whatever_its_window() {
+        let sent = noise(2, 40_000);
+        for bits in [9, 12, 15] {
+            let mut d = server_deflater(bits);
+            let mut out = Vec::new();
+            for chunk in sent.chunks(1000) {
+                d.compress(chunk, true, &mut out);
+            }
+            d.release();
+            assert!(!d.holds_state());
+            let kept = d.history.as_ref().unwrap().window();
+            assert_eq!(
+                kept.len(),
+                1 << bits.min(DEFLATE_HISTORY_MAX_BITS),
+                "{bits}"
+            );
+            assert_eq!(kept, &sent[sent.len() - kept.len()..]);
+            // The next state continues from it: the last bytes sent again (a quarter
+            // of the window, within reach of a 9-bit one) are a match.
+            let tail = &sent[sent.len() - kept.len() / 4..];
+            out.clear();
+            d.compress(tail, true, &mut out);
+            assert!(out.len() < 32, "bits {bits}: {} bytes", out.len());
+        }
     }
 }

@@ -8,9 +8,11 @@
 //! them as its dictionary (`deflateSetDictionary` / `inflateSetDictionary` on a raw
 //! stream) continues the same context: the compressor can refer back as if it had
 //! never been dropped, and the decompressor resolves the peer's back-references. A
-//! window of 4 KiB (12 bits, `ws_handshake::DeflateConfig::lean`) costs 4 KiB per
-//! direction instead of a zlib state (about 200 KiB to compress, 19 KiB to inflate
-//! with zlib-rs).
+//! window of 4 KiB (12 bits, the client's direction under
+//! `ws_handshake::DeflateConfig::lean`) costs 4 KiB instead of a decompressor (19
+//! KiB with zlib-rs). The compressor may keep less than its window (any suffix of
+//! what was sent is a valid dictionary: the peer has all of it), and keeps at most
+//! 4 KiB instead of a compressor (260 to 370 KiB with zlib-rs).
 
 /// The last `cap` bytes pushed (fewer until that many were).
 #[derive(Debug)]

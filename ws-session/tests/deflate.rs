@@ -517,3 +517,61 @@ fn idle_states_go_back_to_the_pool_and_the_context_survives_as_a_window() {
         }
     }
 }
+
+/// `len` pseudo-random bytes from a fixed seed.
+fn noise(seed: u64, len: usize) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x >> 12;
+            x ^= x << 25;
+            x ^= x >> 27;
+            (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 56) as u8
+        })
+        .collect()
+}
+
+#[test]
+fn the_lean_answer_compresses_with_a_full_window_and_idles_on_4_kib() {
+    // `ws_handshake::DeflateConfig::lean` answering Chromium: the server compresses
+    // with 15 bits, the client with 12, context takeover both ways.
+    let t0 = Instant::now();
+    let idle = std::time::Duration::from_secs(1);
+    let d = plain()
+        .with_client_max_window_bits(12)
+        .with_release_after_idle(Some(idle));
+    let mut s = server(deflate_cfg(d), t0);
+    let mut c = client(deflate_cfg(d), t0);
+    // Random 1 KiB bodies in a cycle of 7 (7 KiB, as the load test sends them):
+    // each repeats one sent 7 KiB earlier, within the server's window (a 4 KiB one
+    // made 4 of 7 messages cost hundreds of bytes) but not the client's.
+    let pattern = noise(7, 1024 + 7);
+    let message = |i: usize| Message::Binary(pattern[i % 7..][..1024].to_vec().into());
+    let mut now = t0;
+    for round in 0..3 {
+        for i in 0..21 {
+            for server_sends in [true, false] {
+                let (from, to) = if server_sends {
+                    (&mut s, &mut c)
+                } else {
+                    (&mut c, &mut s)
+                };
+                from.send(now, message(i)).unwrap();
+                let mut wire = Vec::new();
+                from.transmit_into(&mut wire);
+                if server_sends && i >= 7 {
+                    assert!(wire.len() < 64, "round {round}, {i}: {} bytes", wire.len());
+                }
+                to.handle_input(now, &wire);
+                assert_eq!(events(to), [Event::Message(message(i))]);
+            }
+        }
+        // Idle: the server hands both its states back, keeping 4 KiB of context
+        // each way (the client keeps its decompressor: a 15-bit window is not
+        // released as a history), and the next round goes on from there.
+        now += idle;
+        s.handle_timeout(now);
+        c.handle_timeout(now);
+        assert!(!s.holds_deflate_state(), "round {round}");
+    }
+}
