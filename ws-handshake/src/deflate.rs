@@ -149,9 +149,12 @@ impl DeflateConfig {
     ///   four messages in seven found nothing to refer to and were coded mostly as
     ///   literals; a 32 KiB window still holds an earlier copy. This was the 1 KiB
     ///   regression of the memory work (296,717 to 105,386 random-binary echoes/s
-    ///   in the load test). The other side: 64 KiB messages cost 5% less (binary)
-    ///   and 8% more (text) at 15 bits, and 1 KiB of fresh random bytes 12% more;
-    ///   nothing that outweighs the 1 KiB case.
+    ///   in the load test). The other side: in the load test, 64 KiB and 1 MiB
+    ///   echoes ran 0.63 to 0.77 of their 12-bit speed with a 15-bit compressor (a
+    ///   message that fills the window gains little from it, and the search over
+    ///   it is longer), so `ws-session` compresses a message of 32 KiB or more with
+    ///   12 bits whatever was negotiated, carrying the context over (its
+    ///   `DeflateConfig::release_after_idle` docs).
     ///
     /// Context takeover stays on: without it small JSON messages compress to 0.85 of
     /// their size instead of about 0.15.

@@ -81,6 +81,14 @@ pub struct DeflateConfig {
     /// decompressor is released so only for windows of at most 13 bits (a larger
     /// window would cost about as much as the state). `None` keeps the states for
     /// the session's life. Default 1 s.
+    ///
+    /// The kept plaintext also lets our compressor change its window between
+    /// messages without losing the context: with a history, a message of 32 KiB or
+    /// more is compressed with a 12-bit window when a larger one was negotiated (a
+    /// message that fills the window gains little from a larger one, and its
+    /// search is slower: 64 KiB and 1 MiB echoes ran 1.3 to 1.6 times as fast with
+    /// 12 bits in the load test, while 1 KiB ones ran 1.3 to 2.9 times as fast with
+    /// 15). With `None` the negotiated window serves every message.
     pub release_after_idle: Option<Duration>,
 }
 

@@ -575,3 +575,48 @@ fn the_lean_answer_compresses_with_a_full_window_and_idles_on_4_kib() {
         assert!(!s.holds_deflate_state(), "round {round}");
     }
 }
+
+#[test]
+fn large_messages_switch_to_a_12_bit_compressor_and_the_context_carries_over() {
+    // 15-bit windows and context takeover (with the default idle release, so a
+    // history is kept): messages of 32 KiB and more are compressed with 12 bits.
+    let t0 = Instant::now();
+    let cfg = deflate_cfg(plain()).with_binary_buffer_size(1 << 21);
+    let mut s = server(cfg.clone(), t0);
+    let mut c = client(cfg, t0);
+    let bin = |v: &[u8]| Message::Binary(v.to_vec().into());
+    let send = |s: &mut Session, c: &mut Session, m: Message| {
+        s.send(t0, m.clone()).unwrap();
+        let mut wire = Vec::new();
+        s.transmit_into(&mut wire);
+        c.handle_input(t0, &wire);
+        assert_eq!(events(c), [Event::Message(m)]);
+        wire.len()
+    };
+    let big = noise(11, 100_000);
+    let sizes = [1024, (1 << 15) - 1, 1 << 15, 3000, 1 << 18, 7, 40_000, 1024];
+    for round in 0..2 {
+        for (i, &len) in sizes.iter().enumerate() {
+            let body = noise(100 * round + i as u64, len);
+            send(&mut s, &mut c, bin(&body));
+            // The end of what was just sent, again: a back-reference whichever
+            // window the next message is compressed with.
+            let again = &body[len.saturating_sub(1024)..];
+            let wire = send(&mut s, &mut c, bin(again));
+            assert!(wire < 64, "round {round}, after {len} B: {wire} wire bytes");
+        }
+        // Switching in the middle of a context: a large message that starts with
+        // the last small one refers back to it across the switch, and the other way.
+        let small = noise(7 + round, 2000);
+        send(&mut s, &mut c, bin(&small));
+        let mut large = small.clone();
+        large.extend_from_slice(&big);
+        let wire = send(&mut s, &mut c, bin(&large));
+        assert!(
+            wire < big.len() + 600,
+            "{wire}: the small message was not found"
+        );
+        let wire = send(&mut s, &mut c, bin(&big[big.len() - 2000..]));
+        assert!(wire < 64, "{wire}: the large message's end was not found");
+    }
+}
