@@ -395,19 +395,7 @@ impl Inflater {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// `len` pseudo-random (incompressible) bytes.
-    fn noise(seed: u64, len: usize) -> Vec<u8> {
-        let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-        (0..len)
-            .map(|_| {
-                x ^= x >> 12;
-                x ^= x << 25;
-                x ^= x >> 27;
-                (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 56) as u8
-            })
-            .collect()
-    }
+    use crate::fuzzing::noise;
 
     fn server_deflater(bits: u8) -> Deflater {
         let cfg = DeflateConfig::default().with_server_max_window_bits(bits);

@@ -1,5 +1,6 @@
 //! Shared entry points of the fuzz targets (`fuzz/fuzz_targets/session_*.rs`), also
-//! used by the seed-replay test. Not a stable API.
+//! used by the seed-replay test, and inputs shared by this crate's unit and
+//! integration tests ([`noise`]). Not a stable API.
 
 use std::time::{Duration, Instant};
 
@@ -196,4 +197,18 @@ fn check_output(role: Role, out: &[u8], close_sent: &mut bool) -> usize {
         at += total;
     }
     at
+}
+
+/// `len` pseudo-random (incompressible) bytes from `seed`: the same bytes for the
+/// same seed, for tests of compression that need data no window helps with.
+pub fn noise(seed: u64, len: usize) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x >> 12;
+            x ^= x << 25;
+            x ^= x >> 27;
+            (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 56) as u8
+        })
+        .collect()
 }

@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use common::*;
 use ws_frame::{OpCode, Rsv};
+use ws_session::fuzzing::noise;
 use ws_session::{
     CloseCause, DeflateConfig, Delivery, Event, Message, ProtocolError, Session, SessionConfig,
 };
@@ -516,19 +517,6 @@ fn idle_states_go_back_to_the_pool_and_the_context_survives_as_a_window() {
             );
         }
     }
-}
-
-/// `len` pseudo-random bytes from a fixed seed.
-fn noise(seed: u64, len: usize) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x >> 12;
-            x ^= x << 25;
-            x ^= x >> 27;
-            (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 56) as u8
-        })
-        .collect()
 }
 
 #[test]
