@@ -20,26 +20,10 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use futures::{SinkExt, StreamExt};
 use tokio::runtime::Runtime;
+use ws_server::Echo;
 
 const SIZES: [(usize, &str); 3] = [(16, "16B"), (1024, "1KiB"), (64 * 1024, "64KiB")];
 const BATCH: usize = 64;
-
-struct Echo;
-
-impl ws_server::Endpoint for Echo {
-    type State = ();
-
-    async fn on_open(&self, _: &ws_server::SessionHandle) {}
-
-    async fn on_message(
-        &self,
-        _: &mut Self::State,
-        session: &ws_server::SessionHandle,
-        message: ws_server::Message,
-    ) {
-        let _ = session.send(message).await;
-    }
-}
 
 fn start_server(rt: &Runtime) -> std::net::SocketAddr {
     rt.block_on(async {

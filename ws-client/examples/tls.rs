@@ -10,17 +10,7 @@ use std::sync::Arc;
 
 use futures::{SinkExt, StreamExt};
 use ws_client::{connect, ClientConfig, Message, TlsContext};
-use ws_server::{Endpoint, Server, SessionHandle, TlsConfig};
-
-struct Echo;
-
-impl Endpoint for Echo {
-    type State = ();
-    async fn on_open(&self, _: &SessionHandle) {}
-    async fn on_message(&self, _: &mut (), session: &SessionHandle, message: Message) {
-        let _ = session.send(message).await;
-    }
-}
+use ws_server::{Echo, Server, TlsConfig};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -115,7 +115,7 @@ pub use ws_session::{
     TimeoutKind,
 };
 pub use ws_tokio::{
-    Endpoint, HttpVersion, MessageWriter, Part, SessionHandle, WebSocketRead, WebSocketWrite,
+    Echo, Endpoint, HttpVersion, MessageWriter, Part, SessionHandle, WebSocketRead, WebSocketWrite,
 };
 
 /// The README's examples, compiled and run as doctests so they stay true.

@@ -11,19 +11,7 @@ use ws_loadgen::latency::{self, LatencyConfig};
 use ws_loadgen::payload::PayloadKind;
 use ws_loadgen::throughput::{self, ThroughputConfig};
 use ws_loadgen::Target;
-use ws_server::{Endpoint, Message, Server, SessionHandle};
-
-struct Echo;
-
-impl Endpoint for Echo {
-    type State = ();
-
-    async fn on_open(&self, _: &SessionHandle) {}
-
-    async fn on_message(&self, _: &mut (), session: &SessionHandle, message: Message) {
-        let _ = session.send(message).await;
-    }
-}
+use ws_server::{Echo, Server};
 
 /// ws-server with its default permessage-deflate policy on, messages up to 16 MiB.
 async fn start_ws_server() -> Target {

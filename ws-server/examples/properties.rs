@@ -12,17 +12,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use ws_server::{Endpoint, Message, Server, SessionHandle};
-
-struct Echo;
-
-impl Endpoint for Echo {
-    type State = ();
-    async fn on_open(&self, _: &SessionHandle) {}
-    async fn on_message(&self, _: &mut (), session: &SessionHandle, message: Message) {
-        let _ = session.send(message).await;
-    }
-}
+use ws_server::{Echo, Server};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {

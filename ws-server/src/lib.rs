@@ -139,8 +139,8 @@ pub use ws_session::{
     CloseCause, CloseInfo, Delivery, Initiator, Message, MessageKind, SessionConfig,
 };
 pub use ws_tokio::{
-    Broker, BrokerState, BrokerStatus, Endpoint, HttpVersion, InProcessBroker, MessageWriter, Part,
-    PathParams, Properties, SessionHandle, SlowConsumer, TopicListener, TopicStats, Topics,
+    Broker, BrokerState, BrokerStatus, Echo, Endpoint, HttpVersion, InProcessBroker, MessageWriter,
+    Part, PathParams, Properties, SessionHandle, SlowConsumer, TopicListener, TopicStats, Topics,
     WebSocket, WebSocketRead, WebSocketWrite,
 };
 

@@ -10,23 +10,13 @@
 use std::time::Duration;
 
 use ws_server::{
-    Bytes, Delivery, Endpoint, Message, MessageKind, Server, SessionConfig, SessionHandle,
+    Bytes, Delivery, Echo, Endpoint, MessageKind, Server, SessionConfig, SessionHandle,
 };
 use ws_soak::{Ending, Options};
 
 /// The largest message of this run (the server's buffer size): small enough for
 /// a debug build, whose deflate is slow.
 const MAX: usize = 256 * 1024;
-
-struct Echo;
-
-impl Endpoint for Echo {
-    type State = ();
-    async fn on_open(&self, _: &SessionHandle) {}
-    async fn on_message(&self, _: &mut (), session: &SessionHandle, message: Message) {
-        let _ = session.send(message).await;
-    }
-}
 
 struct EchoPartial;
 

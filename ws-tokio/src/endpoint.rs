@@ -177,3 +177,27 @@ pub trait Endpoint: Send + Sync + 'static {
         async {}
     }
 }
+
+/// An endpoint that sends every whole message back to its sender, text as text and
+/// binary as binary: the echo service that load tests, conformance runs and the
+/// examples deploy. A send that fails (the session is closing) is dropped: the
+/// close callbacks say why.
+///
+/// ```
+/// use ws_tokio::Echo;
+///
+/// fn assert_endpoint<E: ws_tokio::Endpoint>(_: E) {}
+/// assert_endpoint(Echo);
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Echo;
+
+impl Endpoint for Echo {
+    type State = ();
+
+    async fn on_open(&self, _session: &SessionHandle) {}
+
+    async fn on_message(&self, _: &mut (), session: &SessionHandle, message: Message) {
+        let _ = session.send(message).await;
+    }
+}

@@ -118,7 +118,7 @@ mod writer;
 pub use callback::CallbackSlot;
 pub use deflate::deflate_config;
 pub use driver::Opened;
-pub use endpoint::Endpoint;
+pub use endpoint::{Echo, Endpoint};
 pub use error::Error;
 pub use group::Group;
 pub use handle::{SessionGroup, SessionHandle};

@@ -20,7 +20,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use ws_server::{Delivery, Endpoint, Message, MessageKind, Server, SessionHandle, TlsConfig};
+use ws_server::{Delivery, Echo, Endpoint, MessageKind, Server, SessionHandle, TlsConfig};
 
 mod broker;
 mod cli;
@@ -30,19 +30,6 @@ use cli::{fail, Args, EXIT_FAILURE, EXIT_OK, EXIT_USAGE};
 
 /// Grace period for sessions to answer the 1001 on shutdown.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
-
-/// Echoes whole messages, text and binary.
-struct Echo;
-
-impl Endpoint for Echo {
-    type State = ();
-
-    async fn on_open(&self, _: &SessionHandle) {}
-
-    async fn on_message(&self, _: &mut (), session: &SessionHandle, message: Message) {
-        let _ = session.send(message).await;
-    }
-}
 
 /// Echoes each part as it arrives.
 struct EchoPartial;
