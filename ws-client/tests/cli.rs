@@ -6,6 +6,7 @@ mod support;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use support::command::{help_text, stderr_of_failure};
 use support::{accept_session, echo_server, listener, pump};
 use ws_client::{Bytes, CloseCode, Message};
 use ws_session::Event;
@@ -123,8 +124,7 @@ async fn connect_failure_exits_1() {
         .stdin(Stdio::null())
         .output()
         .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+    let err = stderr_of_failure(&out, 1);
     assert!(err.starts_with("error: "), "{err}");
 }
 
@@ -153,18 +153,7 @@ fn usage_and_configuration_errors_exit_2_with_one_error_style() {
 
 #[test]
 fn help_goes_to_stdout_with_exit_0_and_documents_every_flag() {
-    let out = cli().arg("--help").output().unwrap();
-    let help = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "--help exit status; stdout:\n{help}"
-    );
-    assert!(
-        out.stderr.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let help = help_text(&cli().arg("--help").output().unwrap());
     for flag in [
         "<URI>",
         "--echo",
@@ -474,8 +463,7 @@ async fn an_input_line_over_the_limit_is_refused_exit_1() {
         .await
         .unwrap();
     let _ = std::fs::remove_file(&input);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+    let err = stderr_of_failure(&out, 1);
     assert!(
         err.contains("error: input line 2 is longer than 1024 bytes"),
         "{err}"

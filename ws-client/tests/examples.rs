@@ -3,29 +3,11 @@
 
 mod support;
 
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use support::command::example;
 use support::ServerEcho;
-
-/// The folder of the built examples (`target/<profile>/examples`): cargo builds a
-/// crate's examples before running its tests.
-fn examples_dir() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    // target/<profile>/deps/examples-xxxx -> target/<profile>/examples
-    exe.parent().unwrap().parent().unwrap().join("examples")
-}
-
-fn example(name: &str) -> Command {
-    let path = examples_dir().join(name);
-    assert!(
-        path.exists(),
-        "example {name} not built at {}: `cargo build --examples` builds it",
-        path.display()
-    );
-    Command::new(path)
-}
 
 /// Runs an example to its end (at most 60 s) and returns its standard output.
 fn run(cmd: &mut Command) -> String {

@@ -26,53 +26,26 @@
 mod support;
 
 use std::future::Future;
-use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
-use support::process::{self, alone, wait_for, wait_for_fds, Baseline};
-use support::wire::{close_payload, describe, frames_until_close, parse, server_frame};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use support::faults::*;
+use support::process::{self, alone, wait_for, wait_for_fds};
+use support::wire::server_frame;
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use ws_client::{
-    connect, connect_endpoint, Bytes, ClientConfig, CloseCause, CloseCode, CloseInfo, Endpoint,
-    Error, Initiator, Message, SessionHandle, TimeoutKind,
+    connect, connect_endpoint, ClientConfig, CloseCause, CloseCode, CloseInfo, Endpoint, Error,
+    Initiator, Message, SessionHandle, TimeoutKind,
 };
 
 /// Hang guard for every wait (never a timing assertion).
 const GUARD: Duration = Duration::from_secs(30);
 
-/// Rounds that warm up (the allocator settles its thresholds: after a large
-/// block is freed, glibc serves the next one from its heap rather than a fresh
-/// mapping, and keeps it) before the memory baseline is taken.
-const WARMUP: usize = 2;
-
-/// Rounds after the warm-up.
-const ROUNDS: usize = 8;
-
-/// The short timeouts of the stall scenarios.
-const SHORT: Duration = Duration::from_millis(150);
-
-/// Size of the large message (see [`large`]).
-const LARGE: usize = 16 << 20;
-
 async fn guard<F: Future>(f: F) -> F::Output {
     tokio::time::timeout(GUARD, f)
         .await
         .expect("test hang guard expired")
-}
-
-/// A 16 MiB message made once (byte `i` is `i % 251`).
-fn large() -> Bytes {
-    static LARGE_MESSAGE: OnceLock<Bytes> = OnceLock::new();
-    LARGE_MESSAGE
-        .get_or_init(|| {
-            (0..LARGE)
-                .map(|i| (i % 251) as u8)
-                .collect::<Vec<u8>>()
-                .into()
-        })
-        .clone()
 }
 
 /// Which client API a scenario drives.
@@ -92,59 +65,6 @@ enum Action {
     SendLarge,
     /// Sends the large message with `send_flushed` (endpoint API).
     SendLargeFlushed,
-}
-
-/// How a session must end.
-struct Expect {
-    cause: CloseCause,
-    code: CloseCode,
-    initiator: Initiator,
-}
-
-impl Expect {
-    fn unclean(cause: CloseCause, initiator: Initiator) -> Self {
-        Expect {
-            cause,
-            code: CloseCode::ABNORMAL,
-            initiator,
-        }
-    }
-
-    fn clean(code: CloseCode, initiator: Initiator) -> Self {
-        Expect {
-            cause: CloseCause::Handshake,
-            code,
-            initiator,
-        }
-    }
-
-    fn is_clean(&self) -> bool {
-        self.cause == CloseCause::Handshake
-    }
-}
-
-/// One callback (endpoint API) or stream item (`WebSocket`).
-// Fields are read through `Debug`, in assertion messages.
-#[allow(dead_code)]
-#[derive(Clone, Debug)]
-enum Call {
-    Message(usize),
-    Sent(String),
-    Error(String),
-    Close(CloseInfo),
-}
-
-/// Every session's calls, in the order the sessions opened.
-type Log = Arc<Mutex<Vec<Vec<Call>>>>;
-
-fn record(log: &Log, session: usize, call: Call) {
-    log.lock().unwrap()[session].push(call);
-}
-
-fn open_session(log: &Log) -> usize {
-    let mut log = log.lock().unwrap();
-    log.push(Vec::new());
-    log.len() - 1
 }
 
 /// Records its callbacks; the session's state is its index in the log.
@@ -234,14 +154,6 @@ async fn run_client(client: &Client, uri: &str, log: &Log, index: usize) {
     }
 }
 
-/// Whether session `index` has ended.
-fn closed(log: &Log, index: usize) -> bool {
-    log.lock()
-        .unwrap()
-        .get(index)
-        .is_some_and(|calls| calls.iter().any(|c| matches!(c, Call::Close(_))))
-}
-
 /// A raw server's listener; `small_receive_buffer` makes the kernel hold little
 /// of what the client writes.
 async fn raw_listener(small_receive_buffer: bool) -> TcpListener {
@@ -286,10 +198,7 @@ async fn scenario<P, PFut>(
             // Warmed up: memory from here.
             probe(&client, echo).await;
             wait_for_fds(fds, name, GUARD).await;
-            baseline = Some(Baseline {
-                fds,
-                rss: process::rss(),
-            });
+            baseline = Some(baseline_now(fds));
         }
     }
     // A new connection works.
@@ -301,42 +210,7 @@ async fn scenario<P, PFut>(
         Action::Nothing | Action::Close => 0,
     };
     baseline.unwrap().check(name, GUARD, large_block).await;
-
-    let log = log.lock().unwrap();
-    assert_eq!(log.len(), WARMUP + ROUNDS, "{name}: sessions");
-    for (round, calls) in log.iter().enumerate() {
-        // A flushed send's result may come before or after the close callbacks.
-        let calls: Vec<&Call> = calls
-            .iter()
-            .filter(|c| !matches!(c, Call::Sent(_)))
-            .collect();
-        let closes: Vec<&CloseInfo> = calls
-            .iter()
-            .filter_map(|c| match c {
-                Call::Close(info) => Some(info),
-                _ => None,
-            })
-            .collect();
-        let errors = calls.iter().filter(|c| matches!(c, Call::Error(_))).count();
-        let what = format!("{name}, session {round}: {calls:?}");
-        assert_eq!(closes.len(), 1, "{what}: one close");
-        assert!(
-            matches!(calls.last(), Some(Call::Close(_))),
-            "{what}: close last"
-        );
-        let info = closes[0];
-        assert_eq!(info.cause, expect.cause, "{what}: cause");
-        assert_eq!(info.code, expect.code, "{what}: code");
-        assert_eq!(info.initiator, expect.initiator, "{what}: initiator");
-        let want_errors = usize::from(!expect.is_clean());
-        assert_eq!(errors, want_errors, "{what}: errors");
-        if want_errors == 1 {
-            assert!(
-                matches!(calls[calls.len() - 2], Call::Error(_)),
-                "{what}: the error right before the close"
-            );
-        }
-    }
+    expect.check(name, &log, WARMUP + ROUNDS);
 }
 
 /// A new connection with the scenario's API: one echo and a clean close.
@@ -373,18 +247,6 @@ async fn probe(client: &Client, echo: std::net::SocketAddr) {
             assert_eq!(ws.close_info().unwrap().code, CloseCode::NORMAL);
         }
     }
-}
-
-/// Resets the connection (RST, not FIN): `SO_LINGER` 0, then drop.
-fn reset(tcp: TcpStream) {
-    tcp.set_zero_linger().unwrap();
-    drop(tcp);
-}
-
-/// Reads until the client ends the connection (or resets it).
-async fn until_eof(tcp: &mut TcpStream) {
-    let mut buf = vec![0u8; 64 * 1024];
-    while let Ok(1..) = tcp.read(&mut buf).await {}
 }
 
 fn nothing(api: Api) -> Client {
@@ -441,19 +303,7 @@ async fn half_close_after_the_close_frame(api: Api) {
         false,
         Expect::clean(CloseCode::NORMAL, Initiator::Remote),
         |mut tcp, _, _| async move {
-            tcp.write_all(&server_frame(0x88, &close_payload(1000, "bye")))
-                .await
-                .unwrap();
-            tcp.shutdown().await.unwrap();
-            // The client answers the close and ends the connection.
-            let frames = frames_until_close(&mut tcp).await;
-            assert_eq!(
-                frames.last().and_then(|f| f.close_code()),
-                Some(1000),
-                "{:?}",
-                describe(&frames)
-            );
-            until_eof(&mut tcp).await;
+            RawPeer::Server.half_close_after_close(&mut tcp).await;
         },
     )
     .await;
@@ -466,11 +316,9 @@ async fn end_without_close_frame_inside_a_fragmented_message(api: Api) {
         false,
         Expect::unclean(CloseCause::Eof, Initiator::Remote),
         |mut tcp, _, _| async move {
-            let mut fragments = server_frame(0x01, b"frag");
-            fragments.extend(server_frame(0x00, b"ment"));
-            tcp.write_all(&fragments).await.unwrap();
-            tcp.shutdown().await.unwrap();
-            until_eof(&mut tcp).await;
+            RawPeer::Server
+                .end_inside_a_fragmented_message(&mut tcp)
+                .await;
         },
     )
     .await;
@@ -479,13 +327,7 @@ async fn end_without_close_frame_inside_a_fragmented_message(api: Api) {
 /// The raw server says nothing and answers nothing: it reads the client's close
 /// frame (with `code`), then until the client ends the connection.
 async fn silent(mut tcp: TcpStream, code: u16) {
-    let frames = frames_until_close(&mut tcp).await;
-    assert_eq!(
-        frames.last().and_then(|f| f.close_code()),
-        Some(code),
-        "{:?}",
-        describe(&frames)
-    );
+    expect_close_frame(&mut tcp, code).await;
     until_eof(&mut tcp).await;
 }
 
@@ -523,80 +365,17 @@ async fn stall_past_the_close_timeout(api: Api) {
     .await;
 }
 
-/// Reads the client's large message as it streams in (one masked binary frame),
-/// unmasking and comparing each byte with [`large`] without holding the message.
-struct LargeFrameCheck {
-    key: [u8; 4],
-    offset: usize,
-}
-
-impl LargeFrameCheck {
-    async fn new(tcp: &mut TcpStream) -> Self {
-        let mut header = [0u8; 14];
-        tcp.read_exact(&mut header).await.unwrap();
-        assert_eq!(header[..2], [0x82, 0x80 | 127], "one masked binary frame");
-        assert_eq!(
-            u64::from_be_bytes(header[2..10].try_into().unwrap()),
-            LARGE as u64
-        );
-        LargeFrameCheck {
-            key: header[10..].try_into().unwrap(),
-            offset: 0,
-        }
-    }
-
-    async fn payload(&mut self, tcp: &mut TcpStream, len: usize) {
-        let expected = large();
-        let mut buf = vec![0u8; 64 * 1024];
-        let end = self.offset + len;
-        while self.offset < end {
-            let want = (end - self.offset).min(buf.len());
-            let n = tcp.read(&mut buf[..want]).await.unwrap();
-            assert!(
-                n > 0,
-                "the connection ended inside the message at {}",
-                self.offset
-            );
-            for (i, b) in buf[..n].iter().enumerate() {
-                let at = self.offset + i;
-                assert_eq!(b ^ self.key[at % 4], expected[at], "message byte {at}");
-            }
-            self.offset += n;
-        }
-    }
-}
-
 async fn close_while_our_large_message_is_half_written(api: Api) {
-    let wmem_max: usize = std::fs::read_to_string("/proc/sys/net/ipv4/tcp_wmem")
-        .ok()
-        .and_then(|s| s.split_whitespace().nth(2)?.parse().ok())
-        .unwrap_or(4 << 20);
-    assert!(
-        LARGE > (2 << 20) + wmem_max,
-        "tcp_wmem max {wmem_max} too large for this scenario"
-    );
+    assert_large_outlasts_kernel_buffers(1 << 20);
     scenario(
         "close while our large message is half written",
         with(api, Action::SendLarge, |c| c, None),
         true,
         Expect::clean(CloseCode::NORMAL, Initiator::Remote),
         |mut tcp, _, _| async move {
-            let mut check = LargeFrameCheck::new(&mut tcp).await;
-            check.payload(&mut tcp, 1 << 20).await;
-            tcp.write_all(&server_frame(0x88, &close_payload(1000, "enough")))
-                .await
-                .unwrap();
-            // The rest of the message, whole, then the client's answer, then the end.
-            check.payload(&mut tcp, LARGE - (1 << 20)).await;
-            let mut rest = Vec::new();
-            tcp.read_to_end(&mut rest).await.unwrap();
-            let (frames, used) = parse(&rest);
-            assert_eq!(used, rest.len(), "trailing bytes");
-            assert_eq!(
-                describe(&frames),
-                ["close Some(1000)"],
-                "after the message: the answer to our close, then the end"
-            );
+            RawPeer::Server
+                .close_while_the_large_message_is_half_read(&mut tcp)
+                .await;
         },
     )
     .await;
@@ -738,20 +517,7 @@ fn endpoint_stall_past_the_blocking_send_timeout() {
             Expect::unclean(CloseCause::Aborted, Initiator::Local),
             |tcp, log, index| async move {
                 // Never reads; lets go once the client gave up (and its send said so).
-                let given_up = || {
-                    log.lock().unwrap().get(index).is_some_and(|calls| {
-                        calls.iter().any(|c| matches!(c, Call::Close(_)))
-                            && calls.iter().any(|c| matches!(c, Call::Sent(_)))
-                    })
-                };
-                wait_for("the flushed send failed", GUARD, given_up).await;
-                let calls = log.lock().unwrap()[index].clone();
-                assert!(
-                    calls
-                        .iter()
-                        .any(|c| matches!(c, Call::Sent(s) if s == "Err(SendTimeout)")),
-                    "{calls:?}"
-                );
+                assert_send_timed_out(&log, index).await;
                 drop(tcp);
             },
         )

@@ -7,30 +7,14 @@ mod support;
 use std::sync::Arc;
 
 use futures::{SinkExt, StreamExt};
+use support::version::HttpVersionReport;
 use support::{config, temp_file, TestPki};
 use ws_client::{connect, connect_endpoint, ClientConfig, Http2, Message};
 use ws_config::{keys, Sources};
 use ws_server::{Endpoint, HttpVersion, Server, SessionHandle};
 
-/// Names each session's HTTP version, then echoes.
-struct Version;
-
-impl Endpoint for Version {
-    type State = ();
-    async fn on_open(&self, session: &SessionHandle) {
-        let version = match session.http_version() {
-            HttpVersion::Http2 => "HTTP/2",
-            _ => "HTTP/1.1",
-        };
-        let _ = session.send_text(version).await;
-    }
-    async fn on_message(&self, _: &mut (), session: &SessionHandle, message: Message) {
-        let _ = session.send(message).await;
-    }
-}
-
 async fn start(server: Server) -> (Server, std::net::SocketAddr) {
-    server.add_endpoint("/version", Version).unwrap();
+    server.add_endpoint("/version", HttpVersionReport).unwrap();
     let listener = Server::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(server.clone().serve(listener));
@@ -118,7 +102,9 @@ async fn alpn_h2_by_default_and_one_shared_connection() {
         assert!(ws.next().await.is_none());
     }
     // The endpoint API rides the same connection.
-    let handle = connect_endpoint(&uri, &cfg, Version).await.unwrap();
+    let handle = connect_endpoint(&uri, &cfg, HttpVersionReport)
+        .await
+        .unwrap();
     assert_eq!(handle.http_version(), HttpVersion::Http2);
     assert_eq!(server.connections(), 1);
     handle.close(ws_client::CloseCode::NORMAL, "").unwrap();

@@ -10,24 +10,13 @@
 
 mod support;
 
-use std::time::Duration;
-
 use futures::{SinkExt, StreamExt};
-use support::wire::{describe, frames_until_close, server_frame, Frame};
+use support::in_order::{assert_echo_then_close, assert_message_error_close, guard, RecordingEcho};
+use support::wire::{frames_until_close, server_frame, Frame};
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
-use ws_client::{
-    connect, connect_endpoint, ClientConfig, CloseInfo, Endpoint, Error, Initiator, Message,
-    SessionConfig, SessionHandle,
-};
-
-/// Hang guard (never a timing assertion).
-async fn guard<F: std::future::Future>(f: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(20), f)
-        .await
-        .expect("test hang guard expired")
-}
+use ws_client::{connect, connect_endpoint, ClientConfig, Error, Message, SessionConfig};
 
 /// Default session limits (8 KiB buffers), no deflate.
 fn cfg() -> ClientConfig {
@@ -50,47 +39,6 @@ async fn raw_server(violation: Vec<u8>) -> (String, JoinHandle<Vec<Frame>>) {
     (format!("ws://{addr}/"), peer)
 }
 
-/// What the server must have received: the echo, then our close with `code`.
-fn assert_echo_then_close(frames: &[Frame], code: u16) {
-    let echo = Frame {
-        first: 0x81,
-        payload: b"before".to_vec(),
-    };
-    assert!(
-        frames.len() == 2 && frames[0] == echo && frames[1].close_code() == Some(code),
-        "expected the echo, then a close frame with {code}; got {:?}",
-        describe(frames)
-    );
-}
-
-/// Echoes whole messages and reports every callback to the test, in order.
-struct RecordingEcho(mpsc::UnboundedSender<String>);
-
-impl Endpoint for RecordingEcho {
-    type State = ();
-
-    async fn on_open(&self, _: &SessionHandle) {}
-
-    async fn on_message(&self, _: &mut (), session: &SessionHandle, message: Message) {
-        let _ = self.0.send(format!("message {message:?}"));
-        let _ = session.send(message).await;
-    }
-
-    async fn on_error(&self, _: &mut (), _: &SessionHandle, error: &Error) {
-        let kind = match error {
-            Error::Protocol(_) => "protocol",
-            _ => "other",
-        };
-        let _ = self.0.send(format!("error {kind}"));
-    }
-
-    async fn on_close(&self, _: &mut (), _: &SessionHandle, close: &CloseInfo) {
-        let _ = self
-            .0
-            .send(format!("close {} {:?}", close.code.0, close.initiator));
-    }
-}
-
 async fn endpoint_api(violation: Vec<u8>, code: u16) {
     let (uri, peer) = raw_server(violation).await;
     let (tx, mut rx) = mpsc::unbounded_channel();
@@ -99,18 +47,7 @@ async fn endpoint_api(violation: Vec<u8>, code: u16) {
         .unwrap();
     let frames = guard(peer).await.unwrap();
     assert_echo_then_close(&frames, code);
-    let mut calls = Vec::new();
-    while calls.len() < 3 {
-        calls.push(guard(rx.recv()).await.expect("endpoint dropped"));
-    }
-    assert_eq!(
-        calls,
-        [
-            "message Text(\"before\")".to_string(),
-            "error protocol".to_string(),
-            format!("close {code} {:?}", Initiator::Local),
-        ]
-    );
+    assert_message_error_close(&mut rx, code).await;
 }
 
 async fn stream_api(violation: Vec<u8>, code: u16) {

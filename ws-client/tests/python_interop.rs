@@ -1,10 +1,14 @@
 //! Interop with an independent implementation: the Python `websockets` echo server,
 //! installed by `scripts/python-peers.sh` into `target/peers/venv`.
 
-use std::io::{BufRead, BufReader};
+#[allow(dead_code)] // the helpers this test does not use
+#[path = "../../ws-server/tests/common/command.rs"]
+mod command;
+
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
+use command::first_line;
 use futures::{SinkExt, StreamExt};
 use tokio::io::AsyncWriteExt;
 use ws_client::{
@@ -41,10 +45,7 @@ async fn python_websockets_echo() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut port = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut port)
-        .unwrap();
+    let port = first_line(&mut server);
     let port: u16 = port.trim().parse().expect("the server prints its port");
 
     let cfg = ClientConfig::default()

@@ -135,14 +135,7 @@ async fn protocol_list_honoured() {
 async fn ssl_context_overrides_truststore_keys() {
     let pki = TestPki::new(&["localhost"]);
     let addr = tls_echo_server(pki.server.clone()).await;
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(pki.ca_der.clone().into()).unwrap();
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let context = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+    let context = support::trust::trusting(pki.ca_der.clone().into());
     // The trust store named here does not exist: it must not even be opened.
     let cfg = from_keys(
         Sources::new()

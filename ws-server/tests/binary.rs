@@ -4,10 +4,10 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 
+use common::command::{first_line, help_text, stderr_of_failure};
 use common::*;
 use ws_server::Message;
 use ws_session::{CloseCode, SessionConfig};
@@ -31,10 +31,7 @@ fn spawn(extra: &[&str]) -> (Running, String) {
         .stderr(Stdio::inherit())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let line = first_line(&mut child);
     (Running(child), line.trim_end().to_owned())
 }
 
@@ -119,18 +116,7 @@ fn run_binary(args: &[&str]) -> std::process::Output {
 
 #[test]
 fn help_goes_to_stdout_with_exit_0_and_documents_every_flag() {
-    let out = run_binary(&["--help"]);
-    let help = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "--help exit status; stdout:\n{help}"
-    );
-    assert!(
-        out.stderr.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let help = help_text(&run_binary(&["--help"]));
     for flag in [
         "--addr <HOST:PORT>",
         "[default: 127.0.0.1:8080]",
@@ -189,10 +175,7 @@ async fn flag_equals_value_form_is_accepted() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let line = first_line(&mut child);
     let child = Running(child);
     let addr: SocketAddr = line
         .trim_end()
@@ -211,8 +194,7 @@ async fn address_in_use_is_a_runtime_failure_exit_1() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();
     let out = run_binary(&["--addr", &addr, "--threads", "1"]);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+    let err = stderr_of_failure(&out, 1);
     assert!(err.lines().any(|l| l.starts_with("error: ")), "{err}");
 }
 
@@ -226,10 +208,7 @@ fn logs_to_a_pipe_carry_no_colour_codes() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let line = first_line(&mut child);
     assert!(line.starts_with("listening on "), "{line:?}");
     let pid = child.id().to_string();
     assert!(Command::new("kill")
@@ -254,8 +233,7 @@ fn a_short_key_name_in_the_config_file_is_refused_naming_the_full_key() {
     std::fs::write(&path, "textBufferSize=16777216\n").unwrap();
     let out = run_binary(&["--config", path.to_str().unwrap()]);
     let _ = std::fs::remove_file(&path);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
+    let err = stderr_of_failure(&out, 2);
     assert!(
         err.contains(&format!("write {}textBufferSize", ws_config::PREFIX)),
         "{err}"
@@ -273,8 +251,7 @@ fn a_misspelt_ws_server_key_is_refused_with_the_right_one() {
     .unwrap();
     let out = run_binary(&["--config", path.to_str().unwrap()]);
     let _ = std::fs::remove_file(&path);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
+    let err = stderr_of_failure(&out, 2);
     assert!(
         err.starts_with("error: unknown key ws-server.brokr"),
         "{err}"

@@ -4,29 +4,11 @@
 mod common;
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 
+use common::command::example;
 use common::{connect, guard};
 use ws_server::Message;
-
-/// The folder of the built examples (`target/<profile>/examples`): cargo builds a
-/// crate's examples before running its tests.
-fn examples_dir() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    // target/<profile>/deps/examples-xxxx -> target/<profile>/examples
-    exe.parent().unwrap().parent().unwrap().join("examples")
-}
-
-fn example(name: &str) -> Command {
-    let path = examples_dir().join(name);
-    assert!(
-        path.exists(),
-        "example {name} not built at {}: `cargo build --examples` builds it",
-        path.display()
-    );
-    Command::new(path)
-}
 
 /// A server example started with `args`; killed on drop. `addr` is what its
 /// `listening on ws://ADDR/...` line names.

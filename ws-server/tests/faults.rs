@@ -22,14 +22,12 @@
 mod common;
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Duration;
 
-use bytes::Bytes;
-use common::process::{self, alone, wait_for, wait_for_fds, Baseline};
-use common::wire::{client_frame, close_payload, describe, frames_until_close, parse};
+use common::faults::*;
+use common::process::{alone, wait_for, wait_for_fds};
+use common::wire::client_frame;
 use common::*;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpSocket, TcpStream};
 use ws_config::ServerSettings;
 use ws_server::{
@@ -37,60 +35,6 @@ use ws_server::{
     SessionHandle,
 };
 use ws_session::{CloseCode, TimeoutKind};
-
-/// Rounds that warm up (the allocator settles its thresholds: after a large
-/// block is freed, glibc serves the next one from its heap rather than a fresh
-/// mapping, and keeps it) before the memory baseline is taken.
-const WARMUP: usize = 2;
-
-/// Rounds after the warm-up.
-const ROUNDS: usize = 8;
-
-/// The short timeouts of the stall scenarios.
-const SHORT: Duration = Duration::from_millis(150);
-
-/// Size of the large message (see [`large`]).
-const LARGE: usize = 16 << 20;
-
-/// A 16 MiB message made once (byte `i` is `i % 251`), so rounds allocate no
-/// message of their own: memory growth would be the stack's.
-fn large() -> Bytes {
-    static LARGE_MESSAGE: OnceLock<Bytes> = OnceLock::new();
-    LARGE_MESSAGE
-        .get_or_init(|| {
-            (0..LARGE)
-                .map(|i| (i % 251) as u8)
-                .collect::<Vec<u8>>()
-                .into()
-        })
-        .clone()
-}
-
-/// One callback, as the faulty endpoint saw it.
-// Fields are read through `Debug`, in assertion messages.
-#[allow(dead_code)]
-#[derive(Clone, Debug)]
-enum Call {
-    Message(usize),
-    Sent(String),
-    Error(String),
-    Close(CloseInfo),
-}
-
-/// Every session's calls, in the order the sessions opened.
-type Log = Arc<Mutex<Vec<Vec<Call>>>>;
-
-fn record(log: &Log, session: usize, call: Call) {
-    log.lock().unwrap()[session].push(call);
-}
-
-/// Whether session `index` has been closed (its `on_close` ran).
-fn closed(log: &Log, index: usize) -> bool {
-    log.lock()
-        .unwrap()
-        .get(index)
-        .is_some_and(|calls| calls.iter().any(|c| matches!(c, Call::Close(_))))
-}
 
 /// What the faulty endpoint does besides recording.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -121,11 +65,7 @@ impl Endpoint for Faulty {
     }
 
     async fn on_open(&self, session: &SessionHandle) -> usize {
-        let index = {
-            let mut log = self.log.lock().unwrap();
-            log.push(Vec::new());
-            log.len() - 1
-        };
+        let index = open_session(&self.log);
         if self.action == Action::LargeOnOpen {
             let sent = session.send(large()).await;
             record(&self.log, index, Call::Sent(format!("{sent:?}")));
@@ -156,35 +96,6 @@ impl Endpoint for Faulty {
 
     async fn on_close(&self, index: &mut usize, _: &SessionHandle, close: &CloseInfo) {
         record(&self.log, *index, Call::Close(close.clone()));
-    }
-}
-
-/// How a faulty session must end.
-struct Expect {
-    cause: CloseCause,
-    code: CloseCode,
-    initiator: Initiator,
-}
-
-impl Expect {
-    fn unclean(cause: CloseCause, initiator: Initiator) -> Self {
-        Expect {
-            cause,
-            code: CloseCode::ABNORMAL,
-            initiator,
-        }
-    }
-
-    fn clean(code: CloseCode, initiator: Initiator) -> Self {
-        Expect {
-            cause: CloseCause::Handshake,
-            code,
-            initiator,
-        }
-    }
-
-    fn is_clean(&self) -> bool {
-        self.cause == CloseCause::Handshake
     }
 }
 
@@ -251,10 +162,7 @@ where
             })
             .await;
             wait_for_fds(fds, name, GUARD).await;
-            baseline = Some(Baseline {
-                fds,
-                rss: process::rss(),
-            });
+            baseline = Some(baseline_now(fds));
         }
     }
     // The server still serves new connections.
@@ -265,37 +173,7 @@ where
     .await;
     // The large message is made once: no large block per round.
     baseline.unwrap().check(name, GUARD, 0).await;
-
-    let log = log.lock().unwrap();
-    assert_eq!(log.len(), WARMUP + ROUNDS, "{name}: sessions opened");
-    for (round, calls) in log.iter().enumerate() {
-        let closes: Vec<&CloseInfo> = calls
-            .iter()
-            .filter_map(|c| match c {
-                Call::Close(info) => Some(info),
-                _ => None,
-            })
-            .collect();
-        let errors = calls.iter().filter(|c| matches!(c, Call::Error(_))).count();
-        let what = format!("{name}, session {round}: {calls:?}");
-        assert_eq!(closes.len(), 1, "{what}: one on_close");
-        assert!(
-            matches!(calls.last(), Some(Call::Close(_))),
-            "{what}: close last"
-        );
-        let info = closes[0];
-        assert_eq!(info.cause, expect.cause, "{what}: cause");
-        assert_eq!(info.code, expect.code, "{what}: code");
-        assert_eq!(info.initiator, expect.initiator, "{what}: initiator");
-        let want_errors = usize::from(!expect.is_clean());
-        assert_eq!(errors, want_errors, "{what}: on_error calls");
-        if want_errors == 1 {
-            assert!(
-                matches!(calls[calls.len() - 2], Call::Error(_)),
-                "{what}: on_error right before on_close"
-            );
-        }
-    }
+    expect.check(name, &log, WARMUP + ROUNDS);
 }
 
 /// A new connection is served: one echo and a clean close.
@@ -323,18 +201,6 @@ async fn upgraded(addr: SocketAddr, small_receive_buffer: bool) -> TcpStream {
     let head = read_head(&mut tcp).await;
     assert!(head.starts_with("HTTP/1.1 101"), "{head}");
     tcp
-}
-
-/// Resets the connection (RST, not FIN): `SO_LINGER` 0, then drop.
-fn reset(tcp: TcpStream) {
-    tcp.set_zero_linger().unwrap();
-    drop(tcp);
-}
-
-/// Reads until the server ends the connection (or resets it).
-async fn until_eof(tcp: &mut TcpStream) {
-    let mut buf = vec![0u8; 64 * 1024];
-    while let Ok(1..) = tcp.read(&mut buf).await {}
 }
 
 #[test]
@@ -382,19 +248,7 @@ fn half_close_after_the_close_frame() {
             Expect::clean(CloseCode::NORMAL, Initiator::Remote),
             |addr, _, _| async move {
                 let mut tcp = upgraded(addr, false).await;
-                tcp.write_all(&client_frame(0x88, &close_payload(1000, "bye")))
-                    .await
-                    .unwrap();
-                tcp.shutdown().await.unwrap();
-                // The server answers the close and ends the connection.
-                let frames = frames_until_close(&mut tcp).await;
-                assert_eq!(
-                    frames.last().and_then(|f| f.close_code()),
-                    Some(1000),
-                    "{:?}",
-                    describe(&frames)
-                );
-                until_eof(&mut tcp).await;
+                RawPeer::Client.half_close_after_close(&mut tcp).await;
             },
         )
         .await;
@@ -410,11 +264,9 @@ fn end_without_close_frame_inside_a_fragmented_message() {
             Expect::unclean(CloseCause::Eof, Initiator::Remote),
             |addr, _, _| async move {
                 let mut tcp = upgraded(addr, false).await;
-                let mut fragments = client_frame(0x01, b"frag");
-                fragments.extend(client_frame(0x00, b"ment"));
-                tcp.write_all(&fragments).await.unwrap();
-                tcp.shutdown().await.unwrap();
-                until_eof(&mut tcp).await;
+                RawPeer::Client
+                    .end_inside_a_fragmented_message(&mut tcp)
+                    .await;
             },
         )
         .await;
@@ -426,13 +278,7 @@ fn end_without_close_frame_inside_a_fragmented_message() {
 async fn silent_peer(addr: SocketAddr, log: Log, index: usize, code: Option<u16>) {
     let mut tcp = upgraded(addr, false).await;
     if let Some(code) = code {
-        let frames = frames_until_close(&mut tcp).await;
-        assert_eq!(
-            frames.last().and_then(|f| f.close_code()),
-            Some(code),
-            "{:?}",
-            describe(&frames)
-        );
+        expect_close_frame(&mut tcp, code).await;
     }
     wait_for("the stalled session closed", GUARD, || closed(&log, index)).await;
     until_eof(&mut tcp).await;
@@ -496,13 +342,7 @@ fn stall_past_the_close_timeout() {
                     .await
                     .unwrap();
                 // The server's close arrives; it is never answered.
-                let frames = frames_until_close(&mut tcp).await;
-                assert_eq!(
-                    frames.last().and_then(|f| f.close_code()),
-                    Some(1000),
-                    "{:?}",
-                    describe(&frames)
-                );
+                expect_close_frame(&mut tcp, 1000).await;
                 wait_for("the stalled session closed", GUARD, || closed(&log, index)).await;
                 until_eof(&mut tcp).await;
             },
@@ -525,14 +365,7 @@ fn stall_past_the_blocking_send_timeout() {
                 tcp.write_all(&client_frame(0x81, b"send it"))
                     .await
                     .unwrap();
-                wait_for("the stalled session closed", GUARD, || closed(&log, index)).await;
-                let calls = log.lock().unwrap()[index].clone();
-                assert!(
-                    calls
-                        .iter()
-                        .any(|c| matches!(c, Call::Sent(s) if s == "Err(SendTimeout)")),
-                    "{calls:?}"
-                );
+                assert_send_timed_out(&log, index).await;
                 // Unread bytes wait in our buffer: dropping resets the connection.
                 drop(tcp);
             },
@@ -547,81 +380,18 @@ fn close_while_our_large_message_is_half_written() {
         // The server cannot have written the whole message by the time the peer
         // closes: the peer has read 1 MiB, and the kernel holds at most its send and
         // receive buffers.
-        let wmem_max: usize = std::fs::read_to_string("/proc/sys/net/ipv4/tcp_wmem")
-            .ok()
-            .and_then(|s| s.split_whitespace().nth(2)?.parse().ok())
-            .unwrap_or(4 << 20);
-        assert!(
-            LARGE > (1 << 20) + wmem_max + (1 << 20),
-            "tcp_wmem max {wmem_max} too large for this scenario"
-        );
+        assert_large_outlasts_kernel_buffers(1 << 20);
         scenario(
             "close while our large message is half written",
             Setup::new(Action::LargeOnOpen).config(|c| c.with_max_message_size(64 << 20)),
             Expect::clean(CloseCode::NORMAL, Initiator::Remote),
             |addr, _, _| async move {
                 let mut tcp = upgraded(addr, true).await;
-                let mut check = LargeFrameCheck::new(&mut tcp).await;
-                check.payload(&mut tcp, 1 << 20).await;
-                tcp.write_all(&client_frame(0x88, &close_payload(1000, "enough")))
-                    .await
-                    .unwrap();
-                // The rest of the message, whole, then the server's answer, then the end.
-                check.payload(&mut tcp, LARGE - (1 << 20)).await;
-                let mut rest = Vec::new();
-                tcp.read_to_end(&mut rest).await.unwrap();
-                let (frames, used) = parse(&rest);
-                assert_eq!(used, rest.len(), "trailing bytes");
-                assert_eq!(
-                    describe(&frames),
-                    ["close Some(1000)"],
-                    "after the message: the answer to our close, then the end"
-                );
+                RawPeer::Client
+                    .close_while_the_large_message_is_half_read(&mut tcp)
+                    .await;
             },
         )
         .await;
     });
-}
-
-/// Reads the large message's frame as it streams in, comparing each byte with
-/// [`large`] without holding the message.
-struct LargeFrameCheck {
-    offset: usize,
-}
-
-impl LargeFrameCheck {
-    /// Reads and checks the frame header: one unfragmented binary frame of
-    /// [`LARGE`] bytes.
-    async fn new(tcp: &mut TcpStream) -> Self {
-        let mut header = [0u8; 10];
-        tcp.read_exact(&mut header).await.unwrap();
-        assert_eq!(header[..2], [0x82, 127], "one binary frame, 64-bit length");
-        assert_eq!(
-            u64::from_be_bytes(header[2..].try_into().unwrap()),
-            LARGE as u64
-        );
-        LargeFrameCheck { offset: 0 }
-    }
-
-    /// Reads the next `len` payload bytes and checks them.
-    async fn payload(&mut self, tcp: &mut TcpStream, len: usize) {
-        let expected = large();
-        let mut buf = vec![0u8; 64 * 1024];
-        let end = self.offset + len;
-        while self.offset < end {
-            let want = (end - self.offset).min(buf.len());
-            let n = tcp.read(&mut buf[..want]).await.unwrap();
-            assert!(
-                n > 0,
-                "the connection ended inside the message at {}",
-                self.offset
-            );
-            assert!(
-                buf[..n] == expected[self.offset..self.offset + n],
-                "message bytes differ near offset {}",
-                self.offset
-            );
-            self.offset += n;
-        }
-    }
 }

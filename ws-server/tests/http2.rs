@@ -9,6 +9,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
+use common::trust::trusting;
+use common::version::HttpVersionReport;
 use common::{guard, start, Echo};
 use futures::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
@@ -19,7 +21,7 @@ use ws_server::{
 };
 use ws_session::{Session, SessionConfig};
 use ws_tokio::http2::H2Stream;
-use ws_tokio::{HttpVersion, SessionInfo, WebSocket};
+use ws_tokio::{SessionInfo, WebSocket};
 
 /// Connects with prior knowledge (or over `io`) and waits for the server's
 /// SETTINGS (a PING's answer follows them). Returns the request handle and the
@@ -115,27 +117,10 @@ async fn body_text(response: http::Response<h2::RecvStream>) -> String {
     String::from_utf8(out).unwrap()
 }
 
-/// Reports each session's HTTP version, then echoes.
-struct Version;
-
-impl Endpoint for Version {
-    type State = ();
-    async fn on_open(&self, session: &SessionHandle) {
-        let version = match session.http_version() {
-            HttpVersion::Http2 => "HTTP/2",
-            _ => "HTTP/1.1",
-        };
-        let _ = session.send_text(version).await;
-    }
-    async fn on_message(&self, _: &mut (), session: &SessionHandle, message: Message) {
-        let _ = session.send(message).await;
-    }
-}
-
 fn server() -> Server {
     let server = Server::builder().build();
     server.add_endpoint("/echo", Echo).unwrap();
-    server.add_endpoint("/version", Version).unwrap();
+    server.add_endpoint("/version", HttpVersionReport).unwrap();
     server
         .add_static("/page.html", "text/html", "<h1>over HTTP/2 too</h1>")
         .unwrap();
@@ -199,19 +184,11 @@ async fn alpn_chooses_http2_under_tls() {
         generated.signing_key.serialize_pem().as_bytes(),
     )
     .unwrap();
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(generated.cert.der().clone()).unwrap();
     let server = Server::builder().tls(tls).build();
-    server.add_endpoint("/version", Version).unwrap();
+    server.add_endpoint("/version", HttpVersionReport).unwrap();
     let addr = start(&server).await;
     for (alpn, expect) in [(&b"h2"[..], "HTTP/2"), (&b"http/1.1"[..], "HTTP/1.1")] {
-        let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots.clone())
-        .with_no_client_auth();
+        let mut config = trusting(generated.cert.der().clone());
         config.alpn_protocols = vec![alpn.to_vec()];
         let tcp = TcpStream::connect(addr).await.unwrap();
         let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();

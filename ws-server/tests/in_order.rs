@@ -6,39 +6,11 @@
 
 mod common;
 
-use common::wire::{client_frame, describe, frames_until_close, Frame};
+use common::in_order::{assert_echo_then_close, assert_message_error_close, RecordingEcho};
+use common::wire::{client_frame, frames_until_close};
 use common::*;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
-use ws_server::{CloseInfo, Endpoint, Error, Initiator, Message, SessionHandle};
-
-/// Echoes whole messages and reports every callback to the test, in order.
-struct RecordingEcho(mpsc::UnboundedSender<String>);
-
-impl Endpoint for RecordingEcho {
-    type State = ();
-
-    async fn on_open(&self, _: &SessionHandle) {}
-
-    async fn on_message(&self, _: &mut (), session: &SessionHandle, message: Message) {
-        let _ = self.0.send(format!("message {message:?}"));
-        let _ = session.send(message).await;
-    }
-
-    async fn on_error(&self, _: &mut (), _: &SessionHandle, error: &Error) {
-        let kind = match error {
-            Error::Protocol(_) => "protocol",
-            _ => "other",
-        };
-        let _ = self.0.send(format!("error {kind}"));
-    }
-
-    async fn on_close(&self, _: &mut (), _: &SessionHandle, close: &CloseInfo) {
-        let _ = self
-            .0
-            .send(format!("close {} {:?}", close.code.0, close.initiator));
-    }
-}
 
 /// Sends "before" and then `violation` in one write; checks the wire and the
 /// endpoint's callbacks.
@@ -53,28 +25,8 @@ async fn message_then(violation: Vec<u8>, code: u16) {
     tcp.write_all(&input).await.unwrap();
 
     let frames = guard(frames_until_close(&mut tcp)).await;
-    let echo = Frame {
-        first: 0x81,
-        payload: b"before".to_vec(),
-    };
-    assert!(
-        frames.len() == 2 && frames[0] == echo && frames[1].close_code() == Some(code),
-        "expected the echo, then a close frame with {code}; got {:?}",
-        describe(&frames)
-    );
-
-    let mut calls = Vec::new();
-    while calls.len() < 3 {
-        calls.push(guard(rx.recv()).await.expect("endpoint dropped"));
-    }
-    assert_eq!(
-        calls,
-        [
-            "message Text(\"before\")".to_string(),
-            "error protocol".to_string(),
-            format!("close {code} {:?}", Initiator::Local),
-        ]
-    );
+    assert_echo_then_close(&frames, code);
+    assert_message_error_close(&mut rx, code).await;
 }
 
 #[tokio::test]

@@ -136,14 +136,7 @@ async fn client_after_signal(addr: SocketAddr) -> ClientSaw {
     {
         return ClientSaw::NotServed;
     }
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        match tcp.read(&mut byte).await {
-            Ok(1) => head.push(byte[0]),
-            _ => break,
-        }
-    }
+    let head = common::wire::read_head_bytes(&mut tcp).await;
     let head = String::from_utf8_lossy(&head);
     let status: u16 = match head.split(' ').nth(1).and_then(|s| s.parse().ok()) {
         Some(status) => status,

@@ -10,6 +10,27 @@ pub mod wire;
 #[path = "../../../ws-server/tests/common/process.rs"]
 pub mod process;
 
+/// The fault tests' rounds, records and raw-peer moves (shared with ws-server's).
+#[path = "../../../ws-server/tests/common/faults.rs"]
+pub mod faults;
+
+/// The in-order failure tests' recording endpoint and checks (shared with ws-server's).
+#[path = "../../../ws-server/tests/common/in_order.rs"]
+pub mod in_order;
+
+/// Running the built examples and binaries (shared with ws-server's tests).
+#[path = "../../../ws-server/tests/common/command.rs"]
+pub mod command;
+
+/// A rustls client configuration trusting one certificate (shared with ws-server's tests).
+#[path = "../../../ws-server/tests/common/trust.rs"]
+pub mod trust;
+
+/// The demo server's `/http-version` endpoint: names the HTTP version a session
+/// arrived over, then echoes (one copy for the demo and the tests of both roles).
+#[path = "../../../ws-server/src/bin/ws-server/demo/version.rs"]
+pub mod version;
+
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -56,15 +77,7 @@ pub async fn listener() -> (TcpListener, SocketAddr) {
 
 /// Reads up to the end of a request head; returns it (empty if the peer closed).
 pub async fn read_head<S: AsyncRead + Unpin>(s: &mut S) -> Vec<u8> {
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        match s.read(&mut byte).await {
-            Ok(1) => head.push(byte[0]),
-            _ => break,
-        }
-    }
-    head
+    wire::read_head_bytes(s).await
 }
 
 /// A server answering each request with `script(head)`; records every head.

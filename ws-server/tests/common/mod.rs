@@ -2,8 +2,17 @@
 //! stream, plus raw-byte helpers for hostile peers.
 #![allow(dead_code)]
 
+pub mod command;
+pub mod faults;
+pub mod in_order;
 pub mod process;
+pub mod trust;
 pub mod wire;
+
+/// The demo server's `/http-version` endpoint: names the HTTP version a session
+/// arrived over, then echoes (one copy for the demo and the tests of both roles).
+#[path = "../../src/bin/ws-server/demo/version.rs"]
+pub mod version;
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -11,7 +20,7 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use ws_handshake::{ClientRequest, DeflateOffer, Established, Limits, Outcome};
-use ws_server::{Endpoint, Message, Server, SessionHandle};
+use ws_server::{Endpoint, Message, Server};
 use ws_session::{CloseCode, CloseInfo, Event, MessageKind, Session, SessionConfig};
 
 /// Hang guard for every await in the tests (never a timing assertion).
@@ -23,18 +32,9 @@ pub async fn guard<F: std::future::Future>(f: F) -> F::Output {
         .expect("test hang guard expired")
 }
 
-/// Echoes whole messages.
-pub struct Echo;
-
-impl Endpoint for Echo {
-    type State = ();
-
-    async fn on_open(&self, _: &SessionHandle) {}
-
-    async fn on_message(&self, _: &mut Self::State, session: &SessionHandle, message: Message) {
-        let _ = session.send(message).await;
-    }
-}
+/// The library's echo endpoint, which the tests deploy at `/echo`.
+#[allow(unused_imports)] // each test binary uses part of this module
+pub use ws_server::Echo;
 
 /// Starts `server` on a free loopback port.
 pub async fn start(server: &Server) -> SocketAddr {
@@ -216,18 +216,7 @@ pub async fn raw(addr: SocketAddr, request: &str) -> (String, TcpStream) {
 }
 
 pub async fn read_head(tcp: &mut TcpStream) -> String {
-    guard(async {
-        let mut head = Vec::new();
-        let mut byte = [0u8; 1];
-        while !head.ends_with(b"\r\n\r\n") {
-            if tcp.read(&mut byte).await.unwrap() == 0 {
-                break;
-            }
-            head.push(byte[0]);
-        }
-        String::from_utf8(head).unwrap()
-    })
-    .await
+    String::from_utf8(guard(wire::read_head_bytes(tcp)).await).unwrap()
 }
 
 /// A valid upgrade request for `path` with extra header lines.

@@ -155,3 +155,17 @@ pub async fn frames_until_close<S: AsyncRead + Unpin>(stream: &mut S) -> Vec<Fra
 pub fn describe(frames: &[Frame]) -> Vec<String> {
     frames.iter().map(Frame::describe).collect()
 }
+
+/// Reads an HTTP head byte by byte, up to and with its blank line; what came
+/// before the end of the connection (or a read error) if it ends sooner.
+pub async fn read_head_bytes<S: AsyncRead + Unpin>(s: &mut S) -> Vec<u8> {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        match s.read(&mut byte).await {
+            Ok(1) => head.push(byte[0]),
+            _ => break,
+        }
+    }
+    head
+}
