@@ -5,7 +5,7 @@
 //! message's end, so nothing of one message survives into the next: the state can
 //! as well go back to a shared pool and serve the next message of any session on
 //! the same thread (uWebSockets calls this a shared compressor). A session then
-//! holds a zlib state (about 370 KiB to compress at window 15, 40 KiB to inflate)
+//! holds a zlib state (about 300 KiB to compress at window 15 and `memLevel` 7, 40 KiB to inflate)
 //! only while a message is being compressed or inflated, instead of for its whole
 //! life, and creating one per message (an allocation and an initialisation of that
 //! size) is avoided.
@@ -22,13 +22,13 @@
 
 use std::cell::RefCell;
 
-use flate2::{Compress, Decompress};
+use zlib_rs::{Deflate, Inflate};
 
 /// Spare compressors by (window bits, level) and decompressors by window bits.
 #[derive(Default)]
 pub(crate) struct SpareCodecs {
-    compressors: Vec<(u8, u32, Box<Compress>)>,
-    decompressors: Vec<(u8, Box<Decompress>)>,
+    compressors: Vec<(u8, u32, Box<Deflate>)>,
+    decompressors: Vec<(u8, Box<Inflate>)>,
 }
 
 thread_local! {
@@ -42,7 +42,7 @@ impl SpareCodecs {
     pub(crate) const KEEP: usize = 8;
 
     /// A reset compressor for `bits` and `level`, if one is spare.
-    pub(crate) fn take_compressor(bits: u8, level: u32) -> Option<Box<Compress>> {
+    pub(crate) fn take_compressor(bits: u8, level: u32) -> Option<Box<Deflate>> {
         SPARE.with(|s| {
             let mut s = s.borrow_mut();
             let at = s
@@ -54,7 +54,7 @@ impl SpareCodecs {
     }
 
     /// Gives back a compressor already reset.
-    pub(crate) fn give_compressor(bits: u8, level: u32, compressor: Box<Compress>) {
+    pub(crate) fn give_compressor(bits: u8, level: u32, compressor: Box<Deflate>) {
         SPARE.with(|s| {
             let mut s = s.borrow_mut();
             let same = s
@@ -69,7 +69,7 @@ impl SpareCodecs {
     }
 
     /// A reset decompressor for `bits`, if one is spare.
-    pub(crate) fn take_decompressor(bits: u8) -> Option<Box<Decompress>> {
+    pub(crate) fn take_decompressor(bits: u8) -> Option<Box<Inflate>> {
         SPARE.with(|s| {
             let mut s = s.borrow_mut();
             let at = s.decompressors.iter().position(|(b, _)| *b == bits)?;
@@ -78,7 +78,7 @@ impl SpareCodecs {
     }
 
     /// Gives back a decompressor already reset.
-    pub(crate) fn give_decompressor(bits: u8, state: Box<Decompress>) {
+    pub(crate) fn give_decompressor(bits: u8, state: Box<Inflate>) {
         SPARE.with(|s| {
             let mut s = s.borrow_mut();
             let same = s.decompressors.iter().filter(|(b, _)| *b == bits).count();
@@ -116,23 +116,15 @@ impl SpareCodecs {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use flate2::Compression;
+    use crate::deflate::new_compressor;
 
     #[test]
     fn keeps_at_most_keep_states_per_configuration() {
         for _ in 0..SpareCodecs::KEEP + 3 {
-            let c = Box::new(Compress::new_with_window_bits(
-                Compression::new(6),
-                false,
-                15,
-            ));
+            let c = new_compressor(15, 6);
             SpareCodecs::give_compressor(15, 6, c);
         }
-        let c = Box::new(Compress::new_with_window_bits(
-            Compression::new(1),
-            false,
-            15,
-        ));
+        let c = new_compressor(15, 1);
         SpareCodecs::give_compressor(15, 1, c);
         assert_eq!(SpareCodecs::counts().0, SpareCodecs::KEEP + 1);
         assert!(SpareCodecs::take_compressor(15, 1).is_some());
