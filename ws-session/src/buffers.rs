@@ -83,8 +83,9 @@ impl SpareBuffers {
         Bytes::from_owner(Lent(buf))
     }
 
-    /// An empty kept buffer with room for at least `capacity` bytes (the smallest
-    /// such), if one is spare.
+    /// The largest kept buffer, emptied, if one is spare with room for at least
+    /// `capacity` bytes. The largest: a lane that grows in a burst takes it whole at
+    /// the burst's start rather than growing (and copying) through smaller ones.
     pub(crate) fn take(capacity: usize) -> Option<Vec<u8>> {
         SPARE.with(|cell| {
             let mut spare = cell.try_borrow_mut().ok()?;
@@ -92,8 +93,8 @@ impl SpareBuffers {
                 .kept
                 .iter()
                 .enumerate()
-                .filter(|(_, b)| b.capacity() >= capacity)
-                .min_by_key(|(_, b)| b.capacity())?
+                .max_by_key(|(_, b)| b.capacity())
+                .filter(|(_, b)| b.capacity() >= capacity)?
                 .0;
             Some(spare.kept.swap_remove(at))
         })
@@ -180,13 +181,14 @@ mod tests {
     }
 
     #[test]
-    fn takes_the_smallest_that_is_large_enough() {
+    fn takes_the_largest_if_it_is_large_enough() {
         SpareBuffers::give(Vec::with_capacity(1 << 20));
         SpareBuffers::give(Vec::with_capacity(64 << 10));
+        assert!(SpareBuffers::take(2 << 20).is_none());
+        let b = SpareBuffers::take(10).unwrap();
+        assert!(b.capacity() >= 1 << 20);
         let b = SpareBuffers::take(10).unwrap();
         assert!(b.capacity() < 1 << 20);
-        let b = SpareBuffers::take(100 << 10).unwrap();
-        assert!(b.capacity() >= 1 << 20);
         assert!(SpareBuffers::take(0).is_none());
     }
 
