@@ -17,6 +17,7 @@
 use bytes::BytesMut;
 
 use crate::arena::PayloadArena;
+use crate::buffers::SpareBuffers;
 use ws_frame::{apply_mask, FrameHeader, OpCode, Utf8Validator};
 
 use crate::config::{Delivery, SessionConfig};
@@ -286,6 +287,14 @@ impl Assembler {
                 Ok(text) => Message::Text(text),
                 Err(_) => return false,
             }
+        } else if payload.len() > PayloadArena::MAX_PAYLOAD
+            && payload.len() <= SpareBuffers::MESSAGE_MAX
+        {
+            Message::Binary(SpareBuffers::message(payload, |data| {
+                if let Some(key) = header.mask {
+                    apply_mask(data, key, 0);
+                }
+            }))
         } else {
             let mut data = PayloadArena::copy(payload);
             if let Some(key) = header.mask {

@@ -24,7 +24,9 @@ pub enum Message {
     /// A small one received (up to 1 KiB in one frame) shares its allocation with
     /// the other small messages of its thread's 32 KiB chunk, to spare an allocation
     /// per message: keeping it alive keeps the chunk alive. To store many for long,
-    /// copy them (`Bytes::copy_from_slice`).
+    /// copy them (`Bytes::copy_from_slice`). One of 1 to 256 KiB received whole
+    /// in one read holds a buffer that goes back to a per-thread pool when it is
+    /// dropped.
     Binary(Bytes),
 }
 

@@ -127,6 +127,7 @@
 
 mod arena;
 mod assembler;
+mod buffers;
 mod config;
 mod deflate;
 mod error;

@@ -37,6 +37,14 @@
 //! order; control frames still go at the next frame boundary, found by reading the
 //! lane's own headers from a known frame start.
 //!
+//! A client masks every byte it sends, so it copies anyway: its data frames up to
+//! [`MASKED_FLAT_MAX`] take the flat lane too, masked while being copied, and the
+//! caller's payload is freed at once. A lane that grew past [`FLAT_KEEP`] is given
+//! to the thread's [`SpareBuffers`] once drained, and a lane that must grow takes
+//! from there first, so bursts of large messages do not allocate (and fault in) a
+//! large buffer each (see `buffers.rs`). A lane that must grow while a frame is
+//! being written first drops the frames already written.
+//!
 //! A frame encoded elsewhere (a server's shared frame, `Session::send_shared`)
 //! follows the same rules: a small one is copied into the flat lane, a larger one
 //! is one more queue entry referring to the shared bytes (no header of its own).
@@ -48,14 +56,21 @@ use std::ops::ControlFlow;
 use bytes::{Bytes, BytesMut};
 use ws_frame::{apply_mask, Decoded, FrameHeader, OpCode, Rsv, MAX_HEADER_LEN};
 
+use crate::buffers::SpareBuffers;
 use crate::config::Role;
 
 /// Data frames with at most this many payload bytes go to the flat lane (see the
 /// module docs): at this size a copy costs less than a queue entry and a slice.
 pub(crate) const FLAT_MAX: usize = 1024;
 
+/// A client's data frames with at most this many payload bytes go to the flat lane
+/// too (see the module docs): it masks them while copying them there. Larger ones
+/// are masked in place when the caller's buffer is not shared, as a queue entry.
+pub(crate) const MASKED_FLAT_MAX: usize = 256 * 1024;
+
 /// A drained flat lane keeps its allocation up to this capacity, so a session that
-/// goes idle after a burst does not hold a large buffer.
+/// goes idle after a burst does not hold a large buffer; a larger one goes to the
+/// thread's [`SpareBuffers`].
 const FLAT_KEEP: usize = 4096;
 
 /// Supplies client masking keys (RFC 6455 section 5.3: a fresh, unpredictable key per
@@ -235,6 +250,7 @@ impl Writer {
         debug_assert_eq!(self.role, Role::Server, "only servers share frames");
         self.queued += wire.len();
         if self.flat_open(payload_len) {
+            self.flat_room(wire.len());
             self.flat.extend_from_slice(wire);
             return;
         }
@@ -247,9 +263,48 @@ impl Writer {
     }
 
     /// Whether a data frame with `len` payload bytes goes to the flat lane: it is
-    /// small, and no large data frame waits (it would have to come after it).
+    /// small (for a client, up to [`MASKED_FLAT_MAX`]), and no large data frame
+    /// waits (it would have to come after it).
     pub(crate) fn flat_open(&self, len: usize) -> bool {
-        len <= FLAT_MAX && self.data.is_empty()
+        let max = match self.role {
+            Role::Client => MASKED_FLAT_MAX,
+            Role::Server => FLAT_MAX,
+        };
+        len <= max && self.data.is_empty()
+    }
+
+    /// Makes room for `extra` more bytes at the end of the flat lane: first by
+    /// dropping the frames already written (when the lane is at least half
+    /// written), then by moving to a larger buffer, a spare one of the thread's if
+    /// there is one (see [`SpareBuffers`]).
+    fn flat_room(&mut self, extra: usize) {
+        let needed = self.flat.len() + extra;
+        if needed <= self.flat.capacity() {
+            return;
+        }
+        // The start of the frame being written: everything before it is written.
+        let done = self.flat_frame().0;
+        self.flat_mark = done;
+        if done > 0 && done >= self.flat.len() / 2 {
+            self.flat.drain(..done);
+            self.flat_pos -= done;
+            self.flat_mark = 0;
+            if self.flat.len() + extra <= self.flat.capacity() {
+                return;
+            }
+        }
+        let needed = self.flat.len() + extra;
+        // Doubling, as `reserve` would, so a burst copies the lane O(1) times.
+        let want = needed.max(2 * self.flat.capacity());
+        let mut grown = SpareBuffers::take(needed).unwrap_or_default();
+        if grown.capacity() < needed {
+            grown = Vec::with_capacity(want);
+        }
+        grown.extend_from_slice(&self.flat);
+        let old = std::mem::replace(&mut self.flat, grown);
+        if old.capacity() > FLAT_KEEP {
+            SpareBuffers::give(old);
+        }
     }
 
     /// Encodes a small data frame at the end of the flat lane (see
@@ -262,8 +317,8 @@ impl Writer {
         header.mask = key;
         let mut head = [0u8; MAX_HEADER_LEN];
         let head_len = header.encode(&mut head);
+        self.flat_room(head_len + payload.len());
         let start = self.flat.len();
-        self.flat.reserve(head_len + payload.len());
         self.flat.extend_from_slice(&head[..head_len]);
         self.flat.extend_from_slice(payload);
         if let Some(key) = key {
@@ -291,9 +346,10 @@ impl Writer {
     fn advance_flat(&mut self, n: usize) {
         self.flat_pos += n;
         if self.flat_pos == self.flat.len() {
-            self.flat.clear();
             if self.flat.capacity() > FLAT_KEEP {
-                self.flat = Vec::new();
+                SpareBuffers::give(std::mem::take(&mut self.flat));
+            } else {
+                self.flat.clear();
             }
             self.flat_pos = 0;
             self.flat_mark = 0;
@@ -385,7 +441,11 @@ impl Writer {
         self.current = None;
         self.pos = 0;
         self.control.clear();
-        self.flat = Vec::new();
+        if self.flat.capacity() > FLAT_KEEP {
+            SpareBuffers::give(std::mem::take(&mut self.flat));
+        } else {
+            self.flat = Vec::new();
+        }
         self.flat_pos = 0;
         self.flat_mark = 0;
         self.data.clear();

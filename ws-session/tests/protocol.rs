@@ -719,3 +719,47 @@ fn copy_transmit_matches_poll_transmit() {
         s.advance_transmit(written);
     }
 }
+
+#[test]
+fn a_client_lane_of_large_masked_frames_survives_partial_writes_pings_and_growth() {
+    // A client copies (and masks) data frames up to 256 KiB into its flat lane; the
+    // lane grows, drops written frames and is given back to the thread's spare
+    // buffers, while the peer must still see every message whole and in order.
+    let t0 = Instant::now();
+    let config = SessionConfig::default().with_max_outbound_bytes(64 << 20);
+    let mut c = ws_session::Session::client(config, masks(), t0);
+    let sizes = [
+        10usize, 2000, 70_000, 300_000, 65_536, 5, 200_000, 1_000_000,
+    ];
+    let mut sent = Vec::new();
+    let mut wire = Vec::new();
+    for round in 0..3u8 {
+        for (i, &size) in sizes.iter().enumerate() {
+            let payload: Vec<u8> = (0..size).map(|j| (j as u8) ^ (i as u8) ^ round).collect();
+            c.send_binary(t0, payload.clone()).unwrap();
+            sent.push(payload);
+            if i % 3 == 1 {
+                c.ping(t0, b"p").unwrap();
+            }
+            // Write part of what is queued: the lane is mid-frame when more comes.
+            let chunk = c.transmit_chunk();
+            let n = (chunk.len() / 3).max(1).min(chunk.len());
+            wire.extend_from_slice(&chunk[..n]);
+            c.advance_transmit(n);
+        }
+        c.transmit_into(&mut wire);
+        assert_eq!(c.pending_transmit(), 0);
+    }
+    let frames = parse_wire(&wire);
+    assert!(frames.iter().all(|f| f.masked));
+    let data: Vec<_> = frames
+        .iter()
+        .filter(|f| f.opcode == OpCode::Binary)
+        .map(|f| f.payload.clone())
+        .collect();
+    assert_eq!(data, sent);
+    assert_eq!(
+        frames.iter().filter(|f| f.opcode == OpCode::Ping).count(),
+        3 * 3
+    );
+}

@@ -1,0 +1,240 @@
+//! [`SpareBuffers`]: large buffers kept per thread between messages, so that steady
+//! traffic of large messages does not allocate (and fault in) a large buffer per
+//! message.
+//!
+//! # Why
+//!
+//! glibc's `free` gives the top of the heap back to the kernel as soon as more than
+//! `M_TRIM_THRESHOLD` (128 KiB by default) lies free there, and the next
+//! allocation faults every page back in. A client echoing 64 KiB messages hit this
+//! at every read and every write (about 16 page faults per message, 450,000 in 3 s
+//! at 4 x 16 in flight): the payloads it sent stayed queued until written, then
+//! were freed together; and a read of 256 KiB holds several whole messages, each
+//! copied into its own allocation, which the application then freed together. Two
+//! 64 KiB buffers freed back to back are enough to cross the threshold.
+//!
+//! # What
+//!
+//! * Output: a client masks every byte it sends, so it copies anyway; its data
+//!   frames are masked while copied into the session's flat lane (`writer.rs`) and
+//!   the caller's payload is freed at once. A drained lane larger than a small one
+//!   (`FLAT_KEEP`, 4 KiB) is given back here, and a lane that must grow takes a
+//!   buffer from here first.
+//! * Input: a binary message of 1 to 256 KiB ([`MESSAGE_MAX`](SpareBuffers::MESSAGE_MAX))
+//!   that arrives whole in one read is copied into a buffer from here, which goes
+//!   back to the spare buffers of the thread that drops the message's last
+//!   reference.
+//!
+//! Per thread (no lock), like the spare zlib states (`spare.rs`) and the payload
+//! chunk (`arena.rs`): an idle connection holds none of it.
+//!
+//! # Bound and cost
+//!
+//! At most [`KEEP`](SpareBuffers::KEEP) buffers and
+//! [`MAX_BYTES`](SpareBuffers::MAX_BYTES) of capacity in all are kept per thread; a
+//! buffer that does not fit is freed, or replaces a smaller kept one. So a thread
+//! that has carried bursts of large messages keeps up to 8 MiB of address space
+//! (resident only where touched) after its connections went idle; one that never
+//! sent or received more than a few KiB at once keeps nothing. The kept buffers hold
+//! no connection's data: they are cleared when given back. A message of 1 to 256
+//! KiB costs one small allocation more (the shared owner of its buffer), and its
+//! `Bytes` cannot become a `BytesMut` without a copy.
+
+use std::cell::RefCell;
+
+use bytes::Bytes;
+
+/// The thread's spare output buffers (see the module docs).
+pub(crate) struct SpareBuffers {
+    kept: Vec<Vec<u8>>,
+}
+
+thread_local! {
+    static SPARE: RefCell<SpareBuffers> = const { RefCell::new(SpareBuffers { kept: Vec::new() }) };
+}
+
+impl SpareBuffers {
+    /// Buffers kept per thread.
+    pub(crate) const KEEP: usize = 8;
+    /// Capacity kept per thread in all, bytes; a larger buffer is never kept.
+    pub(crate) const MAX_BYTES: usize = 8 << 20;
+    /// Largest received message whose bytes go in a lent buffer (see
+    /// [`message`](Self::message)).
+    pub(crate) const MESSAGE_MAX: usize = 256 * 1024;
+
+    /// A received message's bytes: `payload` copied into a buffer of the thread's
+    /// (one of at most twice its size) and `unmask`ed there, and given back to the
+    /// spare buffers of the thread that drops the message's last reference. For
+    /// payloads up to [`MESSAGE_MAX`](Self::MESSAGE_MAX).
+    pub(crate) fn message(payload: &[u8], unmask: impl FnOnce(&mut [u8])) -> Bytes {
+        let len = payload.len();
+        let mut buf = SPARE
+            .with(|cell| {
+                let mut spare = cell.try_borrow_mut().ok()?;
+                let at = spare
+                    .kept
+                    .iter()
+                    .position(|b| (len..=2 * len).contains(&b.capacity()))?;
+                Some(spare.kept.swap_remove(at))
+            })
+            .unwrap_or_else(|| Vec::with_capacity(len));
+        buf.extend_from_slice(payload);
+        unmask(&mut buf);
+        Bytes::from_owner(Lent(buf))
+    }
+
+    /// The largest kept buffer, emptied, if one is spare with room for at least
+    /// `capacity` bytes. The largest: a lane that grows in a burst takes it whole at
+    /// the burst's start rather than growing (and copying) through smaller ones.
+    pub(crate) fn take(capacity: usize) -> Option<Vec<u8>> {
+        SPARE.with(|cell| {
+            let mut spare = cell.try_borrow_mut().ok()?;
+            let at = spare
+                .kept
+                .iter()
+                .enumerate()
+                .max_by_key(|(_, b)| b.capacity())
+                .filter(|(_, b)| b.capacity() >= capacity)?
+                .0;
+            Some(spare.kept.swap_remove(at))
+        })
+    }
+
+    /// Gives back a buffer the caller is done with (its bytes are dropped): kept if
+    /// it fits the bounds, else in place of a smaller kept one when that makes it
+    /// fit, else freed.
+    pub(crate) fn give(mut buf: Vec<u8>) {
+        buf.clear();
+        let capacity = buf.capacity();
+        if capacity == 0 || capacity > Self::MAX_BYTES {
+            return;
+        }
+        SPARE.with(|cell| {
+            let Ok(mut spare) = cell.try_borrow_mut() else {
+                return;
+            };
+            let total: usize = spare.kept.iter().map(Vec::capacity).sum();
+            if spare.kept.len() < Self::KEEP && total + capacity <= Self::MAX_BYTES {
+                spare.kept.push(buf);
+                return;
+            }
+            // Full: the smallest kept buffer makes way if this one is larger and fits
+            // in its place.
+            let smallest = spare
+                .kept
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, b)| b.capacity())
+                .map(|(i, b)| (i, b.capacity()));
+            if let Some((at, small)) = smallest {
+                if small < capacity && total - small + capacity <= Self::MAX_BYTES {
+                    spare.kept[at] = buf;
+                }
+            }
+        });
+    }
+
+    /// The capacities kept now by the thread, smallest first.
+    #[cfg(test)]
+    pub(crate) fn capacities() -> Vec<usize> {
+        SPARE.with(|cell| {
+            let mut caps: Vec<usize> = cell.borrow().kept.iter().map(Vec::capacity).collect();
+            caps.sort_unstable();
+            caps
+        })
+    }
+}
+
+/// A buffer of the thread's that a received message holds (see
+/// [`SpareBuffers::message`]).
+struct Lent(Vec<u8>);
+
+impl AsRef<[u8]> for Lent {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl Drop for Lent {
+    fn drop(&mut self) {
+        SpareBuffers::give(std::mem::take(&mut self.0));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_buffer_given_back_is_taken_again_empty() {
+        let mut buf = Vec::with_capacity(64 * 1024);
+        buf.extend_from_slice(&[1, 2, 3]);
+        let at = buf.as_ptr();
+        SpareBuffers::give(buf);
+        assert_eq!(SpareBuffers::capacities().len(), 1);
+        assert!(SpareBuffers::take(128 * 1024).is_none(), "too small");
+        let again = SpareBuffers::take(1000).expect("kept");
+        assert_eq!(again.as_ptr(), at, "the same allocation");
+        assert!(again.is_empty());
+        assert!(again.capacity() >= 64 * 1024);
+        assert!(SpareBuffers::capacities().is_empty());
+    }
+
+    #[test]
+    fn takes_the_largest_if_it_is_large_enough() {
+        SpareBuffers::give(Vec::with_capacity(1 << 20));
+        SpareBuffers::give(Vec::with_capacity(64 << 10));
+        assert!(SpareBuffers::take(2 << 20).is_none());
+        let b = SpareBuffers::take(10).unwrap();
+        assert!(b.capacity() >= 1 << 20);
+        let b = SpareBuffers::take(10).unwrap();
+        assert!(b.capacity() < 1 << 20);
+        assert!(SpareBuffers::take(0).is_none());
+    }
+
+    #[test]
+    fn keeps_at_most_keep_buffers_and_max_bytes() {
+        for _ in 0..SpareBuffers::KEEP + 3 {
+            SpareBuffers::give(Vec::with_capacity(8 << 10));
+        }
+        assert_eq!(
+            SpareBuffers::capacities(),
+            vec![8 << 10; SpareBuffers::KEEP]
+        );
+        // A larger one takes a smaller one's place.
+        SpareBuffers::give(Vec::with_capacity(SpareBuffers::MAX_BYTES / 2));
+        let caps = SpareBuffers::capacities();
+        assert_eq!(caps.len(), SpareBuffers::KEEP);
+        assert_eq!(caps[SpareBuffers::KEEP - 1], SpareBuffers::MAX_BYTES / 2);
+        // One that would take the total past the bound is freed, as is one larger
+        // than the bound.
+        SpareBuffers::give(Vec::with_capacity(SpareBuffers::MAX_BYTES / 2));
+        SpareBuffers::give(Vec::with_capacity(SpareBuffers::MAX_BYTES + 1));
+        assert_eq!(SpareBuffers::capacities(), caps);
+        assert!(caps.iter().sum::<usize>() <= SpareBuffers::MAX_BYTES);
+        while SpareBuffers::take(0).is_some() {}
+        assert!(SpareBuffers::capacities().is_empty());
+    }
+
+    #[test]
+    fn a_received_message_gives_its_buffer_back_when_dropped() {
+        let payload = vec![5u8; 64 * 1024];
+        let m = SpareBuffers::message(&payload, |b| b[0] = 6);
+        assert_eq!(m.len(), payload.len());
+        assert_eq!((m[0], m[1]), (6, 5));
+        let at = m.as_ptr();
+        let shared = m.clone();
+        drop(m);
+        assert!(SpareBuffers::capacities().is_empty(), "still referenced");
+        drop(shared);
+        assert_eq!(SpareBuffers::capacities().len(), 1);
+        // The next message of about that size reuses it; a much smaller one does not.
+        let small = SpareBuffers::message(&payload[..2000], |_| {});
+        assert_ne!(small.as_ptr(), at);
+        let again = SpareBuffers::message(&payload[..60 * 1024], |_| {});
+        assert_eq!(again.as_ptr(), at);
+        assert!(SpareBuffers::capacities().is_empty());
+        drop((small, again));
+        assert_eq!(SpareBuffers::capacities().len(), 2);
+    }
+}
