@@ -116,7 +116,10 @@ impl SpareCodecs {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::deflate::new_compressor;
+
+    fn new_compressor(bits: u8, level: i32) -> Box<Deflate> {
+        Box::new(Deflate::new(level, false, bits))
+    }
 
     #[test]
     fn keeps_at_most_keep_states_per_configuration() {
