@@ -64,7 +64,7 @@ mod utf8;
 pub use close::{truncate_reason, CloseCode, CloseError, CloseFrame, MAX_CLOSE_REASON};
 pub use error::FrameError;
 pub use header::{Decoded, FrameHeader, Rsv, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN};
-pub use mask::apply_mask;
+pub use mask::{apply_mask, mask_copy};
 pub use opcode::OpCode;
 pub use utf8::{validate as validate_utf8, Utf8Error, Utf8Validator};
 

@@ -2,8 +2,8 @@
 
 use proptest::prelude::*;
 use ws_frame::{
-    apply_mask, fuzzing, validate_utf8, CloseCode, CloseFrame, Decoded, FrameHeader, OpCode, Rsv,
-    Utf8Error, Utf8Validator, MAX_HEADER_LEN,
+    apply_mask, fuzzing, mask_copy, validate_utf8, CloseCode, CloseFrame, Decoded, FrameHeader,
+    OpCode, Rsv, Utf8Error, Utf8Validator, MAX_HEADER_LEN,
 };
 
 fn opcode() -> impl Strategy<Value = OpCode> {
@@ -102,6 +102,15 @@ proptest! {
             start = end;
         }
         prop_assert_eq!(chunked, whole);
+    }
+
+    #[test]
+    fn mask_copy_equals_copy_then_mask(data in proptest::collection::vec(any::<u8>(), 0..600), key: [u8; 4], offset in 0usize..16) {
+        let mut expected = data.clone();
+        apply_mask(&mut expected, key, offset);
+        let mut copied = vec![0u8; data.len()];
+        mask_copy(&data, &mut copied, key, offset);
+        prop_assert_eq!(copied, expected);
     }
 
     #[test]

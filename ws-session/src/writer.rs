@@ -54,7 +54,7 @@ use std::io::IoSlice;
 use std::ops::ControlFlow;
 
 use bytes::{Bytes, BytesMut};
-use ws_frame::{apply_mask, Decoded, FrameHeader, OpCode, Rsv, MAX_HEADER_LEN};
+use ws_frame::{apply_mask, mask_copy, Decoded, FrameHeader, OpCode, Rsv, MAX_HEADER_LEN};
 
 use crate::buffers::SpareBuffers;
 use crate::config::Role;
@@ -318,11 +318,10 @@ impl Writer {
         let mut head = [0u8; MAX_HEADER_LEN];
         let head_len = header.encode(&mut head);
         self.flat_room(head_len + payload.len());
-        let start = self.flat.len();
         self.flat.extend_from_slice(&head[..head_len]);
-        self.flat.extend_from_slice(payload);
-        if let Some(key) = key {
-            apply_mask(&mut self.flat[start + head_len..], key, 0);
+        match key {
+            None => self.flat.extend_from_slice(payload),
+            Some(key) => extend_masked(&mut self.flat, payload, key),
         }
         self.queued += head_len + payload.len();
     }
@@ -625,4 +624,29 @@ fn frame_pieces<'a>(
         f(rest)?;
     }
     ControlFlow::Continue(())
+}
+/// Bytes masked per step of [`extend_masked`]: small enough to stay in the first
+/// level cache.
+const MASK_BLOCK: usize = 2048;
+
+/// Appends `payload` masked with `key` to `out`. A payload larger than a block is
+/// masked block by block while copied into a buffer on the stack, then appended, so
+/// the lane is written once (a copy and then a mask of the copy went over the lane
+/// twice, out of the first level cache for large payloads); a smaller one is copied
+/// and masked there (the stack buffer would cost a fill of its own).
+fn extend_masked(out: &mut Vec<u8>, payload: &[u8], key: [u8; 4]) {
+    if payload.len() <= MASK_BLOCK {
+        let start = out.len();
+        out.extend_from_slice(payload);
+        apply_mask(&mut out[start..], key, 0);
+        return;
+    }
+    let mut block = [0u8; MASK_BLOCK];
+    let mut offset = 0;
+    for chunk in payload.chunks(MASK_BLOCK) {
+        let masked = &mut block[..chunk.len()];
+        mask_copy(chunk, masked, key, offset);
+        out.extend_from_slice(masked);
+        offset += chunk.len();
+    }
 }
