@@ -435,7 +435,7 @@ impl Session {
                     .message(&mut self.writer, kind, payload, room)?;
             }
         }
-        self.timers.on_write(now);
+        self.timers.on_write(now, self.send_reads_time());
         Ok(())
     }
 
@@ -489,7 +489,7 @@ impl Session {
             });
         }
         self.writer.push_encoded(frame.wire(), frame.payload_len());
-        self.timers.on_write(now);
+        self.timers.on_write(now, self.send_reads_time());
         Ok(())
     }
 
@@ -539,7 +539,7 @@ impl Session {
         let room = self.room();
         self.outgoing
             .part(&mut self.writer, kind, data.into(), last, room)?;
-        self.timers.on_write(now);
+        self.timers.on_write(now, self.send_reads_time());
         Ok(())
     }
 
@@ -601,8 +601,13 @@ impl Session {
     /// [`handle_timeout`](Self::handle_timeout); re-read
     /// [`poll_timeout`](Self::poll_timeout) after calling this. No effect on timers
     /// once closing.
+    ///
+    /// A send made while [`send_reads_time`](Self::send_reads_time) was false has
+    /// no time kept: a write or both-ways timeout set now counts it as made at
+    /// `now` (at worst the timeout fires later than it would have, never earlier).
     pub fn set_idle_timeouts(
         &mut self,
+        now: Instant,
         read: Option<Duration>,
         write: Option<Duration>,
         max: Option<Duration>,
@@ -610,7 +615,25 @@ impl Session {
         self.config.read_idle_timeout = read;
         self.config.write_idle_timeout = write;
         self.config.max_idle_timeout = max;
-        self.timers.set_idle(read, write, max);
+        self.timers.set_idle(now, read, write, max);
+    }
+
+    /// Whether [`send`](Self::send) (and every other way to send a data message)
+    /// uses its `now`: while a write or both-ways idle timeout is set, or when
+    /// permessage-deflate is on with `release_after_idle` (the compressor goes back
+    /// to the pool counted from the last send). When false, nothing reads the
+    /// time of a send, and a front-end may pass any instant not later than now (the
+    /// last it read, say) instead of reading the clock for every message: at 16
+    /// bytes a clock read was the largest single cost of a client's send.
+    /// [`set_idle_timeouts`](Self::set_idle_timeouts) accounts for such sends.
+    pub fn send_reads_time(&self) -> bool {
+        self.config.write_idle_timeout.is_some()
+            || self.config.max_idle_timeout.is_some()
+            || self
+                .config
+                .deflate
+                .as_ref()
+                .is_some_and(|d| d.release_after_idle.is_some())
     }
 
     // ----- outputs -----

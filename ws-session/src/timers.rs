@@ -15,6 +15,9 @@ pub(crate) struct Timers {
     max_idle: Option<Duration>,
     last_read: Instant,
     last_write: Instant,
+    /// A send happened while nothing read send times, so `last_write` may be older
+    /// than the last send (see `Session::send_reads_time`).
+    write_time_unknown: bool,
     /// Idle timers run only while the session is open.
     idle_armed: bool,
     /// `SESSION_CLOSE_TIMEOUT`: waiting for the peer's close after ours.
@@ -31,19 +34,26 @@ impl Timers {
             max_idle: config.max_idle_timeout,
             last_read: now,
             last_write: now,
+            write_time_unknown: false,
             idle_armed: true,
             close: None,
             flush: None,
         }
     }
 
-    /// Replaces the idle timeouts; the deadlines follow from the last activity.
+    /// Replaces the idle timeouts; the deadlines follow from the last activity. A
+    /// send whose time was not kept counts as made at `now`.
     pub(crate) fn set_idle(
         &mut self,
+        now: Instant,
         read: Option<Duration>,
         write: Option<Duration>,
         max: Option<Duration>,
     ) {
+        if self.write_time_unknown && (write.is_some() || max.is_some()) {
+            self.last_write = self.last_write.max(now);
+            self.write_time_unknown = false;
+        }
         self.read_idle = read;
         self.write_idle = write;
         self.max_idle = max;
@@ -54,9 +64,11 @@ impl Timers {
         self.last_read = self.last_read.max(now);
     }
 
-    /// A data message (or part) was sent.
-    pub(crate) fn on_write(&mut self, now: Instant) {
+    /// A data message (or part) was sent; `timed`: `now` is the time of the send,
+    /// not an earlier instant a front-end passed because nothing reads it.
+    pub(crate) fn on_write(&mut self, now: Instant, timed: bool) {
         self.last_write = self.last_write.max(now);
+        self.write_time_unknown |= !timed;
     }
 
     /// When the last data frame was received.

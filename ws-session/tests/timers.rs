@@ -211,20 +211,20 @@ fn idle_timeouts_change_on_a_live_session() {
     let mut s = server(SessionConfig::default(), t0);
     assert_eq!(s.poll_timeout(), None);
     // Turned on: counts from the last activity (the start here).
-    s.set_idle_timeouts(None, None, Some(Duration::from_secs(30)));
+    s.set_idle_timeouts(t0, None, None, Some(Duration::from_secs(30)));
     assert_eq!(s.poll_timeout(), Some(t0 + Duration::from_secs(30)));
     assert_eq!(s.config().max_idle_timeout, Some(Duration::from_secs(30)));
     // Shortened below the time already idle: fires at the next timeout call.
     let t20 = t0 + Duration::from_secs(20);
-    s.set_idle_timeouts(Some(Duration::from_secs(10)), None, None);
+    s.set_idle_timeouts(t20, Some(Duration::from_secs(10)), None, None);
     assert_eq!(s.poll_timeout(), Some(t0 + Duration::from_secs(10)));
     // Turned off again: nothing fires.
-    s.set_idle_timeouts(None, None, None);
+    s.set_idle_timeouts(t20, None, None, None);
     assert_eq!(s.poll_timeout(), None);
     s.handle_timeout(t20);
     assert_eq!(s.state(), State::Open);
     // On again, already expired: closes with 1001 at once.
-    s.set_idle_timeouts(Some(Duration::from_secs(10)), None, None);
+    s.set_idle_timeouts(t20, Some(Duration::from_secs(10)), None, None);
     s.handle_timeout(t20);
     let wire = output(&mut s);
     assert_eq!(close_code(&wire[0]), Some(1001));
@@ -233,4 +233,41 @@ fn idle_timeouts_change_on_a_live_session() {
         closed(&ev).cause,
         CloseCause::Timeout(TimeoutKind::ReadIdle)
     );
+}
+
+#[test]
+fn a_send_without_its_time_counts_from_when_a_write_timeout_is_set() {
+    let t0 = Instant::now();
+    let mut s = server(SessionConfig::default(), t0);
+    // Nothing reads send times: a front-end may pass an older instant.
+    assert!(!s.send_reads_time());
+    let t50 = t0 + Duration::from_secs(50);
+    s.send_text(t0, "sent at t50, passed as t0").unwrap();
+    let _ = output(&mut s);
+    // A write timeout set at t50 counts that send as made at t50, not at t0.
+    s.set_idle_timeouts(t50, None, Some(Duration::from_secs(10)), None);
+    assert!(s.send_reads_time());
+    assert_eq!(s.poll_timeout(), Some(t50 + Duration::from_secs(10)));
+    // From now on each send's time is read.
+    let t55 = t0 + Duration::from_secs(55);
+    s.send_text(t55, "timed").unwrap();
+    assert_eq!(s.poll_timeout(), Some(t55 + Duration::from_secs(10)));
+}
+
+#[test]
+fn without_untimed_sends_a_write_timeout_counts_from_the_last_send() {
+    let t0 = Instant::now();
+    let cfg = SessionConfig::default().with_max_idle_timeout(Some(Duration::from_secs(60)));
+    let mut s = server(cfg, t0);
+    assert!(s.send_reads_time());
+    let t5 = t0 + Duration::from_secs(5);
+    s.send_text(t5, "timed").unwrap();
+    // Shortened at t50: the last send's time was kept, so it fires at t15.
+    s.set_idle_timeouts(
+        t0 + Duration::from_secs(50),
+        None,
+        Some(Duration::from_secs(10)),
+        None,
+    );
+    assert_eq!(s.poll_timeout(), Some(t5 + Duration::from_secs(10)));
 }

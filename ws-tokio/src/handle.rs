@@ -194,7 +194,7 @@ impl SessionHandle {
         self.shared
             .lock()
             .session
-            .set_idle_timeouts(read, write, max);
+            .set_idle_timeouts(Instant::now(), read, write, max);
         // The driver sleeps until the old deadline: have it read the new one.
         self.shared.wake.notify();
     }

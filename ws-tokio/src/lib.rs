@@ -107,6 +107,7 @@ pub mod http2;
 mod inbox;
 mod info;
 mod properties;
+mod send_clock;
 mod shared;
 mod split;
 mod timer;

@@ -25,6 +25,7 @@ use ws_session::{CloseInfo, Event, Message, MessageKind, Session, SessionConfig,
 use crate::deflate::deflate_config;
 use crate::error::Error;
 use crate::info::SessionInfo;
+use crate::send_clock::SendClock;
 use crate::timer::Timer;
 use crate::transfer::{poll_read_session, poll_write_session};
 
@@ -70,6 +71,7 @@ pub struct WebSocket<S> {
     stream: S,
     session: Session,
     timer: Timer,
+    send_clock: SendClock,
     /// The peer's end of stream was read (or the transport failed).
     eof: bool,
     /// Something was written since the last flush (TLS buffers records).
@@ -108,6 +110,7 @@ where
             stream,
             session,
             timer: Timer::default(),
+            send_clock: SendClock::new(Instant::now()),
             eof: false,
             unflushed: false,
             io_error: None,
@@ -203,7 +206,8 @@ where
         write: Option<std::time::Duration>,
         max: Option<std::time::Duration>,
     ) {
-        self.session.set_idle_timeouts(read, write, max);
+        self.session
+            .set_idle_timeouts(Instant::now(), read, write, max);
     }
 
     /// Queues a close frame with `code` and `reason` behind queued messages; flush
@@ -269,7 +273,8 @@ where
         data: Bytes,
         last: bool,
     ) -> Result<(), Error> {
-        Ok(self.session.send_part(Instant::now(), kind, data, last)?)
+        let now = self.send_clock.for_send(&self.session);
+        Ok(self.session.send_part(now, kind, data, last)?)
     }
 
     /// Fires the session's deadline if it passed; registers the timer otherwise.
@@ -383,7 +388,9 @@ where
     }
 
     fn start_send(self: Pin<&mut Self>, item: Message) -> Result<(), Error> {
-        Ok(self.get_mut().session.send(Instant::now(), item)?)
+        let this = self.get_mut();
+        let now = this.send_clock.for_send(&this.session);
+        Ok(this.session.send(now, item)?)
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
