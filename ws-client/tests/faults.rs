@@ -517,8 +517,7 @@ fn endpoint_stall_past_the_blocking_send_timeout() {
             Expect::unclean(CloseCause::Aborted, Initiator::Local),
             |tcp, log, index| async move {
                 // Never reads; lets go once the client gave up (and its send said so).
-                assert_send_timed_out(&log, index).await;
-                drop(tcp);
+                drop_once_send_timed_out(tcp, &log, index).await;
             },
         )
         .await;

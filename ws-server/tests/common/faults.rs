@@ -161,6 +161,14 @@ pub fn baseline_now(fds: usize) -> Baseline {
     }
 }
 
+/// The peer of a send-timeout scenario, which never read: waits until our side
+/// gave up ([`assert_send_timed_out`]), then drops its connection (unread bytes
+/// wait in its buffer, so dropping resets the connection).
+pub async fn drop_once_send_timed_out<T>(peer: T, log: &Log, index: usize) {
+    assert_send_timed_out(log, index).await;
+    drop(peer);
+}
+
 /// Waits until session `index` has ended and its flushed send has returned, then
 /// asserts that the send failed with `SendTimeout`.
 pub async fn assert_send_timed_out(log: &Log, index: usize) {
