@@ -14,6 +14,11 @@ use crate::ProtocolError;
 /// frame's end.
 const LEND_MIN_REMAINING: u64 = 32 * 1024;
 
+/// A data frame at least this long cannot arrive whole in one read of a front-end's
+/// shared 256 KiB read buffer: after one, the next read takes only a header (see
+/// [`Reader::read_limit`]).
+const LARGE_FRAME: u64 = 256 * 1024;
+
 /// A complete control frame for the session to act on.
 #[derive(Debug)]
 pub(crate) enum Control {
@@ -40,6 +45,8 @@ pub(crate) struct Reader {
     pub(crate) assembler: Assembler,
     /// Data frame headers seen so far (read-idle activity).
     pub(crate) data_frames: u64,
+    /// The last data frame begun was at least [`LARGE_FRAME`] long.
+    after_large_frame: bool,
 }
 
 impl Reader {
@@ -53,6 +60,7 @@ impl Reader {
             control: Vec::new(),
             assembler,
             data_frames: 0,
+            after_large_frame: false,
         }
     }
 
@@ -93,6 +101,17 @@ impl Reader {
             }
         }
         Ok(None)
+    }
+
+    /// The most the next read should take, when it matters: between frames, after a
+    /// data frame of at least [`LARGE_FRAME`] bytes, a frame header's worth. If the
+    /// next frame is large too, its payload then goes straight into the message
+    /// buffer ([`lend`](Self::lend)) instead of partly through the shared read buffer
+    /// and a copy (a 1 MiB echo copied up to a quarter of each message that way); the
+    /// price is one more read per large frame.
+    pub(crate) fn read_limit(&self) -> Option<usize> {
+        (self.after_large_frame && self.frame.is_none() && self.head_len == 0)
+            .then_some(MAX_HEADER_LEN)
     }
 
     /// Lends the message buffer for a direct read of the current data frame's payload
@@ -161,6 +180,7 @@ impl Reader {
             // The common case: the whole header is in the input; decode it there.
             if let Decoded::Complete(header, len) = FrameHeader::decode(input)? {
                 *input = &input[len..];
+                self.note_header(&header);
                 if self.take_whole(&header, input, events) {
                     return Ok(());
                 }
@@ -177,10 +197,18 @@ impl Reader {
             Decoded::Complete(header, len) => {
                 self.head_len = 0;
                 *input = &input[len - had..];
+                self.note_header(&header);
                 self.start_frame(header)?;
             }
         }
         Ok(())
+    }
+
+    /// Remembers whether a data frame is large, for [`read_limit`](Self::read_limit).
+    fn note_header(&mut self, header: &FrameHeader) {
+        if header.opcode.is_data() {
+            self.after_large_frame = header.payload_len >= LARGE_FRAME;
+        }
     }
 
     fn start_frame(&mut self, header: FrameHeader) -> Result<(), ProtocolError> {

@@ -259,6 +259,19 @@ impl Session {
         }
     }
 
+    /// The most bytes the next read should take, when it matters (`None`: as many
+    /// as the front-end likes). After a data frame of 256 KiB or more, between
+    /// frames: a frame header's worth, so that if the next frame is large too its
+    /// payload is read straight into the message buffer
+    /// ([`lend_input`](Self::lend_input)) rather than partly copied from the
+    /// front-end's read buffer. Reading more is still correct, only slower.
+    pub fn read_limit(&self) -> Option<usize> {
+        if self.lent || !self.reading() {
+            return None;
+        }
+        self.reader.read_limit()
+    }
+
     /// Lends the buffer of the message being received, so the next read can go
     /// straight into it instead of through [`handle_input`](Self::handle_input) (which
     /// copies): offered while a large uncompressed data frame is under way and most

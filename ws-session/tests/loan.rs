@@ -212,3 +212,45 @@ proptest! {
         prop_assert_eq!(wire, plain_wire);
     }
 }
+
+#[test]
+fn after_a_large_frame_the_next_read_takes_only_a_header_and_the_next_payload_is_lent_whole() {
+    let t0 = Instant::now();
+    let mut s: Session = server(big_config(), t0);
+    assert_eq!(s.read_limit(), None, "no frame seen yet");
+    // A small frame first: no limit.
+    s.handle_input(t0, &cframe(true, 2, b"small"));
+    assert_eq!(s.read_limit(), None);
+    // A 300 KiB frame: between frames afterwards, reads are limited to a header.
+    let large = vec![7u8; 300 * 1024];
+    s.handle_input(t0, &cframe(true, 2, &large));
+    assert_eq!(s.read_limit(), Some(ws_frame::MAX_HEADER_LEN));
+    // The next large frame's header alone, as such a read takes it: the session then
+    // lends its buffer for the payload, none of which went through handle_input.
+    let next = cframe(true, 2, &large);
+    let header_len = ws_frame::MAX_HEADER_LEN;
+    s.handle_input(t0, &next[..header_len]);
+    assert_eq!(s.read_limit(), None, "a frame is under way");
+    let mut rest = &next[header_len..];
+    let mut lent = 0;
+    while !rest.is_empty() {
+        let mut loan = s.lend_input().expect("the payload is lent");
+        let n = loan.max_len().min(rest.len());
+        loan.buf_mut().put_slice(&rest[..n]);
+        s.handle_loan(t0, loan);
+        lent += n;
+        rest = &rest[n..];
+    }
+    assert_eq!(lent, large.len());
+    let messages: Vec<_> = events(&mut s)
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Message(Message::Binary(b)) => Some(b.len()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(messages, [5, large.len(), large.len()]);
+    // A small data frame ends the run of large ones: no limit after it.
+    s.handle_input(t0, &cframe(true, 2, b"small again"));
+    assert_eq!(s.read_limit(), None);
+}

@@ -63,8 +63,22 @@ pub fn poll_read_into<S, R>(
 where
     S: AsyncRead + Unpin + ?Sized,
 {
+    poll_read_at_most(stream, cx, usize::MAX, consume)
+}
+
+/// [`poll_read_into`] reading at most `limit` bytes.
+fn poll_read_at_most<S, R>(
+    stream: &mut S,
+    cx: &mut Context<'_>,
+    limit: usize,
+    consume: impl FnOnce(&[u8]) -> R,
+) -> Poll<io::Result<(usize, R)>>
+where
+    S: AsyncRead + Unpin + ?Sized,
+{
     ReadBuffer::with(|buf| {
-        let mut rb = ReadBuf::new(buf);
+        let len = buf.len().min(limit);
+        let mut rb = ReadBuf::new(&mut buf[..len]);
         ready!(Pin::new(stream).poll_read(cx, &mut rb))?;
         let filled = rb.filled();
         Poll::Ready(Ok((filled.len(), consume(filled))))
@@ -93,12 +107,15 @@ where
             session.handle_loan(now(), loan);
             polled
         }
-        None => poll_read_into(stream, cx, |bytes| {
-            if !bytes.is_empty() {
-                session.handle_input(now(), bytes);
-            }
-        })
-        .map_ok(|(n, ())| n),
+        None => {
+            let limit = session.read_limit().unwrap_or(usize::MAX);
+            poll_read_at_most(stream, cx, limit, |bytes| {
+                if !bytes.is_empty() {
+                    session.handle_input(now(), bytes);
+                }
+            })
+            .map_ok(|(n, ())| n)
+        }
     };
     if let Poll::Ready(Ok(0)) = polled {
         session.handle_eof(Instant::now());
