@@ -15,11 +15,14 @@
 //! [`SpareCodecs`](crate::spare::SpareCodecs) then, and the next message of any
 //! session on the thread takes it from there: such a session holds zlib state only
 //! while a message is under way. With context takeover the context must outlive the
-//! message: the state stays while the connection is busy, and once it has been idle
-//! for `release_after_idle` the state goes back to the pool and only the last
-//! plaintext ([`History`]: the decompressor's whole window, at most 4 KiB for the
-//! compressor) stays, to be given to the next state as its dictionary: the context
-//! survives, at 4 KiB instead of a zlib state.
+//! message: the compressor stays while the connection is busy, and once it has been
+//! idle for `release_after_idle` it goes back to the pool and only the last
+//! plaintext it sent ([`History`], at most 4 KiB) stays, to be given to the next
+//! state as its dictionary: the context survives, at 4 KiB instead of a zlib state.
+//! The decompressor does the same at every message's end, not only when idle, when
+//! the peer's window is at most 13 bits (a browser's, answered with 12): its
+//! history is the peer's whole window, and a busy connection holds that history
+//! between messages instead of a 47 KiB state.
 
 use zlib_rs::{
     Deflate, DeflateConfig as ZlibDeflateConfig, DeflateFlush, Inflate, InflateFlush, Status,
@@ -83,19 +86,28 @@ pub(crate) fn new_compressor(bits: u8, level: u32) -> Box<Deflate> {
     }))
 }
 
-/// A raw-deflate decompressor with `bits` of window.
-pub(crate) fn new_decompressor(bits: u8) -> Box<Inflate> {
-    Box::new(Inflate::new(false, bits))
+/// The window every decompressor inflates with, whatever was negotiated.
+///
+/// zlib-rs allocates a 32 KiB window and its tables in one block (about 47 KiB)
+/// whatever the window bits, so a smaller window would save no memory; and its
+/// stable API resets a state only to 15 bits, so a smaller one could not be reset
+/// in place, only made anew (an allocation of that block per message for a
+/// direction without context takeover). Inflating a peer's stream with a window
+/// larger than the peer's is always correct (RFC 7692 section 7.1.2.1: the
+/// negotiated bits bound the peer's compressor). What the negotiated window still
+/// bounds is the context kept across messages: a [`History`] of `2^bits` bytes, so
+/// a peer that refers further back than its window into an earlier message fails
+/// with 1007 once its decompressor has been handed back.
+pub(crate) const INFLATE_BITS: u8 = 15;
+
+/// A raw-deflate decompressor ([`INFLATE_BITS`] of window).
+pub(crate) fn new_decompressor() -> Box<Inflate> {
+    Box::new(Inflate::new(false, INFLATE_BITS))
 }
 
-/// Resets a decompressor of `bits` for a new stream. zlib-rs's reset restores the
-/// default window (15 bits), so a smaller one is made anew, as `flate2` does.
-pub(crate) fn reset_decompressor(state: &mut Box<Inflate>, bits: u8) {
-    if bits == 15 {
-        state.reset(false);
-    } else {
-        *state = new_decompressor(bits);
-    }
+/// Resets a decompressor for a new stream, in place.
+pub(crate) fn reset_decompressor(state: &mut Inflate) {
+    state.reset(false);
 }
 
 /// Our compressor, for the direction we send.
@@ -272,7 +284,6 @@ impl Deflater {
 pub(crate) struct Inflater {
     /// The zlib state, while it exists (see the module docs).
     state: Option<Box<Inflate>>,
-    bits: u8,
     reset_after_message: bool,
     /// The peer ended its stream with a BFINAL block during this message.
     stream_ended: bool,
@@ -281,9 +292,11 @@ pub(crate) struct Inflater {
     history: Option<History>,
 }
 
-/// Largest window whose plaintext is kept instead of an idle decompressor: a
-/// zlib-rs decompressor costs about 19 KiB whatever its window, so a history of
-/// more than 8 KiB would save little.
+/// Largest window whose plaintext is kept instead of a decompressor between
+/// messages: a zlib-rs decompressor costs about 47 KiB whatever its window; with a
+/// history of at most 8 KiB, taking a pooled state and giving it the history as its
+/// dictionary at each message costs a copy of at most 8 KiB, and a larger window's
+/// copy would cost more per message than the state it saves.
 const HISTORY_MAX_BITS: u8 = 13;
 
 impl Inflater {
@@ -298,28 +311,31 @@ impl Inflater {
             !no_takeover && cfg.release_after_idle.is_some() && bits <= HISTORY_MAX_BITS;
         Inflater {
             state: None,
-            bits,
             reset_after_message: no_takeover,
             stream_ended: false,
             history: keeps_history.then(|| History::new(bits)),
         }
     }
 
-    /// Whether the state can go back to the pool while idle without losing the
-    /// context (it is kept as a history).
+    /// Whether an idle release would free something without losing the context:
+    /// a state held with its context kept as a history, or a history still in
+    /// its busy, twice-the-window buffer.
     pub(crate) fn releasable(&self) -> bool {
-        self.state.is_some() && self.history.is_some()
+        self.history
+            .as_ref()
+            .is_some_and(|h| self.state.is_some() || !h.is_compact())
     }
 
-    /// Hands the state to the thread's spare pool (between messages only); the
-    /// history keeps the context for the next state.
+    /// Hands the state to the thread's spare pool and shrinks the history to its
+    /// window (between messages only); the history keeps the context for the next
+    /// state.
     pub(crate) fn release(&mut self) {
         let Some(history) = self.history.as_mut() else {
             return;
         };
         if let Some(mut state) = self.state.take() {
-            reset_decompressor(&mut state, self.bits);
-            SpareCodecs::give_decompressor(self.bits, state);
+            reset_decompressor(&mut state);
+            SpareCodecs::give_decompressor(state);
         }
         history.compact();
     }
@@ -342,11 +358,9 @@ impl Inflater {
         too_big: ProtocolError,
         sink: &mut dyn FnMut(&[u8]) -> Result<(), ProtocolError>,
     ) -> Result<(), ProtocolError> {
-        let bits = self.bits;
         let history = &mut self.history;
         let state = self.state.get_or_insert_with(|| {
-            let mut fresh =
-                SpareCodecs::take_decompressor(bits).unwrap_or_else(|| new_decompressor(bits));
+            let mut fresh = SpareCodecs::take_decompressor().unwrap_or_else(new_decompressor);
             // Continue the peer's context: its back-references reach into this.
             if let Some(window) = history.as_ref().map(History::window) {
                 if !window.is_empty() {
@@ -397,7 +411,7 @@ impl Inflater {
                         // A block with BFINAL ends the peer's deflate stream (RFC 7692
                         // section 7.2.3.4); whatever follows starts a new one, and the
                         // next message starts afresh too (see below).
-                        reset_decompressor(inner, bits);
+                        reset_decompressor(inner);
                         *stream_ended = true;
                         if rest.is_empty() && !full {
                             break;
@@ -417,21 +431,25 @@ impl Inflater {
             }
             Ok(())
         });
-        if finish && (self.reset_after_message || self.stream_ended) && result.is_ok() {
-            // Without context takeover, or after the peer ended its stream with BFINAL
-            // (its compressor restarts), the next message starts with an empty window
-            // and no half-parsed block (the appended tail may have left one).
-            if let Some(state) = self.state.as_mut() {
-                reset_decompressor(state, bits);
+        if finish && result.is_ok() {
+            let restarts = self.reset_after_message || self.stream_ended;
+            if restarts {
+                // Without context takeover, or after the peer ended its stream with
+                // BFINAL (its compressor restarts), the peer's next message starts
+                // from an empty window.
+                self.stream_ended = false;
+                if let Some(history) = self.history.as_mut() {
+                    history.clear();
+                }
             }
-            self.stream_ended = false;
-            // The peer's next message starts from an empty window.
-            if let Some(history) = self.history.as_mut() {
-                history.clear();
-            }
-            if self.reset_after_message {
-                if let Some(state) = self.state.take() {
-                    SpareCodecs::give_decompressor(bits, state);
+            // The state goes back to the thread's pool when the next message needs
+            // nothing of it: it starts afresh, or the history carries the context
+            // (a fresh state takes it as its dictionary). A busy connection then
+            // holds a 4 KiB history between messages instead of a 47 KiB state.
+            if restarts || self.history.is_some() {
+                if let Some(mut state) = self.state.take() {
+                    reset_decompressor(&mut state);
+                    SpareCodecs::give_decompressor(state);
                 }
             }
         }
@@ -493,6 +511,40 @@ mod tests {
         let mut kept = Deflater::new(&cfg, Role::Server).unwrap();
         kept.compress(&noise(10, LARGE_MESSAGE), true, &mut out);
         assert_eq!(kept.state_bits, 15);
+    }
+
+    #[test]
+    fn a_small_window_decompressor_goes_back_after_each_message_and_keeps_the_context() {
+        // A browser's direction as ws-server answers it: 12 bits, context takeover.
+        let cfg = DeflateConfig::default().with_client_max_window_bits(12);
+        let mut sender = Deflater::new(&cfg, Role::Client).unwrap();
+        let mut inflater = Inflater::new(&cfg, Role::Server);
+        let first = noise(3, 1024);
+        let messages = [first.clone(), noise(4, 1024), first];
+        let mut sizes = Vec::new();
+        for (i, message) in messages.iter().enumerate() {
+            let mut wire = Vec::new();
+            sender.compress(message, true, &mut wire);
+            sizes.push(wire.len());
+            let mut got = Vec::new();
+            let too_big = ProtocolError::MessageTooBig { limit: u64::MAX };
+            let mut sink = |b: &[u8]| {
+                got.extend_from_slice(b);
+                Ok(())
+            };
+            inflater
+                .inflate(&wire, true, u64::MAX, too_big, &mut sink)
+                .unwrap();
+            assert_eq!(&got, message, "message {i}");
+            assert!(!inflater.holds_state(), "message {i}: handed back");
+        }
+        // The third message is the first again, 2 KiB back: a reference into a
+        // message inflated by another state, resolved from the history.
+        assert!(sizes[2] < 64, "{sizes:?}");
+        // Idle release then only shrinks the history to its window.
+        assert!(inflater.releasable());
+        inflater.release();
+        assert!(!inflater.releasable());
     }
 
     #[test]

@@ -9,7 +9,7 @@
 //! stream) continues the same context: the compressor can refer back as if it had
 //! never been dropped, and the decompressor resolves the peer's back-references. A
 //! window of 4 KiB (12 bits, the client's direction under
-//! `ws_handshake::DeflateConfig::lean`) costs 4 KiB instead of a decompressor (19
+//! `ws_handshake::DeflateConfig::lean`) costs 4 KiB instead of a decompressor (47
 //! KiB with zlib-rs). The compressor may keep less than its window (any suffix of
 //! what was sent is a valid dictionary: the peer has all of it), and keeps at most
 //! 4 KiB instead of a compressor (260 to 370 KiB with zlib-rs).
@@ -59,6 +59,12 @@ impl History {
         let start = self.buf.len().saturating_sub(self.cap);
         self.buf.drain(..start);
         self.buf.shrink_to_fit();
+    }
+
+    /// Whether the buffer is no larger than the window (as [`compact`](Self::compact)
+    /// leaves it).
+    pub(crate) fn is_compact(&self) -> bool {
+        self.buf.capacity() <= self.cap
     }
 
     /// Forgets everything (the context was reset).

@@ -24,11 +24,14 @@ use std::cell::RefCell;
 
 use zlib_rs::{Deflate, Inflate};
 
-/// Spare compressors by (window bits, level) and decompressors by window bits.
+/// Spare compressors by (window bits, level), and decompressors (all of one window,
+/// see `deflate::INFLATE_BITS`).
 #[derive(Default)]
 pub(crate) struct SpareCodecs {
     compressors: Vec<(u8, u32, Box<Deflate>)>,
-    decompressors: Vec<(u8, Box<Inflate>)>,
+    // Boxed as the sessions hold them: a state moves in and out as a pointer.
+    #[allow(clippy::vec_box)]
+    decompressors: Vec<Box<Inflate>>,
 }
 
 thread_local! {
@@ -68,22 +71,17 @@ impl SpareCodecs {
         });
     }
 
-    /// A reset decompressor for `bits`, if one is spare.
-    pub(crate) fn take_decompressor(bits: u8) -> Option<Box<Inflate>> {
-        SPARE.with(|s| {
-            let mut s = s.borrow_mut();
-            let at = s.decompressors.iter().position(|(b, _)| *b == bits)?;
-            Some(s.decompressors.swap_remove(at).1)
-        })
+    /// A reset decompressor, if one is spare.
+    pub(crate) fn take_decompressor() -> Option<Box<Inflate>> {
+        SPARE.with(|s| s.borrow_mut().decompressors.pop())
     }
 
     /// Gives back a decompressor already reset.
-    pub(crate) fn give_decompressor(bits: u8, state: Box<Inflate>) {
+    pub(crate) fn give_decompressor(state: Box<Inflate>) {
         SPARE.with(|s| {
             let mut s = s.borrow_mut();
-            let same = s.decompressors.iter().filter(|(b, _)| *b == bits).count();
-            if same < Self::KEEP {
-                s.decompressors.push((bits, state));
+            if s.decompressors.len() < Self::KEEP {
+                s.decompressors.push(state);
             }
         });
     }
