@@ -23,6 +23,7 @@ use ws_frame::{apply_mask, FrameHeader, OpCode, Utf8Validator};
 use crate::config::{Delivery, SessionConfig};
 use crate::deflate::Inflater;
 use crate::event::{Event, Events, Message, MessageKind};
+use crate::masked::extend_masked;
 use crate::ProtocolError;
 
 /// Scratch capacity kept between messages; a larger scratch is freed when a message
@@ -279,10 +280,14 @@ impl Assembler {
             return false;
         }
         let message = if text {
-            let mut data = payload.to_vec();
-            if let Some(key) = header.mask {
-                apply_mask(&mut data, key, 0);
-            }
+            let data = match header.mask {
+                Some(key) => {
+                    let mut data = Vec::with_capacity(payload.len());
+                    extend_masked(&mut data, payload, key);
+                    data
+                }
+                None => payload.to_vec(),
+            };
             match String::from_utf8(data) {
                 Ok(text) => Message::Text(text),
                 Err(_) => return false,

@@ -135,6 +135,7 @@ mod event;
 #[doc(hidden)]
 pub mod fuzzing;
 mod history;
+mod masked;
 mod outgoing;
 mod reader;
 mod session;

@@ -54,10 +54,11 @@ use std::io::IoSlice;
 use std::ops::ControlFlow;
 
 use bytes::{Bytes, BytesMut};
-use ws_frame::{apply_mask, mask_copy, Decoded, FrameHeader, OpCode, Rsv, MAX_HEADER_LEN};
+use ws_frame::{apply_mask, Decoded, FrameHeader, OpCode, Rsv, MAX_HEADER_LEN};
 
 use crate::buffers::SpareBuffers;
 use crate::config::Role;
+use crate::masked::extend_masked;
 
 /// Data frames with at most this many payload bytes go to the flat lane (see the
 /// module docs): at this size a copy costs less than a queue entry and a slice.
@@ -624,29 +625,4 @@ fn frame_pieces<'a>(
         f(rest)?;
     }
     ControlFlow::Continue(())
-}
-/// Bytes masked per step of [`extend_masked`]: small enough to stay in the first
-/// level cache.
-const MASK_BLOCK: usize = 2048;
-
-/// Appends `payload` masked with `key` to `out`. A payload larger than a block is
-/// masked block by block while copied into a buffer on the stack, then appended, so
-/// the lane is written once (a copy and then a mask of the copy went over the lane
-/// twice, out of the first level cache for large payloads); a smaller one is copied
-/// and masked there (the stack buffer would cost a fill of its own).
-fn extend_masked(out: &mut Vec<u8>, payload: &[u8], key: [u8; 4]) {
-    if payload.len() <= MASK_BLOCK {
-        let start = out.len();
-        out.extend_from_slice(payload);
-        apply_mask(&mut out[start..], key, 0);
-        return;
-    }
-    let mut block = [0u8; MASK_BLOCK];
-    let mut offset = 0;
-    for chunk in payload.chunks(MASK_BLOCK) {
-        let masked = &mut block[..chunk.len()];
-        mask_copy(chunk, masked, key, offset);
-        out.extend_from_slice(masked);
-        offset += chunk.len();
-    }
 }
