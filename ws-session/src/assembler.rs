@@ -295,11 +295,7 @@ impl Assembler {
         } else if payload.len() > PayloadArena::MAX_PAYLOAD
             && payload.len() <= SpareBuffers::MESSAGE_MAX
         {
-            Message::Binary(SpareBuffers::message(payload, |data| {
-                if let Some(key) = header.mask {
-                    apply_mask(data, key, 0);
-                }
-            }))
+            Message::Binary(SpareBuffers::message(payload, header.mask))
         } else {
             let mut data = PayloadArena::copy(payload);
             if let Some(key) = header.mask {

@@ -44,6 +44,8 @@ use std::cell::RefCell;
 
 use bytes::Bytes;
 
+use crate::masked::extend_masked;
+
 /// The thread's spare output buffers (see the module docs).
 pub(crate) struct SpareBuffers {
     kept: Vec<Vec<u8>>,
@@ -63,10 +65,10 @@ impl SpareBuffers {
     pub(crate) const MESSAGE_MAX: usize = 256 * 1024;
 
     /// A received message's bytes: `payload` copied into a buffer of the thread's
-    /// (one of at most twice its size) and `unmask`ed there, and given back to the
-    /// spare buffers of the thread that drops the message's last reference. For
-    /// payloads up to [`MESSAGE_MAX`](Self::MESSAGE_MAX).
-    pub(crate) fn message(payload: &[u8], unmask: impl FnOnce(&mut [u8])) -> Bytes {
+    /// (one of at most twice its size), unmasked with `mask` in the same pass, and
+    /// given back to the spare buffers of the thread that drops the message's last
+    /// reference. For payloads up to [`MESSAGE_MAX`](Self::MESSAGE_MAX).
+    pub(crate) fn message(payload: &[u8], mask: Option<[u8; 4]>) -> Bytes {
         let len = payload.len();
         let mut buf = SPARE
             .with(|cell| {
@@ -78,8 +80,10 @@ impl SpareBuffers {
                 Some(spare.kept.swap_remove(at))
             })
             .unwrap_or_else(|| Vec::with_capacity(len));
-        buf.extend_from_slice(payload);
-        unmask(&mut buf);
+        match mask {
+            Some(key) => extend_masked(&mut buf, payload, key),
+            None => buf.extend_from_slice(payload),
+        }
         Bytes::from_owner(Lent(buf))
     }
 
@@ -219,9 +223,9 @@ mod tests {
     #[test]
     fn a_received_message_gives_its_buffer_back_when_dropped() {
         let payload = vec![5u8; 64 * 1024];
-        let m = SpareBuffers::message(&payload, |b| b[0] = 6);
+        let m = SpareBuffers::message(&payload, Some([3, 0, 0, 0]));
         assert_eq!(m.len(), payload.len());
-        assert_eq!((m[0], m[1]), (6, 5));
+        assert_eq!((m[0], m[1], m[4]), (6, 5, 6), "unmasked");
         let at = m.as_ptr();
         let shared = m.clone();
         drop(m);
@@ -229,9 +233,9 @@ mod tests {
         drop(shared);
         assert_eq!(SpareBuffers::capacities().len(), 1);
         // The next message of about that size reuses it; a much smaller one does not.
-        let small = SpareBuffers::message(&payload[..2000], |_| {});
+        let small = SpareBuffers::message(&payload[..2000], None);
         assert_ne!(small.as_ptr(), at);
-        let again = SpareBuffers::message(&payload[..60 * 1024], |_| {});
+        let again = SpareBuffers::message(&payload[..60 * 1024], None);
         assert_eq!(again.as_ptr(), at);
         assert!(SpareBuffers::capacities().is_empty());
         drop((small, again));
