@@ -154,6 +154,56 @@ async fn deflate_is_negotiated_and_echoes() {
     assert_eq!(c.recv().await, Message::Text("plain".into()));
 }
 
+/// What a browser negotiates (`permessage-deflate; client_max_window_bits`, answered
+/// with a 12-bit client window) keeps its meaning across many messages: the
+/// server's decompressor goes back to its thread's pool at every message's end and
+/// the next message is inflated from the kept window (`ws-session`'s
+/// `INFLATE_BITS`). Four connections take turns on one thread, so a pooled
+/// decompressor serves each of them in turn, and every message repeats text of the
+/// ones before it: a lost or mixed-up context would fail to inflate (1007) or echo
+/// the wrong text.
+#[tokio::test]
+async fn a_browser_offer_keeps_its_context_across_messages_and_connections() {
+    use ws_handshake::{ClientMaxWindowBits, DeflateOffer};
+    let (_, addr) = serve("/echo", Echo).await;
+    let browser = |r: ws_handshake::ClientRequest| {
+        r.deflate(DeflateOffer {
+            client_max_window_bits: Some(ClientMaxWindowBits::Supported),
+            ..DeflateOffer::default()
+        })
+    };
+    let mut clients = Vec::new();
+    for _ in 0..4 {
+        let c = connect_with(addr, "/echo", browser, SessionConfig::default())
+            .await
+            .unwrap();
+        let params = c.established.deflate.expect("deflate negotiated");
+        assert_eq!(params.client_window_bits(), 12);
+        assert!(!params.client_no_context_takeover);
+        clients.push(c);
+    }
+    for round in 0..40usize {
+        for (i, c) in clients.iter_mut().enumerate() {
+            // A JSON-like record that shares most of its text with the previous
+            // round's, and every seventh round one longer than the 4 KiB window.
+            let repeat = if round % 7 == 6 { 120 } else { 6 };
+            let text = format!(
+                "{{\"connection\":{i},\"round\":{round},\"items\":[{}]}}",
+                (0..repeat)
+                    .map(|k| format!("{{\"id\":{k},\"name\":\"item {k} of {i}\"}}"))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            );
+            c.send(text.as_str()).await;
+            assert_eq!(
+                c.recv().await,
+                Message::Text(text),
+                "connection {i}, round {round}"
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn oversized_whole_message_closes_with_1009() {
     let (addr, mut rx) = recorder_server().await;
