@@ -186,7 +186,7 @@ async fn a_browser_offer_keeps_its_context_across_messages_and_connections() {
         for (i, c) in clients.iter_mut().enumerate() {
             // A JSON-like record that shares most of its text with the previous
             // round's, and every seventh round one longer than the 4 KiB window.
-            let repeat = if round % 7 == 6 { 120 } else { 6 };
+            let repeat = if round % 7 == 6 { 150 } else { 6 };
             let text = format!(
                 "{{\"connection\":{i},\"round\":{round},\"items\":[{}]}}",
                 (0..repeat)
