@@ -103,6 +103,7 @@ impl Outgoing {
     /// lane, when nothing asks for more: no part in progress, no compression, one
     /// frame, and the lane open. `None` when the message needs
     /// [`message`](Self::message) (which then takes an owned payload).
+    #[inline]
     pub(crate) fn small_message(
         &mut self,
         writer: &mut Writer,
@@ -118,9 +119,13 @@ impl Outgoing {
         {
             return None;
         }
-        Some(self.check_room(writer, len, room).map(|()| {
-            writer.push_flat(opcode(kind), Rsv::NONE, true, payload);
-        }))
+        // One frame (checked above), so its wire length needs no fragment arithmetic.
+        let needed = writer.frame_len(len);
+        if needed > room {
+            return Some(Err(queue_full(writer, needed, room)));
+        }
+        writer.push_flat(opcode(kind), Rsv::NONE, true, payload);
+        Some(Ok(()))
     }
 
     /// Encodes one part of a message sent in parts. A message sent in parts is
@@ -194,11 +199,7 @@ impl Outgoing {
     fn check_room(&self, writer: &Writer, len: usize, room: usize) -> Result<(), SendError> {
         let needed = self.wire_len(writer, len);
         if needed > room {
-            return Err(SendError::QueueFull {
-                queued: writer.queued(),
-                needed,
-                bound: writer.queued().saturating_add(room),
-            });
+            return Err(queue_full(writer, needed, room));
         }
         Ok(())
     }
@@ -222,6 +223,16 @@ impl Outgoing {
             };
             writer.push_data(op, rsv, fin && i == count - 1, payload.slice(start..end));
         }
+    }
+}
+
+/// The error for a message of `needed` wire bytes that does not fit in `room`.
+#[cold]
+fn queue_full(writer: &Writer, needed: usize, room: usize) -> SendError {
+    SendError::QueueFull {
+        queued: writer.queued(),
+        needed,
+        bound: writer.queued().saturating_add(room),
     }
 }
 

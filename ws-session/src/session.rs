@@ -660,10 +660,20 @@ impl Session {
     /// included), and [`Event::Closed`] is returned. So a front-end that hands each
     /// event to the application before polling the next gets the replies out before
     /// the close.
+    #[inline]
     pub fn poll_event(&mut self) -> Option<Event> {
         if let Some(event) = self.events.pop_front() {
             return Some(event);
         }
+        self.ending.as_ref()?;
+        self.end_now()
+    }
+
+    /// The slow path of [`poll_event`](Self::poll_event): a pending ending takes
+    /// effect.
+    #[cold]
+    #[inline(never)]
+    fn end_now(&mut self) -> Option<Event> {
         let (ending, at) = *self.ending.take()?;
         self.apply_ending(at, ending);
         self.events.pop_front()

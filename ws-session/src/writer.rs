@@ -187,6 +187,7 @@ impl Writer {
     }
 
     /// Wire size of a frame with `len` payload bytes.
+    #[inline]
     pub(crate) fn frame_len(&self, len: usize) -> usize {
         let mask = if self.role == Role::Client { 4 } else { 0 };
         let ext = if len < 126 {
@@ -278,11 +279,17 @@ impl Writer {
     /// dropping the frames already written (when the lane is at least half
     /// written), then by moving to a larger buffer, a spare one of the thread's if
     /// there is one (see [`SpareBuffers`]).
+    #[inline]
     fn flat_room(&mut self, extra: usize) {
-        let needed = self.flat.len() + extra;
-        if needed <= self.flat.capacity() {
-            return;
+        if self.flat.len() + extra > self.flat.capacity() {
+            self.grow_flat(extra);
         }
+    }
+
+    /// The slow path of [`flat_room`](Self::flat_room): the lane is full.
+    #[cold]
+    #[inline(never)]
+    fn grow_flat(&mut self, extra: usize) {
         // The start of the frame being written: everything before it is written.
         let done = self.flat_frame().0;
         self.flat_mark = done;
@@ -310,7 +317,17 @@ impl Writer {
 
     /// Encodes a small data frame at the end of the flat lane (see
     /// [`flat_open`](Self::flat_open)).
+    #[inline]
     pub(crate) fn push_flat(&mut self, opcode: OpCode, rsv: Rsv, fin: bool, payload: &[u8]) {
+        if self.role == Role::Server && payload.len() < 126 {
+            // The common case spelled out: a two-byte header, no mask.
+            self.flat_room(2 + payload.len());
+            let first = (u8::from(fin) << 7) | rsv.bits() | opcode.as_u8();
+            self.flat.extend_from_slice(&[first, payload.len() as u8]);
+            self.flat.extend_from_slice(payload);
+            self.queued += 2 + payload.len();
+            return;
+        }
         let mut header = FrameHeader::new(opcode, payload.len() as u64);
         header.fin = fin;
         header.rsv = rsv;
@@ -625,4 +642,37 @@ fn frame_pieces<'a>(
         f(rest)?;
     }
     ControlFlow::Continue(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The server's two-byte fast path in `push_flat` writes what the general
+    /// encoder writes, for every length it takes and the lengths around it.
+    #[test]
+    fn the_short_frame_fast_path_matches_the_encoder() {
+        for len in 0..=130usize {
+            for (opcode, rsv, fin) in [
+                (OpCode::Text, Rsv::NONE, true),
+                (OpCode::Binary, Rsv::RSV1, false),
+                (OpCode::Continuation, Rsv::NONE, false),
+            ] {
+                let payload: Vec<u8> = (0..len).map(|i| i as u8).collect();
+                let mut writer = Writer::new(Role::Server, Box::new(|| [0; 4]));
+                writer.push_flat(opcode, rsv, fin, &payload);
+                let mut header = FrameHeader::new(opcode, len as u64);
+                header.fin = fin;
+                header.rsv = rsv;
+                let mut head = [0u8; MAX_HEADER_LEN];
+                let head_len = header.encode(&mut head);
+                let mut expected = head[..head_len].to_vec();
+                expected.extend_from_slice(&payload);
+                let mut out = vec![0u8; expected.len() + 8];
+                let n = writer.copy_out(&mut out);
+                assert_eq!(&out[..n], &expected[..], "len {len}, {opcode:?}");
+                assert_eq!(writer.queued(), expected.len());
+            }
+        }
+    }
 }

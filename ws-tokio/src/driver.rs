@@ -20,7 +20,9 @@
 //!    An event goes to [`dispatch`](Driver::dispatch), which creates its callback
 //!    and polls it once, in place;
 //! 4. [`check_timers`](Driver::check_timers), only once a round moved nothing (the
-//!    driver is about to wait) or the poll's rounds ran out: the session's
+//!    driver is about to wait; a transfer that wrote all that was queued and found
+//!    no input counts as nothing, since the next round would find no work) or the
+//!    poll's rounds ran out: the session's
 //!    deadline, flushed sends' deadlines, and the linger bound of a closed session
 //!    that cannot flush. A busy session does not compute its next deadline at
 //!    every turn (that cost a thirtieth of a 16 B echo); nothing is late for it,
@@ -395,7 +397,8 @@ async fn drain<S: AsyncRead + Unpin>(stream: &mut S) {
 struct Transferred {
     /// The next event for the endpoint, if one was taken.
     event: Option<Event>,
-    /// Bytes moved or the end of input seen.
+    /// Bytes moved or the end of input seen, and more may be done at once (not
+    /// when the I/O [settled](Moved::settled)).
     progress: bool,
 }
 
@@ -426,6 +429,10 @@ struct Moved {
     wake_senders: bool,
     /// The time the session was fed, if it was.
     fed_at: Option<Instant>,
+    /// Nothing is left to do until a waker fires: the read (if any) waits for input
+    /// and nothing is queued to write. Another round would find no work, so the
+    /// driver goes straight to its timers and waits (a round fewer per turn).
+    settled: bool,
 }
 
 /// The driver of one session (see the module docs). `F` is the type of every
@@ -574,8 +581,8 @@ where
             shared.progress.notify_waiters();
         }
         Transferred {
+            progress: moved.progress && (event.is_some() || !moved.settled),
             event,
-            progress: moved.progress,
         }
     }
 
@@ -614,6 +621,7 @@ where
                 self.io.unflushed = false;
             }
         }
+        let mut read_waits = true;
         if read && self.io.state == TransportState::Open && !core.session.is_closed() {
             match poll_read_session(
                 &mut self.io.stream,
@@ -624,12 +632,17 @@ where
                 Poll::Ready(Ok(0)) => {
                     self.io.state = TransportState::ReadClosed;
                     moved.progress = true;
+                    read_waits = false;
                 }
-                Poll::Ready(Ok(_)) => moved.progress = true,
+                Poll::Ready(Ok(_)) => {
+                    moved.progress = true;
+                    read_waits = false;
+                }
                 Poll::Ready(Err(e)) => return Err(e),
                 Poll::Pending => {}
             }
         }
+        moved.settled = read_waits && core.session.pending_transmit() == 0;
         Ok(moved)
     }
 
