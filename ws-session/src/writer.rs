@@ -319,13 +319,26 @@ impl Writer {
     /// [`flat_open`](Self::flat_open)).
     #[inline]
     pub(crate) fn push_flat(&mut self, opcode: OpCode, rsv: Rsv, fin: bool, payload: &[u8]) {
-        if self.role == Role::Server && payload.len() < 126 {
-            // The common case spelled out: a two-byte header, no mask.
-            self.flat_room(2 + payload.len());
+        let len = payload.len();
+        if len < 126 {
+            // The common case spelled out: a two-byte header (and a client's key).
             let first = (u8::from(fin) << 7) | rsv.bits() | opcode.as_u8();
-            self.flat.extend_from_slice(&[first, payload.len() as u8]);
-            self.flat.extend_from_slice(payload);
-            self.queued += 2 + payload.len();
+            match self.role {
+                Role::Server => {
+                    self.flat_room(2 + len);
+                    self.flat.extend_from_slice(&[first, len as u8]);
+                    self.flat.extend_from_slice(payload);
+                    self.queued += 2 + len;
+                }
+                Role::Client => {
+                    let [a, b, c, d] = self.masks.next_mask();
+                    self.flat_room(6 + len);
+                    self.flat
+                        .extend_from_slice(&[first, 0x80 | len as u8, a, b, c, d]);
+                    extend_masked(&mut self.flat, payload, [a, b, c, d]);
+                    self.queued += 6 + len;
+                }
+            }
             return;
         }
         let mut header = FrameHeader::new(opcode, payload.len() as u64);
@@ -648,29 +661,38 @@ fn frame_pieces<'a>(
 mod tests {
     use super::*;
 
-    /// The server's two-byte fast path in `push_flat` writes what the general
-    /// encoder writes, for every length it takes and the lengths around it.
+    /// The short-frame fast path in `push_flat` writes what the general encoder
+    /// writes, for both roles, every length it takes and the lengths around it.
     #[test]
     fn the_short_frame_fast_path_matches_the_encoder() {
-        for len in 0..=130usize {
+        const KEY: [u8; 4] = [0x37, 0xfa, 0x21, 0x3d];
+        for (role, len) in [Role::Server, Role::Client]
+            .into_iter()
+            .flat_map(|role| (0..=130usize).map(move |len| (role, len)))
+        {
             for (opcode, rsv, fin) in [
                 (OpCode::Text, Rsv::NONE, true),
                 (OpCode::Binary, Rsv::RSV1, false),
                 (OpCode::Continuation, Rsv::NONE, false),
             ] {
                 let payload: Vec<u8> = (0..len).map(|i| i as u8).collect();
-                let mut writer = Writer::new(Role::Server, Box::new(|| [0; 4]));
+                let mut writer = Writer::new(role, Box::new(|| KEY));
                 writer.push_flat(opcode, rsv, fin, &payload);
                 let mut header = FrameHeader::new(opcode, len as u64);
                 header.fin = fin;
                 header.rsv = rsv;
+                header.mask = (role == Role::Client).then_some(KEY);
                 let mut head = [0u8; MAX_HEADER_LEN];
                 let head_len = header.encode(&mut head);
                 let mut expected = head[..head_len].to_vec();
-                expected.extend_from_slice(&payload);
+                let mut body = payload.clone();
+                if role == Role::Client {
+                    apply_mask(&mut body, KEY, 0);
+                }
+                expected.extend_from_slice(&body);
                 let mut out = vec![0u8; expected.len() + 8];
                 let n = writer.copy_out(&mut out);
-                assert_eq!(&out[..n], &expected[..], "len {len}, {opcode:?}");
+                assert_eq!(&out[..n], &expected[..], "{role:?}, len {len}, {opcode:?}");
                 assert_eq!(writer.queued(), expected.len());
             }
         }
