@@ -16,7 +16,7 @@ use std::time::Instant;
 use hyper::upgrade::OnUpgrade;
 use hyper_util::rt::TokioIo;
 use ws_handshake::{ServerConfig, ServerError, UpgradeRequest};
-use ws_session::{DeflateConfig, Session, SessionConfig};
+use ws_session::{Session, SessionConfig};
 use ws_tokio::{Endpoint, HttpVersion, Opened, SessionGroup, SessionInfo};
 
 use crate::config::UpgradeConfig;
@@ -249,10 +249,6 @@ impl Upgrade {
             deflate: self.config.deflate,
         };
         let accepted = self.request.accept_with(&config, select);
-        let deflate = accepted
-            .deflate
-            .as_ref()
-            .map(|p| ws_tokio::deflate_config(DeflateConfig::default(), p));
         let http = if self.request.is_extended_connect() {
             HttpVersion::Http2
         } else {
@@ -270,7 +266,7 @@ impl Upgrade {
             response,
             Pending {
                 on_upgrade: self.on_upgrade,
-                session: session.with_deflate(deflate),
+                session: ws_tokio::negotiated_session(session, accepted.deflate.as_ref()),
                 info,
                 group: self.group,
             },

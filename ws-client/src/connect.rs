@@ -62,12 +62,8 @@ async fn open(
 ) -> Result<(Upgraded, Session, SessionInfo), ConnectError> {
     let upgraded = handshake::open(uri, config).await?;
     let established = &upgraded.established;
-    let deflate = established
-        .deflate
-        .as_ref()
-        .map(|p| ws_tokio::deflate_config(ws_session::DeflateConfig::default(), p));
     let session = Session::client(
-        session_config.with_deflate(deflate),
+        ws_tokio::negotiated_session(session_config, established.deflate.as_ref()),
         Masks::new(),
         Instant::now(),
     );

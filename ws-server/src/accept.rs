@@ -126,11 +126,8 @@ where
     let (upgrade, accepted) = tokio::time::timeout(config.timeout, handshake)
         .await
         .map_err(|_| AcceptError::HandshakeTimeout)??;
-    let deflate = accepted
-        .deflate
-        .as_ref()
-        .map(|p| ws_tokio::deflate_config(ws_session::DeflateConfig::default(), p));
-    let session = Session::server(config.session.with_deflate(deflate), Instant::now());
+    let session_config = ws_tokio::negotiated_session(config.session, accepted.deflate.as_ref());
+    let session = Session::server(session_config, Instant::now());
     let info = SessionInfo::new(upgrade.target())
         .with_protocol(accepted.protocol)
         .with_deflate(accepted.deflate);

@@ -183,15 +183,11 @@ pub(crate) fn prepare(
         deflate: b.deflate,
     };
     let accepted = upgrade.accept_with(&config, |offered| endpoint.select_protocol(offered));
-    let deflate = accepted
-        .deflate
-        .as_ref()
-        .map(|p| ws_tokio::deflate_config(ws_session::DeflateConfig::default(), p));
     let session_config = endpoint
         .session_config(b.session.clone())
         .with_text_delivery(endpoint.text_delivery())
-        .with_binary_delivery(endpoint.binary_delivery())
-        .with_deflate(deflate);
+        .with_binary_delivery(endpoint.binary_delivery());
+    let session_config = ws_tokio::negotiated_session(session_config, accepted.deflate.as_ref());
     let http = if upgrade.is_extended_connect() {
         HttpVersion::Http2
     } else {

@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 use ws_server::{
     CloseInfo, Delivery, Endpoint, Error, Initiator, Message, MessageKind, Server, SessionHandle,
 };
-use ws_session::{CloseCode, SessionConfig};
+use ws_session::{CloseCode, DeflateConfig, SessionConfig};
 
 /// Echoes parts as they come.
 struct EchoPartial;
@@ -218,6 +218,38 @@ async fn oversized_whole_message_closes_with_1009() {
         "{first}"
     );
     assert_eq!(guard(rx.recv()).await.unwrap(), "close 1009 Local");
+}
+
+/// The deflate tuning given to the builder's session configuration reaches the
+/// sessions (the handshake sets only the negotiated parameters on top of it): with a
+/// threshold no message reaches, permessage-deflate is negotiated but the echo of a
+/// 100-byte text goes out as it is (RSV1 clear); with the default threshold the
+/// same echo is compressed (RSV1 set).
+#[tokio::test]
+async fn the_builders_deflate_tuning_reaches_the_session() {
+    for (threshold, compressed) in [(usize::MAX, false), (32, true)] {
+        let tuning = DeflateConfig::default().with_compression_threshold(threshold);
+        let server = Server::builder()
+            .session_config(SessionConfig::default().with_deflate(Some(tuning)))
+            .build();
+        server.add_endpoint("/echo", ws_server::Echo).unwrap();
+        let addr = start(&server).await;
+        let offer = "Sec-WebSocket-Extensions: permessage-deflate\r\n";
+        let (head, mut tcp) = raw(addr, &upgrade_request(addr, "/echo", offer)).await;
+        assert!(head.starts_with("HTTP/1.1 101"), "{head}");
+        assert!(head.contains("permessage-deflate"), "{head}");
+        tcp.write_all(&masked(0x81, &[b'a'; 100])).await.unwrap();
+        let mut first = [0u8; 2];
+        guard(tokio::io::AsyncReadExt::read_exact(&mut tcp, &mut first))
+            .await
+            .unwrap();
+        assert_eq!(first[0] & 0x0f, 0x1, "a text frame: {first:?}");
+        assert_eq!(
+            first[0] & 0x40 != 0,
+            compressed,
+            "threshold {threshold}: {first:?}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -235,6 +235,11 @@ pub struct SessionConfig {
     pub fragment_size: Option<usize>,
     /// Negotiated permessage-deflate, `None` (default) when not negotiated. While off,
     /// any RSV bit on input fails the connection with 1002.
+    ///
+    /// The front-ends (ws-server, ws-client, ws-axum) set it from their handshake:
+    /// a value given to them beforehand is the tuning the negotiated parameters go on
+    /// top of (compression level, threshold, idle release), and it is dropped when
+    /// nothing was negotiated.
     pub deflate: Option<DeflateConfig>,
 }
 

@@ -117,7 +117,7 @@ mod websocket;
 mod writer;
 
 pub use callback::CallbackSlot;
-pub use deflate::deflate_config;
+pub use deflate::{deflate_config, negotiated_session};
 pub use driver::Opened;
 pub use endpoint::{Echo, Endpoint};
 pub use error::Error;

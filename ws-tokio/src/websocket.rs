@@ -22,7 +22,7 @@ use ws_frame::CloseCode;
 use ws_handshake::Accepted;
 use ws_session::{CloseInfo, Event, Message, MessageKind, Session, SessionConfig, State};
 
-use crate::deflate::deflate_config;
+use crate::deflate::negotiated_session;
 use crate::error::Error;
 use crate::info::SessionInfo;
 use crate::send_clock::SendClock;
@@ -126,11 +126,8 @@ where
     /// already did, with the negotiation result from
     /// [`ws_handshake::UpgradeRequest::accept`] (whose response was sent).
     pub fn from_upgraded(stream: S, negotiated: &Accepted, config: SessionConfig) -> Self {
-        let deflate = negotiated
-            .deflate
-            .as_ref()
-            .map(|p| deflate_config(ws_session::DeflateConfig::default(), p));
-        let session = Session::server(config.with_deflate(deflate), Instant::now());
+        let config = negotiated_session(config, negotiated.deflate.as_ref());
+        let session = Session::server(config, Instant::now());
         let info = SessionInfo::default()
             .with_protocol(negotiated.protocol.clone())
             .with_deflate(negotiated.deflate);
