@@ -405,15 +405,31 @@ pub struct Clients {
     pub cells: Cells,
 }
 
-/// The clients against one server (started with deflate on when it can compress):
-/// the deep shape at every size, binary without deflate, and text with deflate for
-/// the clients that offer it. Rounds and rotation as for servers; each cell reports
-/// msgs/s and msgs per client CPU-second.
-pub fn clients(ctx: &Ctx<'_>, server: &Spec, clients: &[ClientSpec]) -> Result<Clients, String> {
+/// The client section's points against `server`: the deep shape at every size,
+/// binary without deflate, and text with deflate when the server can compress.
+pub fn client_points(server: &Spec) -> Vec<Point> {
     let mut points = grid(&[DEEP], BINARY, false, |_, _| false);
     if server.deflates() {
-        points.extend(grid(&[DEEP], TEXT, true, |_, _| false));
+        points.extend(client_deflate_points());
     }
+    points
+}
+
+/// The client section's deflate points alone: the deep shape, text, every size.
+pub fn client_deflate_points() -> Vec<Point> {
+    grid(&[DEEP], TEXT, true, |_, _| false)
+}
+
+/// The clients against one server (started with deflate on when it can compress)
+/// at `points`, skipping deflate points for the clients that cannot offer it.
+/// Rounds and rotation as for servers; each cell reports msgs/s and msgs per client
+/// CPU-second.
+pub fn clients(
+    ctx: &Ctx<'_>,
+    server: &Spec,
+    clients: &[ClientSpec],
+    points: Vec<Point>,
+) -> Result<Clients, String> {
     let mut running = procs::start(server, server.deflates(), ctx.pinning, ctx.out_dir, false)?;
     let mut cells = empty_cells(clients.len(), points.len());
     let n = clients.len();

@@ -26,6 +26,10 @@
 //!   tokio-websockets, yawc, sockudo-ws) against one server (`--client-server`,
 //!   default ws-server, deflate on when it can), the deep shape at every size, binary
 //!   without deflate and text with it: msgs/s and msgs per client CPU-second.
+//!   Against ws-server, the deflate cells are measured a second time against
+//!   `ws-server --client-window-bits 15`, where every client compresses with the
+//!   same window (with its default, ws-server asks clients that offer
+//!   `client_max_window_bits` for 12 bits, and yawc's does not offer it).
 //!
 //! `--baseline LABEL=PATH` (repeatable) measures another build of ws-server beside
 //! this one, same arguments, named `ws-server LABEL` (build an earlier commit in a
@@ -34,7 +38,7 @@
 //! baseline.
 //!
 //! The default run is `throughput,latency,deflate,memory` (about 30 minutes on this
-//! project's 2-core machine); `--clients` runs the client section alone (about 7
+//! project's 2-core machine); `--clients` runs the client section alone (about 9
 //! minutes); `--quick` runs every section briefly (1 s windows, 1 round, fewer
 //! connections), to check that the tooling works: its figures are not
 //! representative.
@@ -239,6 +243,33 @@ const PEERS: [(&str, &str, &str, bool); 5] = [
     ("yawc", "yawc", "yawc_echo", true),
 ];
 
+/// ws-server asks a client whose offer lets it choose for a 12-bit window (its
+/// default, `--client-window-bits`), and a client that does not offer
+/// `client_max_window_bits` (yawc's) compresses with 15 bits: the clients' deflate
+/// cells above then compare different work. The second table puts every client on
+/// the same window.
+const SAME_WINDOW_NOTE: &str = "\nThe deflate table against ws-server's defaults compares \
+    different work: ws-server asks a client that offers `client_max_window_bits` \
+    (ws-client, as browsers) to compress with a 12-bit window, and a client that \
+    does not offer it (yawc) compresses with 15 bits. The table against \
+    `--client-window-bits 15` has every client compress with the same 32 KiB \
+    window.\n";
+
+/// ws-server as `server` is, asking no smaller window of clients than 15 bits, for
+/// the client section's same-window deflate table; `None` for other servers (and
+/// for a ws-server without deflate).
+fn same_client_window(server: &Spec) -> Option<Spec> {
+    if server.name != "ws-server" {
+        return None;
+    }
+    let mut same = server.clone();
+    same.name = "ws-server --client-window-bits 15";
+    same.deflate_args
+        .as_mut()?
+        .extend(["--client-window-bits".to_string(), "15".to_string()]);
+    Some(same)
+}
+
 /// The echo clients: (name, crate, example, whether it offers deflate).
 const CLIENTS: [(&str, Option<&str>, &str, bool); 5] = [
     ("ws-client", None, "client_ws_client", true),
@@ -384,9 +415,16 @@ pub fn run(args: &[String]) -> Result<(), String> {
             .iter()
             .find(|s| s.name == plan.client_server)
             .ok_or_else(|| format!("--client-server {}: no such server", plan.client_server))?;
-        let results = measure::clients(&ctx, server, &clients)?;
         let names: Vec<&str> = clients.iter().map(|c| c.name).collect();
+        let points = measure::client_points(server);
+        let results = measure::clients(&ctx, server, &clients, points)?;
         render::clients(&mut md, &names, &results, &window);
+        if let Some(same) = same_client_window(server) {
+            let results =
+                measure::clients(&ctx, &same, &clients, measure::client_deflate_points())?;
+            render::clients(&mut md, &names, &results, &window);
+            md.push_str(SAME_WINDOW_NOTE);
+        }
     }
     md.push_str(&format!(
         "\nLoad average before / after (other work on the machine skews results): {load_before} / {}.\n",

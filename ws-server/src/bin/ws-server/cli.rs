@@ -58,6 +58,16 @@ pub struct Args {
     #[arg(long)]
     pub no_deflate: bool,
 
+    /// The largest compression window asked of a client whose permessage-deflate
+    /// offer lets the server choose (`client_max_window_bits`, as browsers' offers
+    /// do), in bits, 8 to 15. 12 (4 KiB) by default: the window the server keeps per
+    /// connection between messages; 15 asks nothing and lets the client use 32 KiB
+    /// (faster for the client at small messages, 28 KiB more held here per
+    /// connection).
+    #[arg(long, value_name = "BITS", default_value_t = ws_handshake::LEAN_WINDOW_BITS,
+          value_parser = clap::value_parser!(u8).range(8..=15))]
+    pub client_window_bits: u8,
+
     /// Accept any Origin header (by default a browser's Origin must match the Host).
     #[arg(long)]
     pub allow_any_origin: bool,

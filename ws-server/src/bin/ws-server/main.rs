@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo run --release -p ws-server -- [--addr HOST:PORT] [--config FILE.properties]
-//!     [--threads N] [--tls-cert PEM --tls-key PEM] [--no-deflate] [--allow-any-origin]
+//!     [--threads N] [--tls-cert PEM --tls-key PEM] [--no-deflate] [--client-window-bits BITS] [--allow-any-origin]
 //!     [--broker redis://HOST:PORT | nats://HOST:PORT]
 //! ```
 //!
@@ -20,6 +20,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
+use ws_handshake::DeflateConfig;
 use ws_server::{Delivery, Echo, Endpoint, MessageKind, Server, SessionHandle, TlsConfig};
 
 mod broker;
@@ -144,7 +145,13 @@ async fn run(
     // reads the `listening` line, and a signal that comes before its handler is
     // installed kills the process (SIGTERM) or is lost (SIGINT ignored by a shell).
     let mut signals = ShutdownSignals::install()?;
-    let mut builder = Server::builder().config(&config).deflate(!args.no_deflate);
+    let mut builder = Server::builder()
+        .config(&config)
+        .deflate_config(DeflateConfig {
+            enabled: !args.no_deflate,
+            max_client_window_bits: args.client_window_bits,
+            ..DeflateConfig::lean()
+        });
     if args.allow_any_origin {
         builder = builder.allow_any_origin();
     }
