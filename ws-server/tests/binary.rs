@@ -106,6 +106,37 @@ async fn binary_config_file_raises_the_echo_limit() {
     assert_eq!(c.recv().await, Message::Binary(blob.into()));
 }
 
+/// `--client-window-bits` is the window asked of a browser-like offer
+/// (`client_max_window_bits` without a value): 12 by default, the given bits
+/// otherwise, nothing at 15 (the client may then use its full window).
+#[tokio::test]
+async fn client_window_bits_sets_the_window_asked_of_clients() {
+    use ws_handshake::{ClientMaxWindowBits, DeflateOffer};
+    for (flag, asked) in [(None, Some(12)), (Some("10"), Some(10)), (Some("15"), None)] {
+        let args: Vec<&str> = flag.map_or(vec![], |bits| vec!["--client-window-bits", bits]);
+        let (_child, line) = spawn(&args);
+        let addr: SocketAddr = line
+            .strip_prefix("listening on ws://")
+            .unwrap()
+            .parse()
+            .unwrap();
+        let browser = |r: ws_handshake::ClientRequest| {
+            r.deflate(DeflateOffer {
+                client_max_window_bits: Some(ClientMaxWindowBits::Supported),
+                ..DeflateOffer::default()
+            })
+        };
+        let mut c = connect_with(addr, "/echo", browser, SessionConfig::default())
+            .await
+            .unwrap();
+        let params = c.established.deflate.expect("deflate negotiated");
+        assert_eq!(params.client_max_window_bits, asked, "{flag:?}");
+        let text = "{\"a\":1,\"b\":[1,2,3]} ".repeat(20);
+        c.send(text.as_str()).await;
+        assert_eq!(c.recv().await, Message::Text(text.into()), "{flag:?}");
+    }
+}
+
 fn run_binary(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_ws-server"))
         .args(args)
@@ -125,6 +156,8 @@ fn help_goes_to_stdout_with_exit_0_and_documents_every_flag() {
         "--tls-cert <PEM>",
         "--tls-key <PEM>",
         "--no-deflate",
+        "--client-window-bits <BITS>",
+        "[default: 12]",
         "--allow-any-origin",
         "--broker <URL>",
         "--version",
@@ -158,6 +191,8 @@ fn usage_errors_exit_2_with_one_error_style() {
         &["--addr"],
         &["--config", "/nonexistent/ws-server.properties"],
         &["--broker", "http://127.0.0.1:6379"],
+        &["--client-window-bits", "7"],
+        &["--client-window-bits", "16"],
     ] {
         let out = run_binary(args);
         let err = String::from_utf8_lossy(&out.stderr);
