@@ -133,7 +133,7 @@ async fn client_window_bits_sets_the_window_asked_of_clients() {
         assert_eq!(params.client_max_window_bits, asked, "{flag:?}");
         let text = "{\"a\":1,\"b\":[1,2,3]} ".repeat(20);
         c.send(text.as_str()).await;
-        assert_eq!(c.recv().await, Message::Text(text.into()), "{flag:?}");
+        assert_eq!(c.recv().await, Message::Text(text), "{flag:?}");
     }
 }
 
