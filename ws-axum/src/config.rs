@@ -23,7 +23,11 @@ pub struct UpgradeConfig {
     /// Subprotocols for [`on_upgrade`](crate::Upgrade::on_upgrade), in the server's
     /// order of preference (an [`Endpoint`](ws_tokio::Endpoint) chooses its own).
     pub protocols: Vec<String>,
-    /// The permessage-deflate policy.
+    /// The permessage-deflate policy. Default:
+    /// [`DeflateConfig::lean`](ws_handshake::DeflateConfig::lean), as `ws-server`'s:
+    /// a client whose offer lets the server choose (browsers' do) is asked for a
+    /// 12-bit window, so an idle connection keeps 4 KiB of its context instead of
+    /// 32 KiB.
     pub deflate: DeflateConfig,
     /// The configuration of every session (buffer sizes, timeouts, limits).
     pub session: SessionConfig,
@@ -39,7 +43,7 @@ impl Default for UpgradeConfig {
             limits: Limits::default(),
             origin: OriginPolicy::default(),
             protocols: Vec::new(),
-            deflate: DeflateConfig::default(),
+            deflate: DeflateConfig::lean(),
             session: SessionConfig::default()
                 .with_text_buffer_size(settings.text_buffer_size)
                 .with_binary_buffer_size(settings.binary_buffer_size),

@@ -183,6 +183,24 @@ async fn http11_and_http2_members_chat_on_one_port() {
     a.close().await.unwrap();
 }
 
+/// The default policy is ws-server's: a client that offers `client_max_window_bits`
+/// (ws-client does, as browsers do) is asked for 12 bits, and chats over it.
+#[tokio::test]
+async fn a_browser_like_offer_is_asked_for_a_12_bit_window_by_default() {
+    let addr = serve(UpgradeConfig::default()).await;
+    let config = client_config().with_protocol("chat").with_deflate(true);
+    let mut a = ws_client::connect(&format!("ws://{addr}/chat"), &config)
+        .await
+        .unwrap();
+    let params = a.deflate().copied().expect("deflate negotiated");
+    assert_eq!(params.client_max_window_bits, Some(12));
+    assert_eq!(next_text(&mut a).await, "* Guest1 has joined");
+    let line = "{\"text\":\"hello, compressed\"} ".repeat(10);
+    a.send(Message::Text(line.clone())).await.unwrap();
+    assert_eq!(next_text(&mut a).await, format!("Guest1: {line}"));
+    a.close().await.unwrap();
+}
+
 /// The server side reports the HTTP version: the proof of an extended CONNECT.
 #[tokio::test]
 async fn info_reports_the_http_version() {

@@ -117,7 +117,8 @@ impl Default for DeflateConfig {
 }
 
 impl DeflateConfig {
-    /// The policy front-ends use by default (`ws-server`'s builder and `accept`):
+    /// The policy front-ends use by default (`ws-server`'s builder and `accept`,
+    /// `ws-axum`'s `UpgradeConfig`):
     /// context takeover allowed both ways, the client asked to compress with a window
     /// of at most 12 bits (4 KiB, [`LEAN_WINDOW_BITS`]) whenever its offer allows it
     /// (Chromium's and Firefox's do), and the server compressing with the full 15
