@@ -11,7 +11,7 @@ use ws_session::{DeflateConfig, SessionConfig};
 ///
 /// ```
 /// use ws_handshake::DeflateParams;
-/// use ws_session::{DeflateConfig, SessionConfig};
+/// use ws_session::DeflateConfig;
 ///
 /// let params = DeflateParams {
 ///     server_no_context_takeover: true,

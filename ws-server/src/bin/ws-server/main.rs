@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! cargo run --release -p ws-server -- [--addr HOST:PORT] [--config FILE.properties]
-//!     [--threads N] [--tls-cert PEM --tls-key PEM] [--no-deflate] [--client-window-bits BITS] [--allow-any-origin]
+//!     [--threads N] [--tls-cert PEM --tls-key PEM] [--no-deflate]
+//!     [--client-window-bits BITS] [--allow-any-origin]
 //!     [--broker redis://HOST:PORT | nats://HOST:PORT]
 //! ```
 //!
