@@ -17,7 +17,7 @@ use crate::event::{
 use crate::outgoing::Outgoing;
 use crate::reader::{Control, Reader};
 use crate::shared::{SharedDeflate, SharedForm, SharedFrame};
-use crate::timers::Timers;
+use crate::timers::{earliest, Timers};
 use crate::writer::{MaskSource, PongBound, Writer};
 use crate::{ProtocolError, SendError};
 
@@ -725,11 +725,7 @@ impl Session {
     /// The earliest deadline at which [`handle_timeout`](Self::handle_timeout) must be
     /// called, if any.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let release = self.compressor_release();
-        match (self.timers.next(), release) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        earliest(self.timers.next(), self.compressor_release())
     }
 
     /// When an idle zlib state goes back to the thread's spare pool
@@ -749,10 +745,7 @@ impl Session {
             .can_release_inflater()
             .then(|| self.timers.last_read().checked_add(idle))
             .flatten();
-        match (send, receive) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        earliest(send, receive)
     }
 
     // ----- internals -----
