@@ -141,11 +141,14 @@ impl Sink {
         let cramped = capacity - len < incoming.max(MIN_SPARE);
         if target > capacity && (cramped || target == frame_end) {
             // Exactly this (`reserve` could double past the bound), keeping the bytes
-            // so far.
+            // so far. Through `Vec::reserve_exact`, a `realloc`: the allocator can
+            // grow the buffer where it lies (or remap it) instead of copying it into
+            // a new one and leaving a hole (the heap then kept shrinking and growing
+            // under 1 MiB messages: thousands of `brk` calls per second).
             let target = target.max(len.saturating_mul(2).min(allowed).min(limit));
-            let mut grown = BytesMut::with_capacity(target);
-            grown.extend_from_slice(&self.buf);
-            self.buf = grown;
+            let mut grown = Vec::from(std::mem::take(&mut self.buf));
+            grown.reserve_exact(target - len);
+            self.buf = BytesMut::from(bytes::Bytes::from(grown));
         }
     }
 
