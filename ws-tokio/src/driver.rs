@@ -513,8 +513,8 @@ where
         true
     }
 
-    /// Drops the transport if a handle asked for a forced end. Out of line: the
-    /// poll's hot loop stays small (see [`Driver::poll`]).
+    /// Drops the transport if a handle asked for a forced end. Out of line, so the
+    /// poll's hot loop stays small (the module docs, "Code size").
     #[inline(never)]
     fn end_if_killed(&mut self) {
         if self.shared.lock().life() == Life::Killed && self.io.state != TransportState::Broken {
