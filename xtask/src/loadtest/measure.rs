@@ -97,6 +97,10 @@ pub struct Ctx<'a> {
     pub rounds: usize,
     /// Latency runs per server and round.
     pub latency_runs: usize,
+    /// A latency run's warm-up, seconds.
+    pub latency_warmup: &'static str,
+    /// A latency run's window after the warm-up, seconds.
+    pub latency_duration: &'static str,
     /// Cores and threads.
     pub pinning: Pinning,
     /// The `ws-loadgen` binary.
@@ -168,7 +172,12 @@ impl Ctx<'_> {
         let mut args: Vec<String> = ["latency", "--url", &server.url, "--label", server.name]
             .map(String::from)
             .to_vec();
-        args.extend(self.window_args());
+        args.extend([
+            "--warmup".into(),
+            self.latency_warmup.into(),
+            "--duration".into(),
+            self.latency_duration.into(),
+        ]);
         args.extend(["--threads".into(), self.pinning.threads.to_string()]);
         args.push("--json".into());
         let v = run_json(self.pinning.generator_cpus(), self.loadgen, &args)?;

@@ -14,8 +14,10 @@
 //!   1 KiB, 64 KiB and 1 MiB of random binary: msgs/s, msgs per server CPU-second,
 //!   each with its ratio to the best peer (named), and the generator's own CPU.
 //! * `latency`: one connection, one 16 B message in flight; every server, runs
-//!   interleaved and rotated, median run per server, and ws-server paired run by run
-//!   with every peer (drift between runs cancels).
+//!   interleaved and rotated (12 per round, 2 s each), median run per server, and
+//!   ws-server paired run by run with every peer (drift between runs cancels): the
+//!   median difference, an interval of at least 95% for it, and whether that interval
+//!   separates the two at all (`stats::median_interval`).
 //! * `deflate`: permessage-deflate offered as Chromium offers it, ws-server against
 //!   the peers that compress (yawc, sockudo-ws; tokio-tungstenite 0.30 cannot), JSON-
 //!   like text and random binary, both shapes (the 100 x 8 shape without 1 MiB).
@@ -119,6 +121,11 @@ struct Plan {
     duration: &'static str,
     rounds: usize,
     latency_runs: usize,
+    /// Each latency run's warm-up and window, seconds: shorter than the throughput
+    /// windows, and more runs, so that the two runs of a pair lie closer in time and
+    /// more pairs bound the median difference (`stats::median_interval`).
+    latency_warmup: &'static str,
+    latency_duration: &'static str,
     memory_plain: usize,
     memory_deflate: usize,
     threads: usize,
@@ -192,6 +199,8 @@ fn parse(args: &[String]) -> Result<Plan, String> {
             duration: "1",
             rounds: rounds.unwrap_or(1),
             latency_runs: 1,
+            latency_warmup: "0.3",
+            latency_duration: "1",
             memory_plain: 1_000,
             memory_deflate: 200,
             threads,
@@ -206,7 +215,9 @@ fn parse(args: &[String]) -> Result<Plan, String> {
             warmup: "1",
             duration: "5",
             rounds: rounds.unwrap_or(2),
-            latency_runs: 5,
+            latency_runs: 12,
+            latency_warmup: "0.5",
+            latency_duration: "2",
             memory_plain: 10_000,
             memory_deflate: 2_000,
             threads,
@@ -379,6 +390,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
         warmup: plan.warmup,
         rounds: plan.rounds,
         latency_runs: plan.latency_runs,
+        latency_warmup: plan.latency_warmup,
+        latency_duration: plan.latency_duration,
         pinning: Pinning {
             threads: plan.threads,
         },
@@ -392,12 +405,16 @@ pub fn run(args: &[String]) -> Result<(), String> {
         "{} s windows after {} s warm-up, best of {} round(s)",
         plan.duration, plan.warmup, plan.rounds
     );
+    let latency_window = format!(
+        "{} s each after {} s warm-up",
+        plan.latency_duration, plan.latency_warmup
+    );
     let names: Vec<&str> = specs.iter().map(|s| s.name).collect();
 
     let s = plan.sections;
     if s.throughput || s.latency {
         let plain = measure::plain(&ctx, &specs, s.throughput, s.latency)?;
-        render::plain(&mut md, &names, &plain, &window);
+        render::plain(&mut md, &names, &plain, &window, &latency_window);
     }
     if s.deflate {
         let deflating: Vec<Spec> = specs.iter().filter(|s| s.deflates()).cloned().collect();

@@ -3,7 +3,7 @@
 use super::measure::{
     Cells, Clients, MemoryRow, Plain, Point, Throughput, MEMORY_LATER, MEMORY_MESSAGES, MEMORY_SIZE,
 };
-use super::stats::{median_pair, paired, Sample};
+use super::stats::{median_pair, paired, Sample, Verdict, CONFIDENCE};
 
 /// Our server's and client's names in the tables.
 pub const OURS: [&str; 2] = ["ws-server", "ws-client"];
@@ -137,7 +137,7 @@ pub fn size_table(
 
 /// The deflate-off section: per shape, msgs/s, msgs per server CPU-second and the
 /// generator's CPU; then round-trip latency with the paired comparison.
-pub fn plain(md: &mut String, names: &[&str], plain: &Plain, window: &str) {
+pub fn plain(md: &mut String, names: &[&str], plain: &Plain, window: &str, latency_window: &str) {
     for shape in super::measure::SHAPES {
         let pick = |p: &Point| p.shape == shape;
         if !plain.points.iter().any(pick) {
@@ -167,7 +167,8 @@ pub fn plain(md: &mut String, names: &[&str], plain: &Plain, window: &str) {
         md,
         format!(
             "\n### Round trip, deflate off\n\n1 connection, 1 message of 16 B in flight \
-             (microseconds; median of {runs} interleaved runs per server):\n"
+             (microseconds; median of {runs} interleaved runs per server, \
+             {latency_window}):\n"
         ),
     );
     push(md, "| server | p50 | p99 |");
@@ -181,30 +182,52 @@ pub fn plain(md: &mut String, names: &[&str], plain: &Plain, window: &str) {
     let Some(ours) = names.iter().position(|n| *n == OURS[0]) else {
         return;
     };
-    let lines: Vec<String> = names
+    let rows: Vec<String> = names
         .iter()
         .enumerate()
         .filter(|(s, _)| *s != ours)
         .filter_map(|(s, name)| {
             let p = paired(&plain.latency[ours], &plain.latency[s])?;
-            let ((p50, p99), (l50, l99), n) = (p.median, p.lower, p.runs);
+            let n = p.runs;
+            let cell = |median: f64, interval: Option<(f64, f64)>, lower: usize| {
+                let range =
+                    interval.map_or("-".to_string(), |(lo, hi)| format!("{lo:+.1} to {hi:+.1}"));
+                format!(
+                    "{median:+.1} | {range} | {lower} of {n} | {}",
+                    Verdict::of(interval).words()
+                )
+            };
             Some(format!(
-                "{} - {name}: p50 {p50:+.1} (lower in {l50} of {n} runs), p99 {p99:+.1} \
-                 (lower in {l99} of {n})",
-                OURS[0]
+                "| {name} | {} | {} |",
+                cell(p.median.0, p.interval.0, p.lower.0),
+                cell(p.median.1, p.interval.1, p.lower.1)
             ))
         })
         .collect();
-    if !lines.is_empty() {
+    if !rows.is_empty() {
+        let confidence = CONFIDENCE * 100.0;
         push(
             md,
             format!(
-                "\nPaired: the median of run-by-run differences (servers measured back to \
-                 back within each run, so drift between runs cancels; microseconds, \
-                 negative is faster), and in how many runs ours was the lower: {}.",
-                lines.join("; ")
+                "\nPaired, {ours_name} minus each peer: the median of run-by-run differences \
+                 (the servers measured back to back within each run, so drift between runs \
+                 cancels; microseconds, negative is faster); an interval of at least \
+                 {confidence:.0}% confidence for that median, from the differences' order \
+                 statistics (no assumption about their distribution); the runs where \
+                 {ours_name} was lower; and the verdict: lower or higher only when the whole \
+                 interval is on that side of zero.\n",
+                ours_name = OURS[0]
             ),
         );
+        push(
+            md,
+            "| peer | p50 diff | interval | lower in | p50 verdict | p99 diff | interval | \
+             lower in | p99 verdict |",
+        );
+        push(md, "|---|---:|---:|---:|---|---:|---:|---:|---|");
+        for row in rows {
+            push(md, row);
+        }
     }
 }
 
@@ -410,7 +433,7 @@ pub fn clients(md: &mut String, names: &[&str], results: &Clients, window: &str)
 #[cfg(test)]
 mod tests {
     use super::super::measure::{grid, Memory, BINARY, DEEP, MANY, SHAPES};
-    use super::super::stats::Cell;
+    use super::super::stats::{Cell, Pair};
     use super::*;
 
     fn cell(msgs: f64) -> Option<Cell> {
@@ -506,29 +529,43 @@ mod tests {
     fn the_plain_section_pairs_latency_against_every_peer() {
         let points = grid(&SHAPES, BINARY, false, |_, _| false);
         let names = ["ws-server", "tokio-tungstenite", "fastwebsockets"];
+        let ours: Vec<Pair> = (0..6).map(|i| Ok((10.0 + i as f64, 20.0))).collect();
+        // fastwebsockets: 1 us slower at p50 in every run; at p99 faster in two runs
+        // of six, slower in four.
+        let fast: Vec<Pair> = (0..6)
+            .map(|i| Ok((11.0 + i as f64, if i < 2 { 19.0 } else { 21.0 })))
+            .collect();
+        // tokio-tungstenite lost a run: five pairs, too few for an interval.
+        let mut tt = ours.clone();
+        tt[3] = Err("lost".into());
         let plain = Plain {
             cells: vec![vec![cell(10.0); points.len()]; 3],
             points,
-            latency: vec![
-                vec![Ok((10.0, 20.0)), Ok((12.0, 18.0))],
-                vec![Ok((10.0, 20.0)), Ok((12.0, 18.0))],
-                vec![Ok((9.0, 21.0)), Err("lost".into())],
-            ],
+            latency: vec![ours, tt, fast],
         };
         let mut md = String::new();
-        super::plain(&mut md, &names, &plain, "5 s");
+        super::plain(&mut md, &names, &plain, "5 s", "2 s each");
         assert!(
             md.contains("100 connections x 8 messages in flight (5 s)"),
             "{md}"
         );
         assert!(md.contains("4 connections x 64 messages in flight"), "{md}");
-        assert!(md.contains("| ws-server | 11.0 | 19.0 |"), "{md}");
-        assert!(md.contains("median of 2 interleaved runs"), "{md}");
+        assert!(md.contains("| ws-server | 12.5 | 20.0 |"), "{md}");
+        assert!(
+            md.contains("median of 6 interleaved runs per server, 2 s each"),
+            "{md}"
+        );
         assert!(
             md.contains(
-                "ws-server - tokio-tungstenite: p50 +0.0 (lower in 0 of 2 runs), p99 +0.0 \
-                 (lower in 0 of 2); ws-server - fastwebsockets: p50 +1.0 (lower in 0 of 1 \
-                 runs), p99 -1.0 (lower in 1 of 1)."
+                "| tokio-tungstenite | +0.0 | - | 0 of 5 | too few runs | +0.0 | - | 0 of 5 \
+                 | too few runs |"
+            ),
+            "{md}"
+        );
+        assert!(
+            md.contains(
+                "| fastwebsockets | -1.0 | -1.0 to -1.0 | 6 of 6 | lower | -1.0 | -1.0 to \
+                 +1.0 | 4 of 6 | not separated |"
             ),
             "{md}"
         );
