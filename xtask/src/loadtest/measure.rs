@@ -101,6 +101,9 @@ pub struct Ctx<'a> {
     pub latency_warmup: &'static str,
     /// A latency run's window after the warm-up, seconds.
     pub latency_duration: &'static str,
+    /// Alternating pairs per deflate-off throughput cell, ws-server against the
+    /// cell's best peer, after the rounds (`--pairs N`; 0: none).
+    pub pairs: usize,
     /// Cores and threads.
     pub pinning: Pinning,
     /// The `ws-loadgen` binary.
@@ -223,17 +226,83 @@ pub struct Plain {
     /// Every latency run per server, in order (run `k` of every server was measured
     /// in the same back-to-back group).
     pub latency: Vec<Vec<Pair>>,
+    /// Per point, with `--pairs`: ws-server against the point's best peer in
+    /// alternating pairs.
+    pub paired: Vec<Option<PairedCell>>,
+}
+
+/// One throughput cell measured again as alternating pairs: ws-server and the
+/// cell's best peer (by msgs/s over the rounds) back to back, the order swapped at
+/// every pair, so that drift in the machine's load falls on both alike.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PairedCell {
+    /// The peer, as an index into the servers.
+    pub peer: usize,
+    /// ws-server / the peer in each pair that both completed: (msgs/s, msgs per
+    /// server CPU-second).
+    pub ratios: Vec<(f64, f64)>,
+}
+
+/// Measures every point in `pairs` alternating pairs of `ours` and the point's best
+/// other server in `cells`.
+fn paired_cells(
+    ctx: &Ctx<'_>,
+    servers: &mut [Running],
+    points: &[Point],
+    cells: &Cells,
+    ours: usize,
+) -> Vec<Option<PairedCell>> {
+    let msgs = |s: usize, i: usize| match &cells[s][i] {
+        Some(Ok(sample)) => Some(sample.msgs),
+        _ => None,
+    };
+    let mut paired = Vec::with_capacity(points.len());
+    for (i, point) in points.iter().enumerate() {
+        let best = (0..servers.len())
+            .filter(|&s| s != ours)
+            .filter_map(|s| msgs(s, i).map(|m| (s, m)))
+            .max_by(|a, b| a.1.total_cmp(&b.1));
+        let Some((peer, _)) = best else {
+            paired.push(None);
+            continue;
+        };
+        let mut ratios = Vec::with_capacity(ctx.pairs);
+        for k in 0..ctx.pairs {
+            let order = if k % 2 == 0 {
+                [ours, peer]
+            } else {
+                [peer, ours]
+            };
+            let [a, b] = order.map(|s| ctx.throughput(&mut servers[s], point));
+            let (mine, theirs) = if order[0] == ours { (a, b) } else { (b, a) };
+            match (mine, theirs) {
+                (Ok(m), Ok(t)) if t.msgs > 0.0 && t.per_cpu > 0.0 => {
+                    ratios.push((m.msgs / t.msgs, m.per_cpu / t.per_cpu));
+                }
+                (m, t) => {
+                    for e in [m.err(), t.err()].into_iter().flatten() {
+                        eprintln!("    pair {k}: {e}");
+                    }
+                }
+            }
+        }
+        paired.push(Some(PairedCell { peer, ratios }));
+    }
+    paired
 }
 
 /// Deflate off: all servers run side by side (idle unless measured); each round
 /// measures every throughput point on every server, then round-trip latency
 /// (`latency_runs` runs per server, interleaved, each run starting with the next
 /// server in turn).
+/// With `--pairs`, every cell is then measured again in alternating pairs of `ours`
+/// (ws-server's index in `specs`) and its best peer ([`PairedCell`]).
 pub fn plain(
     ctx: &Ctx<'_>,
     specs: &[Spec],
     throughput: bool,
     latency: bool,
+    ours: Option<usize>,
 ) -> Result<Plain, String> {
     let points = if throughput {
         grid(&SHAPES, BINARY, false, |_, _| false)
@@ -266,11 +335,22 @@ pub fn plain(
             }
         }
     }
+    let paired = match ours {
+        Some(ours) if ctx.pairs > 0 && throughput => {
+            eprintln!(
+                "\n==> deflate off: {} alternating pairs per cell",
+                ctx.pairs
+            );
+            paired_cells(ctx, &mut servers, &points, &cells, ours)
+        }
+        _ => Vec::new(),
+    };
     procs::stop_all(servers);
     Ok(Plain {
         points,
         cells,
         latency: runs,
+        paired,
     })
 }
 

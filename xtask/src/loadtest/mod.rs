@@ -126,6 +126,9 @@ struct Plan {
     /// more pairs bound the median difference (`stats::median_interval`).
     latency_warmup: &'static str,
     latency_duration: &'static str,
+    /// `--pairs N`: alternating pairs per deflate-off throughput cell, ws-server
+    /// against the cell's best peer, for a median ratio with an interval.
+    pairs: usize,
     memory_plain: usize,
     memory_deflate: usize,
     threads: usize,
@@ -140,11 +143,12 @@ struct Plan {
 }
 
 const USAGE: &str = "usage: cargo xtask loadtest [--quick] [--rounds N] [--threads 1|2] \
-[--clients] [--only SECTIONS] [--client-server NAME] [--baseline LABEL=PATH]... [--no-peers]";
+[--clients] [--only SECTIONS] [--pairs N] [--client-server NAME] [--baseline LABEL=PATH]... \
+[--no-peers]";
 
 fn parse(args: &[String]) -> Result<Plan, String> {
     let usage = |why: &str| format!("{why}\n{USAGE}\nsections: {}", Sections::NAMES);
-    let (mut quick, mut rounds, mut threads) = (false, None, 1);
+    let (mut quick, mut rounds, mut threads, mut pairs) = (false, None, 1, 0);
     let (mut sections, mut client_server) = (None, "ws-server".to_string());
     let (mut baselines, mut peers) = (Vec::new(), true);
     let mut it = args.iter();
@@ -162,6 +166,13 @@ fn parse(args: &[String]) -> Result<Plan, String> {
                     .ok()
                     .filter(|n| (1..=10).contains(n));
                 rounds = Some(n.ok_or_else(|| usage("--rounds: 1 to 10"))?);
+            }
+            "--pairs" => {
+                let n = value()?
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| (6..=40).contains(n));
+                pairs = n.ok_or_else(|| usage("--pairs: 6 to 40 (fewer give no interval)"))?;
             }
             "--threads" => {
                 threads = match value()?.as_str() {
@@ -201,6 +212,7 @@ fn parse(args: &[String]) -> Result<Plan, String> {
             latency_runs: 1,
             latency_warmup: "0.3",
             latency_duration: "1",
+            pairs,
             memory_plain: 1_000,
             memory_deflate: 200,
             threads,
@@ -218,6 +230,7 @@ fn parse(args: &[String]) -> Result<Plan, String> {
             latency_runs: 12,
             latency_warmup: "0.5",
             latency_duration: "2",
+            pairs,
             memory_plain: 10_000,
             memory_deflate: 2_000,
             threads,
@@ -392,6 +405,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         latency_runs: plan.latency_runs,
         latency_warmup: plan.latency_warmup,
         latency_duration: plan.latency_duration,
+        pairs: plan.pairs,
         pinning: Pinning {
             threads: plan.threads,
         },
@@ -413,7 +427,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
 
     let s = plan.sections;
     if s.throughput || s.latency {
-        let plain = measure::plain(&ctx, &specs, s.throughput, s.latency)?;
+        let ours = specs.iter().position(|spec| spec.name == render::OURS[0]);
+        let plain = measure::plain(&ctx, &specs, s.throughput, s.latency, ours)?;
         render::plain(&mut md, &names, &plain, &window, &latency_window);
     }
     if s.deflate {
@@ -572,6 +587,9 @@ mod tests {
         let clients = plan("--clients --threads 2").unwrap();
         assert!(clients.sections.clients && !clients.sections.throughput);
         assert_eq!(clients.threads, 2);
+        assert_eq!(full.pairs, 0, "pairs only on request");
+        assert_eq!(plan("--pairs 8").unwrap().pairs, 8);
+        assert!(plan("--pairs 5").is_err(), "too few for an interval");
         let only = plan("--quick --only deflate,memory --rounds 3").unwrap();
         assert!(only.sections.deflate && only.sections.memory && !only.sections.latency);
         assert_eq!(only.rounds, 3);

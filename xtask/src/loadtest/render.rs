@@ -3,7 +3,7 @@
 use super::measure::{
     Cells, Clients, MemoryRow, Plain, Point, Throughput, MEMORY_LATER, MEMORY_MESSAGES, MEMORY_SIZE,
 };
-use super::stats::{median_pair, paired, Sample, Verdict, CONFIDENCE};
+use super::stats::{median, median_interval, median_pair, paired, Sample, Verdict, CONFIDENCE};
 
 /// Our server's and client's names in the tables.
 pub const OURS: [&str; 2] = ["ws-server", "ws-client"];
@@ -159,6 +159,7 @@ pub fn plain(md: &mut String, names: &[&str], plain: &Plain, window: &str, laten
         size_table(md, names, &plain.points, &plain.cells, pick, Figure::PerCpu);
         generator_table(md, names, &plain.points, &plain.cells, pick);
     }
+    paired_throughput(md, names, plain, window);
     if plain.latency.iter().all(Vec::is_empty) {
         return;
     }
@@ -228,6 +229,65 @@ pub fn plain(md: &mut String, names: &[&str], plain: &Plain, window: &str, laten
         for row in rows {
             push(md, row);
         }
+    }
+}
+
+/// With `--pairs`: each cell's alternating pairs against its best peer, the median
+/// ratio with its interval and verdict, in msgs/s and per server CPU-second.
+fn paired_throughput(md: &mut String, names: &[&str], plain: &Plain, window: &str) {
+    let rows: Vec<String> = plain
+        .points
+        .iter()
+        .zip(&plain.paired)
+        .filter_map(|(point, cell)| {
+            let cell = cell.as_ref()?;
+            let show = |ratios: Vec<f64>| {
+                // A ratio's verdict: its logarithm against zero.
+                let interval = median_interval(&ratios);
+                let verdict = Verdict::of(interval.map(|(lo, hi)| (lo.ln(), hi.ln())));
+                let verdict = match verdict {
+                    Verdict::Lower => "behind",
+                    Verdict::Higher => "ahead",
+                    other => other.words(),
+                };
+                let median = median(&ratios).map_or("-".into(), |m| format!("{m:.3}"));
+                let range = interval.map_or("-".into(), |(lo, hi)| format!("{lo:.3} to {hi:.3}"));
+                format!("{median} | {range} | {verdict}")
+            };
+            Some(format!(
+                "| {} | {} | {} | {} | {} | {} |",
+                point.shape.name,
+                size_name(point.size),
+                names[cell.peer],
+                cell.ratios.len(),
+                show(cell.ratios.iter().map(|r| r.0).collect()),
+                show(cell.ratios.iter().map(|r| r.1).collect()),
+            ))
+        })
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    push(
+        md,
+        format!(
+            "\n### Throughput pairs, deflate off ({window})\n\n{ours} against each cell's best \
+             peer in alternating pairs (the two measured back to back, the order swapped at \
+             every pair): the median of the per-pair ratios {ours} / peer, an interval of at \
+             least {:.0}% confidence for it (order statistics), and the verdict (ahead or \
+             behind only when the whole interval is on that side of 1):\n",
+            CONFIDENCE * 100.0,
+            ours = OURS[0]
+        ),
+    );
+    push(
+        md,
+        "| shape | size | peer | pairs | msgs/s ratio | interval | verdict | per CPU-s ratio | \
+         interval | verdict |",
+    );
+    push(md, "|---|---:|---|---:|---:|---:|---|---:|---:|---|");
+    for row in rows {
+        push(md, row);
     }
 }
 
@@ -432,7 +492,7 @@ pub fn clients(md: &mut String, names: &[&str], results: &Clients, window: &str)
 
 #[cfg(test)]
 mod tests {
-    use super::super::measure::{grid, Memory, BINARY, DEEP, MANY, SHAPES};
+    use super::super::measure::{grid, Memory, PairedCell, BINARY, DEEP, MANY, SHAPES};
     use super::super::stats::{Cell, Pair};
     use super::*;
 
@@ -538,10 +598,25 @@ mod tests {
         // tokio-tungstenite lost a run: five pairs, too few for an interval.
         let mut tt = ours.clone();
         tt[3] = Err("lost".into());
+        let mut paired = vec![None; points.len()];
+        // The first cell: ws-server ahead in six pairs of six against
+        // fastwebsockets in msgs/s; per CPU-second one pair below 1.
+        paired[0] = Some(PairedCell {
+            peer: 2,
+            ratios: vec![
+                (1.10, 1.2),
+                (1.05, 1.1),
+                (1.20, 0.9),
+                (1.08, 1.1),
+                (1.12, 1.3),
+                (1.02, 1.0),
+            ],
+        });
         let plain = Plain {
             cells: vec![vec![cell(10.0); points.len()]; 3],
             points,
             latency: vec![ours, tt, fast],
+            paired,
         };
         let mut md = String::new();
         super::plain(&mut md, &names, &plain, "5 s", "2 s each");
@@ -568,6 +643,18 @@ mod tests {
                  +1.0 | 4 of 6 | not separated |"
             ),
             "{md}"
+        );
+        assert!(
+            md.contains(
+                "| 100 x 8 | 16 B | fastwebsockets | 6 | 1.090 | 1.020 to 1.200 | ahead | 1.100 \
+                 | 0.900 to 1.300 | not separated |"
+            ),
+            "{md}"
+        );
+        assert_eq!(
+            md.matches("| 100 x 8 | ").count(),
+            1,
+            "only the paired cell: {md}"
         );
     }
 

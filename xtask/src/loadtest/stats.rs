@@ -51,25 +51,28 @@ pub fn median_pair(runs: Vec<Pair>) -> Pair {
     for run in runs {
         pairs.push(run?);
     }
-    if pairs.is_empty() {
-        return Err("not run".into());
+    let p50: Vec<f64> = pairs.iter().map(|p| p.0).collect();
+    let p99: Vec<f64> = pairs.iter().map(|p| p.1).collect();
+    match (median(&p50), median(&p99)) {
+        (Some(p50), Some(p99)) => Ok((p50, p99)),
+        _ => Err("not run".into()),
     }
-    let median = |mut v: Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        let mid = v.len() / 2;
-        if v.len().is_multiple_of(2) {
-            (v[mid - 1] + v[mid]) / 2.0
-        } else {
-            v[mid]
-        }
-    };
-    Ok((
-        median(pairs.iter().map(|p| p.0).collect()),
-        median(pairs.iter().map(|p| p.1).collect()),
-    ))
 }
 
-/// A range of microseconds, low to high.
+/// The median of `values` (the mean of the middle two for an even count); `None`
+/// when empty.
+pub fn median(values: &[f64]) -> Option<f64> {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let mid = v.len() / 2;
+    match v.len() {
+        0 => None,
+        n if n.is_multiple_of(2) => Some((v[mid - 1] + v[mid]) / 2.0),
+        _ => Some(v[mid]),
+    }
+}
+
+/// A range of values (microseconds, or ratios), low to high.
 pub type Interval = (f64, f64);
 
 /// The run-by-run comparison of two servers measured back to back in each run:
