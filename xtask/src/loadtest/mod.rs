@@ -33,6 +33,13 @@
 //!   same window (with its default, ws-server asks clients that offer
 //!   `client_max_window_bits` for 12 bits, and yawc's does not offer it).
 //!
+//! `--pairs N` (6 to 40) measures every deflate-off throughput cell again after the
+//! rounds, in N alternating pairs of ws-server and the cell's best peer (the order
+//! swapped at every pair): the median of the per-pair ratios, an interval of at
+//! least 95% for it (`stats::median_interval`), and ahead or behind only when the
+//! interval excludes 1. A best-of-rounds cell moves by a tenth between runs; the
+//! pairs say how far a ratio can be trusted.
+//!
 //! `--baseline LABEL=PATH` (repeatable) measures another build of ws-server beside
 //! this one, same arguments, named `ws-server LABEL` (build an earlier commit in a
 //! worktree and give its `target/release/ws-server`); with `--no-peers` the run is
