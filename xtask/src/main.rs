@@ -13,7 +13,8 @@
 //!   the run. `ARGS` go to `cargo bench` (e.g. `--bench frame unmask -- --quick`).
 //! * `cargo xtask bench-report` — the tables of the latest saved criterion results.
 //! * `cargo xtask fuzz TARGET [SECONDS]` — a nightly `cargo fuzz` run of one target.
-//! * `cargo xtask loadtest [--quick] [--threads 1|2] [--clients] [--only SECTIONS]` —
+//! * `cargo xtask loadtest [--quick] [--threads 1|2] [--clients] [--only SECTIONS]
+//!   [--pairs N]` —
 //!   `ws-server` against the tokio-tungstenite, fastwebsockets, tokio-websockets,
 //!   sockudo-ws and yawc echo servers under `ws-loadgen` (two load shapes, deflate off
 //!   and on, latency, memory per connection), and `ws-client` against their clients;
@@ -78,7 +79,7 @@ fn main() -> ExitCode {
         Some("h2bench") => h2bench::run(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <test | bench [ARGS] | bench-report | fuzz TARGET [SECONDS] | loadtest [--quick] [--threads 1|2] [--clients] [--fanout] | interop | conformance [--cases LIST] [--jobs N] | package | soak [--minutes N | --seconds N] [--lanes N] [--seed N] | h2bench [--seconds S]>"
+                "usage: cargo xtask <test | bench [ARGS] | bench-report | fuzz TARGET [SECONDS] | loadtest [--quick] [--threads 1|2] [--clients] [--pairs N] [--fanout] | interop | conformance [--cases LIST] [--jobs N] | package | soak [--minutes N | --seconds N] [--lanes N] [--seed N] | h2bench [--seconds S]>"
             );
             return ExitCode::from(2);
         }
