@@ -3,7 +3,9 @@
 use super::measure::{
     Cells, Clients, MemoryRow, Plain, Point, Throughput, MEMORY_LATER, MEMORY_MESSAGES, MEMORY_SIZE,
 };
-use super::stats::{median, median_interval, median_pair, paired, Sample, Verdict, CONFIDENCE};
+use super::stats::{
+    median, median_interval, median_pair, paired, Interval, Sample, Verdict, CONFIDENCE,
+};
 
 /// Our server's and client's names in the tables.
 pub const OURS: [&str; 2] = ["ws-server", "ws-client"];
@@ -159,7 +161,7 @@ pub fn plain(md: &mut String, names: &[&str], plain: &Plain, window: &str, laten
         size_table(md, names, &plain.points, &plain.cells, pick, Figure::PerCpu);
         generator_table(md, names, &plain.points, &plain.cells, pick);
     }
-    paired_throughput(md, names, plain, window);
+    paired_throughput(md, names, plain);
     if plain.latency.iter().all(Vec::is_empty) {
         return;
     }
@@ -190,7 +192,7 @@ pub fn plain(md: &mut String, names: &[&str], plain: &Plain, window: &str, laten
         .filter_map(|(s, name)| {
             let p = paired(&plain.latency[ours], &plain.latency[s])?;
             let n = p.runs;
-            let cell = |median: f64, interval: Option<(f64, f64)>, lower: usize| {
+            let cell = |median: f64, interval: Option<Interval>, lower: usize| {
                 let range =
                     interval.map_or("-".to_string(), |(lo, hi)| format!("{lo:+.1} to {hi:+.1}"));
                 format!(
@@ -234,7 +236,7 @@ pub fn plain(md: &mut String, names: &[&str], plain: &Plain, window: &str, laten
 
 /// With `--pairs`: each cell's alternating pairs against its best peer, the median
 /// ratio with its interval and verdict, in msgs/s and per server CPU-second.
-fn paired_throughput(md: &mut String, names: &[&str], plain: &Plain, window: &str) {
+fn paired_throughput(md: &mut String, names: &[&str], plain: &Plain) {
     let rows: Vec<String> = plain
         .points
         .iter()
@@ -271,11 +273,12 @@ fn paired_throughput(md: &mut String, names: &[&str], plain: &Plain, window: &st
     push(
         md,
         format!(
-            "\n### Throughput pairs, deflate off ({window})\n\n{ours} against each cell's best \
-             peer in alternating pairs (the two measured back to back, the order swapped at \
-             every pair): the median of the per-pair ratios {ours} / peer, an interval of at \
-             least {:.0}% confidence for it (order statistics), and the verdict (ahead or \
-             behind only when the whole interval is on that side of 1):\n",
+            "\n### Throughput pairs, deflate off\n\n{ours} against each cell's best peer in \
+             alternating pairs (each run as long as the cells' above, the two measured back \
+             to back, the order swapped at every pair): the median of the per-pair ratios \
+             {ours} / peer, an interval of at least {:.0}% confidence for it (order \
+             statistics), and the verdict (ahead or behind only when the whole interval is \
+             on that side of 1):\n",
             CONFIDENCE * 100.0,
             ours = OURS[0]
         ),
