@@ -244,9 +244,9 @@ fn paired_throughput(md: &mut String, names: &[&str], plain: &Plain) {
         .filter_map(|(point, cell)| {
             let cell = cell.as_ref()?;
             let show = |ratios: Vec<f64>| {
-                // A ratio's verdict: its logarithm against zero.
+                // A ratio's verdict: its interval against 1.
                 let interval = median_interval(&ratios);
-                let verdict = Verdict::of(interval.map(|(lo, hi)| (lo.ln(), hi.ln())));
+                let verdict = Verdict::of(interval.map(|(lo, hi)| (lo - 1.0, hi - 1.0)));
                 let verdict = match verdict {
                     Verdict::Lower => "behind",
                     Verdict::Higher => "ahead",

@@ -145,11 +145,10 @@ pub fn paired(a: &[Pair], b: &[Pair]) -> Option<Paired> {
         diffs.iter().filter(|d| d.0 < 0.0).count(),
         diffs.iter().filter(|d| d.1 < 0.0).count(),
     );
-    let median = median_pair(diffs.iter().map(|d| Ok(*d)).collect()).ok()?;
     let p50: Vec<f64> = diffs.iter().map(|d| d.0).collect();
     let p99: Vec<f64> = diffs.iter().map(|d| d.1).collect();
     Some(Paired {
-        median,
+        median: (median(&p50)?, median(&p99)?),
         interval: (median_interval(&p50), median_interval(&p99)),
         lower,
         runs: diffs.len(),
