@@ -35,7 +35,7 @@ pub struct MaskedWire {
     key: [u8; 4],
     /// Uncompressed: `masked[r]` is the pattern's bytes masked so that a body starting
     /// at a pattern offset `o` with `o % 4 == r` reads masked from `masked[r][o..]`.
-    /// Compressed: `masked[o]` is the compressed body of pattern offset `o`, masked.
+    /// Compressed: `masked[i]` is compressed body number `i`, masked.
     masked: Vec<Vec<u8>>,
 }
 
@@ -46,8 +46,8 @@ impl MaskedWire {
             // Every compressed body starts at the same payload offset.
             let phase = wire.prefix_len() % 4;
             (0..wire.pattern().period() as usize)
-                .map(|offset| {
-                    let mut bytes = wire.compressed_body(offset).unwrap_or_default().to_vec();
+                .map(|index| {
+                    let mut bytes = wire.compressed_body(index).unwrap_or_default().to_vec();
                     apply_mask(&mut bytes, key, phase);
                     bytes
                 })
@@ -77,10 +77,10 @@ impl MaskedWire {
     /// The masked body of message `seq`.
     fn body(&self, seq: u64) -> &[u8] {
         let pattern = self.wire.pattern();
-        let start = pattern.body_start(seq);
         if self.wire.is_compressed() {
-            &self.masked[start]
+            &self.masked[pattern.body_index(seq)]
         } else {
+            let start = pattern.body_start(seq);
             &self.masked[start % 4][start..start + pattern.size() - SEQ_LEN]
         }
     }

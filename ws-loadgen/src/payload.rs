@@ -4,8 +4,20 @@
 //!
 //! * bytes `0..8`: its sequence number on the connection: little endian for binary
 //!   messages, eight lowercase hex digits (the low 32 bits) for text messages;
-//! * bytes `8..size`: a fixed pattern (the same for every connection of a run), read
-//!   from offset `seq % period`, so consecutive messages differ.
+//! * bytes `8..size`: a slice of a fixed pattern (the same for every connection of a
+//!   run), the `seq % period`-th of `period` slices ([`Pattern::body_start`]).
+//!
+//! Consecutive bodies share no bytes that a deflate window could still see: bodies up
+//! to [`WINDOW_SPAN`] + [`GAP`] long are consecutive slices of the pattern (message
+//! `n + 1` goes on where message `n` ended), longer ones start [`GAP`] bytes apart,
+//! so that a byte repeated from the message before lies further back than any
+//! window; and the period is long enough that a body comes round again only after
+//! [`WINDOW_SPAN`] bytes of others. A compressor that keeps its context therefore
+//! finds in it only what real records share (keys, small vocabularies), not a copy
+//! of the message before. Until 2026-12-06 the bodies started one byte apart, so each
+//! was the one before shifted by a byte: a compressor found almost the whole message
+//! in its window, which made compression several times cheaper than on real records
+//! and made its cost depend on how the window slid (docs/performance.md).
 //!
 //! Two kinds of pattern ([`PayloadKind`]): pseudo-random bytes, sent as binary
 //! messages, which deflate cannot shrink; and JSON-like ASCII records, sent as text
@@ -25,9 +37,19 @@ use crate::rng::Rng;
 /// Bytes of the sequence number at the start of every message.
 pub const SEQ_LEN: usize = 8;
 
-/// Number of distinct pattern offsets by default (a prime, so that runs of equal
-/// messages are rare whatever the in-flight depth).
+/// Fewest distinct bodies by default (a prime, so that runs of equal messages are
+/// rare whatever the in-flight depth); small messages get more, see
+/// [`Pattern::with_kind`].
 pub const PERIOD: u64 = 251;
+
+/// Bytes of other bodies between two sends of the same body, at least: more than
+/// deflate's largest window (32 KiB), with room for the sequence numbers.
+pub const WINDOW_SPAN: usize = 40 * 1024;
+
+/// Distance between the starts of consecutive bodies longer than
+/// `WINDOW_SPAN + GAP`: what they share with the body before lies `len - GAP`
+/// (more than [`WINDOW_SPAN`]) bytes back.
+pub const GAP: usize = 4099;
 
 /// What the messages of a run carry.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -108,6 +130,8 @@ pub struct Pattern {
     size: usize,
     kind: PayloadKind,
     period: u64,
+    /// Bytes between the starts of consecutive bodies.
+    stride: usize,
     bytes: Vec<u8>,
 }
 
@@ -117,14 +141,27 @@ impl Pattern {
         Pattern::with_kind(size, PayloadKind::Binary, PERIOD)
     }
 
-    /// The pattern for messages of `size` bytes and `kind`, whose bodies start at
-    /// `period` different offsets (at least 1).
-    pub fn with_kind(size: usize, kind: PayloadKind, period: u64) -> Result<Pattern, PayloadError> {
+    /// The pattern for messages of `size` bytes and `kind`, with at least
+    /// `min_period` different bodies: more when that many would come round again
+    /// within [`WINDOW_SPAN`] bytes (the next prime that does not).
+    pub fn with_kind(
+        size: usize,
+        kind: PayloadKind,
+        min_period: u64,
+    ) -> Result<Pattern, PayloadError> {
         if size < SEQ_LEN {
             return Err(PayloadError::TooSmall(size));
         }
-        let period = period.max(1);
-        let len = size - SEQ_LEN + period as usize;
+        let body = size - SEQ_LEN;
+        let stride = if body > WINDOW_SPAN + GAP {
+            GAP
+        } else {
+            body.max(1)
+        };
+        // The same body comes round after `period - 1` others.
+        let needed = WINDOW_SPAN.div_ceil(body.max(1)) as u64 + 1;
+        let period = next_prime(min_period.max(needed));
+        let len = body + (period as usize - 1) * stride;
         let bytes = match kind {
             PayloadKind::Binary => {
                 let mut bytes = vec![0; len];
@@ -137,6 +174,7 @@ impl Pattern {
             size,
             kind,
             period,
+            stride,
             bytes,
         })
     }
@@ -151,9 +189,14 @@ impl Pattern {
         self.kind
     }
 
-    /// How many different body offsets messages cycle through.
+    /// How many different bodies messages cycle through.
     pub fn period(&self) -> u64 {
         self.period
+    }
+
+    /// Which of the [`period`](Self::period) bodies message `seq` carries.
+    pub fn body_index(&self, seq: u64) -> usize {
+        (seq % self.period) as usize
     }
 
     /// The sequence number of message `seq` as it starts the message.
@@ -187,7 +230,7 @@ impl Pattern {
 
     /// Where in [`bytes`](Self::bytes) the body of message `seq` starts.
     pub fn body_start(&self, seq: u64) -> usize {
-        (seq % self.period) as usize
+        self.body_index(seq) * self.stride
     }
 
     /// The whole pattern every body is cut from.
@@ -234,6 +277,12 @@ fn json_like(len: usize, rng: &mut Rng) -> Vec<u8> {
     let mut bytes = out.into_bytes();
     bytes.truncate(len);
     bytes
+}
+
+/// The smallest prime at least `n` (and at least 2).
+fn next_prime(n: u64) -> u64 {
+    let is_prime = |k: u64| k >= 2 && (2..).take_while(|d| d * d <= k).all(|d| k % d != 0);
+    (n.max(2)..).find(|&k| is_prime(k)).unwrap_or(n)
 }
 
 /// Checks the echoes of one connection, in order, starting with message 0.
@@ -352,7 +401,45 @@ mod tests {
     fn consecutive_messages_differ() {
         let pattern = Pattern::new(64).unwrap();
         assert_ne!(pattern.body(0), pattern.body(1));
-        assert_eq!(pattern.body(0), pattern.body(PERIOD));
+        assert_eq!(pattern.body(0), pattern.body(pattern.period()));
+    }
+
+    #[test]
+    fn no_body_is_repeated_within_a_deflate_window() {
+        for size in [16, 200, 1024, 40 * 1024, 45 * 1024, 64 * 1024, 1 << 20] {
+            for kind in [PayloadKind::Binary, PayloadKind::Text] {
+                let pattern = Pattern::with_kind(size, kind, 7).unwrap();
+                let body = size - SEQ_LEN;
+                let period = pattern.period();
+                assert!(
+                    period >= 7 && next_prime(period) == period,
+                    "{size}: {period}"
+                );
+                // The same body comes round only after WINDOW_SPAN bytes of others.
+                assert!(
+                    (period - 1) as usize * body >= WINDOW_SPAN,
+                    "{size}: {period}"
+                );
+                let (a, b) = (pattern.body_start(0), pattern.body_start(1));
+                if body > WINDOW_SPAN + GAP {
+                    // What message 1 shares with message 0 lies more than the span back.
+                    assert_eq!(b - a, GAP);
+                    assert!(body - GAP > WINDOW_SPAN);
+                } else {
+                    // Consecutive slices: message 1 goes on where message 0 ended.
+                    assert_eq!(b - a, body);
+                }
+                let last = pattern.body(period - 1);
+                assert_eq!(last.len(), body);
+                assert_eq!(pattern.bytes().len(), pattern.body_start(period - 1) + body);
+            }
+        }
+    }
+
+    #[test]
+    fn primes() {
+        let found: Vec<u64> = [0, 2, 8, 14, 251, 252].map(next_prime).to_vec();
+        assert_eq!(found, [2, 2, 11, 17, 251, 257]);
     }
 
     #[test]
@@ -450,7 +537,8 @@ mod tests {
         let pattern = Pattern::with_kind(300, PayloadKind::Text, 7).unwrap();
         assert_eq!(
             (pattern.kind().opcode(), pattern.period()),
-            (OpCode::Text, 7)
+            // 292-byte bodies: 141 span a window; 149 is the next prime above 142.
+            (OpCode::Text, 149)
         );
         assert!(pattern.bytes().is_ascii());
         assert!(pattern.bytes().starts_with(b"{\"id\":"));
@@ -458,7 +546,7 @@ mod tests {
         assert_eq!(&msg[..SEQ_LEN], b"1234abcd");
         assert_eq!(pattern.parse_seq(b"1234abcd"), Some(0x1234_abcd));
         assert_eq!(pattern.parse_seq(b"1234abcx"), None);
-        assert_eq!(pattern.body(0), pattern.body(7));
+        assert_eq!(pattern.body(0), pattern.body(149));
         assert_ne!(pattern.body(0), pattern.body(1));
         let mut checker = Checker::new();
         assert_eq!(checker.check(&pattern, &pattern.message(0)), Ok(0));

@@ -13,8 +13,9 @@
 //! compressing each message on its own is what a client that drops its context per
 //! message does, which RFC 7692 allows without negotiating it; the server keeps its
 //! inflate window as it would for a browser and cannot tell the difference. The
-//! compressed bodies depend only on the pattern offset, so compressed runs use a short
-//! pattern period ([`DEFLATE_PERIOD`]) to bound the memory they take.
+//! compressed bodies depend only on which body a message carries, so compressed runs
+//! use as few bodies as keep one from coming round within a deflate window
+//! ([`DEFLATE_PERIOD`] at least) to bound the memory they take.
 
 use std::sync::{Arc, Mutex};
 
@@ -24,8 +25,10 @@ use ws_frame::OpCode;
 use crate::error::LoadError;
 use crate::payload::{Pattern, PayloadKind, PERIOD, SEQ_LEN};
 
-/// Pattern offsets of a compressed run: each is compressed once and kept (seven
-/// compressed 1 MiB bodies of random bytes are 7 MiB).
+/// Fewest bodies of a compressed run: each is compressed once and kept (seven
+/// compressed 1 MiB bodies of random bytes are 7 MiB). Small messages get more, so
+/// that the server's compressor does not find the same body again in its window
+/// ([`Pattern::with_kind`]): 43 at 1 KiB.
 pub const DEFLATE_PERIOD: u64 = 7;
 
 /// The deflate block header that stores the next [`SEQ_LEN`] bytes as they are: a
@@ -67,7 +70,7 @@ impl Wire {
             (LEVEL, window_bits.min(15))
         };
         let compressed = (0..pattern.period())
-            .map(|offset| deflate_sync(pattern.body(offset), level, bits))
+            .map(|index| deflate_sync(pattern.body(index), level, bits))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Wire {
             pattern,
@@ -111,14 +114,14 @@ impl Wire {
     /// The body of message `seq` as it goes on the wire.
     pub fn body(&self, seq: u64) -> &[u8] {
         match &self.compressed {
-            Some(bodies) => &bodies[self.pattern.body_start(seq)],
+            Some(bodies) => &bodies[self.pattern.body_index(seq)],
             None => self.pattern.body(seq),
         }
     }
 
-    /// The compressed body at pattern offset `offset` (`None` when uncompressed).
-    pub fn compressed_body(&self, offset: usize) -> Option<&[u8]> {
-        self.compressed.as_ref().map(|b| b[offset].as_slice())
+    /// The compressed body number `index` (`None` when uncompressed).
+    pub fn compressed_body(&self, index: usize) -> Option<&[u8]> {
+        self.compressed.as_ref().map(|b| b[index].as_slice())
     }
 
     /// Payload bytes of message `seq` on the wire.
@@ -283,7 +286,8 @@ mod tests {
         let a = wires.deflated(15).unwrap();
         assert!(Arc::ptr_eq(&a, &wires.deflated(15).unwrap()));
         assert!(!Arc::ptr_eq(&a, &wires.deflated(10).unwrap()));
-        assert_eq!(wires.pattern().period(), DEFLATE_PERIOD);
+        // 1016-byte bodies: 41 of them span a window, 43 is the next prime above 42.
+        assert_eq!(wires.pattern().period(), 43);
         assert_eq!(
             Wires::new(1024, PayloadKind::Text, false)
                 .unwrap()
@@ -291,6 +295,8 @@ mod tests {
                 .period(),
             PERIOD
         );
+        let large = Wires::new(1 << 20, PayloadKind::Binary, true).unwrap();
+        assert_eq!(large.pattern().period(), DEFLATE_PERIOD);
     }
 
     #[test]
