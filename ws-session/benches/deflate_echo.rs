@@ -9,13 +9,15 @@
 //! * `echo`: a client session that compresses with context takeover (as a browser
 //!   does) and inflates the echo: both ends' work per round trip.
 //!
-//! Payloads follow `ws-loadgen`'s: an 8-byte sequence number, then a body cut from a
-//! fixed pattern at offset `seq % 7` (random bytes in binary messages, JSON-like
-//! records in text messages), so consecutive messages differ but repeat within a
-//! few kilobytes, as in the load test: with context takeover and a window that
-//! holds the 7 bodies, even the random bytes compress to a few matches. `noise`
-//! messages are fresh random bytes each (over a cycle of 4096), which no window
-//! helps with.
+//! Payloads follow `ws-loadgen`'s as they were until 2026-12-06: an 8-byte sequence
+//! number, then a body cut from a fixed pattern at offset `seq % 7` (random bytes in
+//! binary messages, JSON-like records in text messages), so consecutive messages
+//! differ but repeat within a few kilobytes: with context takeover and a window
+//! that holds the 7 bodies, even the random bytes compress to a few matches. This
+//! bench keeps that layout on purpose, as the case where the window pays most
+//! (`ws-loadgen` now cuts bodies that share nothing within a window, see its
+//! `payload` module). `noise` messages are fresh random bytes each (over a cycle of
+//! 4096), which no window helps with.
 //!
 //! Variants (the negotiated parameters of both sessions): the window of each
 //! direction, the level and whether idle states are released (which keeps the
@@ -34,7 +36,7 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
 use ws_session::{Bytes, DeflateConfig, Event, Message, Session, SessionConfig};
 
-/// Distinct body offsets (`ws-loadgen`'s `DEFLATE_PERIOD`).
+/// Distinct body offsets (`ws-loadgen`'s `DEFLATE_PERIOD` until 2026-12-06).
 const PERIOD: usize = 7;
 /// Sequence number bytes at the start of every message.
 const SEQ: usize = 8;

@@ -54,12 +54,17 @@ pub(crate) const DEFLATE_HISTORY_MAX_BITS: u8 = 12;
 /// kept to carry the context over, see [`Deflater::compress`]).
 ///
 /// A message as long as the full 32 KiB window pushes every earlier message out of
-/// it, so a large window buys such a message little context, and a deflate search
-/// over a larger window is slower: measured in one load-test run, 64 KiB and 1 MiB
-/// echoes ran 0.63 to 0.77 of the speed with a 15-bit compressor that they ran with
-/// a 12-bit one, while 1 KiB echoes ran 1.3 to 2.9 times as fast with 15 bits (their
-/// context is the messages before them). A peer's decompressor resolves a smaller
-/// window's references as well (RFC 7692 section 7.1.2.1: the window is a maximum).
+/// it, and a deflate search over a larger window is slower. Measured on five real
+/// documents cut into 64 KiB messages, compressed one after another at level 6
+/// (docs/performance.md, 2026-12-06; `benches/examples/deflate_window.rs`), 12 bits
+/// against 15: 1.1 to 2.0 times as fast, for 1% fewer to 55% more bytes (JSON +8%,
+/// -1%, +38%; prose +14%; a Markdown file of tables +55%). The trade is speed for
+/// size, and we take the speed (`release_after_idle: None` keeps the negotiated
+/// window instead). The load test's earlier figures for this choice (64 KiB and 1 MiB
+/// echoes 1.3 to 1.6 times as fast with 12 bits, 1 KiB ones 1.3 to 2.9 times as fast
+/// with 15) came from bodies that were each the one before shifted by a byte, which
+/// made the window's reach look decisive at 1 KiB. A peer's decompressor resolves a smaller window's
+/// references as well (RFC 7692 section 7.1.2.1: the window is a maximum).
 pub(crate) const LARGE_MESSAGE: usize = 1 << 15;
 
 /// zlib's `memLevel` for our compressors: 7, where zlib (and `flate2`, which gives
