@@ -95,6 +95,17 @@ pub struct DeflateConfig {
     /// wins by default. With `None` the negotiated window serves every message
     /// (the best ratio, and every state kept for the session's life).
     pub release_after_idle: Option<Duration>,
+    /// Our addition: a whole message of at least 256 bytes that compresses to more
+    /// than 15/16 of its size (random or already compressed bytes) starts a pause in
+    /// which the next messages of its kind (text or binary) go out plain; the pause
+    /// doubles with each look that does not pay, from 2 to 64 messages, and ends
+    /// with the first that does. Safe with context takeover (a plain message enters
+    /// neither side's window). On random 1 KiB binary this spares the whole match
+    /// search (about 40 µs a message at level 6) for bytes a stored block would
+    /// have made 5 longer; the cost is that a compressible message after
+    /// incompressible ones of its kind may go plain until the pause ends. Messages
+    /// sent in parts are not affected. Default `true`.
+    pub skip_incompressible: bool,
 }
 
 impl Default for DeflateConfig {
@@ -107,6 +118,7 @@ impl Default for DeflateConfig {
             compression_level: 6,
             compression_threshold: 32,
             release_after_idle: Some(Duration::from_secs(1)),
+            skip_incompressible: true,
         }
     }
 }
@@ -151,6 +163,12 @@ impl DeflateConfig {
     /// Sets [`release_after_idle`](Self::release_after_idle).
     pub fn with_release_after_idle(mut self, idle: Option<Duration>) -> Self {
         self.release_after_idle = idle;
+        self
+    }
+
+    /// Sets [`skip_incompressible`](Self::skip_incompressible).
+    pub fn with_skip_incompressible(mut self, on: bool) -> Self {
+        self.skip_incompressible = on;
         self
     }
 }

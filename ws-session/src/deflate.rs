@@ -28,7 +28,9 @@ use zlib_rs::{
     Deflate, DeflateConfig as ZlibDeflateConfig, DeflateFlush, Inflate, InflateFlush, Status,
 };
 
+use crate::backoff::IncompressibleBackoff;
 use crate::config::{DeflateConfig, Role};
+use crate::event::MessageKind;
 use crate::history::History;
 use crate::spare::SpareCodecs;
 use crate::ProtocolError;
@@ -126,6 +128,9 @@ pub(crate) struct Deflater {
     level: u32,
     reset_after_message: bool,
     threshold: usize,
+    /// Whole messages that do not compress are sent plain for a while (`None`:
+    /// every message at or above the threshold is compressed).
+    backoff: Option<IncompressibleBackoff>,
     /// With context takeover: the last bytes sent (up to the window, at most
     /// [`DEFLATE_HISTORY_MAX_BITS`]), for a state taken afresh.
     history: Option<History>,
@@ -152,6 +157,7 @@ impl Deflater {
             level: cfg.compression_level.min(9),
             reset_after_message: no_takeover,
             threshold: cfg.compression_threshold,
+            backoff: cfg.skip_incompressible.then(IncompressibleBackoff::default),
             history: (!no_takeover && cfg.release_after_idle.is_some())
                 .then(|| History::new(bits.min(DEFLATE_HISTORY_MAX_BITS))),
             mid_message: false,
@@ -189,14 +195,34 @@ impl Deflater {
             level: level.min(9),
             reset_after_message: true,
             threshold: 0,
+            backoff: None,
             history: None,
             mid_message: false,
         }
     }
 
-    /// Whether a whole message of `len` bytes is worth compressing.
-    pub(crate) fn wants(&self, len: usize) -> bool {
-        len >= self.threshold
+    /// Whether a whole message of `kind` and `len` bytes is worth compressing: at
+    /// least the threshold long, and no pause for incompressible messages of its
+    /// kind under way (see [`IncompressibleBackoff`]).
+    pub(crate) fn wants(&self, kind: MessageKind, len: usize) -> bool {
+        len >= self.threshold && !self.backoff.is_some_and(|b| b.pausing(kind))
+    }
+
+    /// A whole message of `kind` and `len` bytes went out plain; a pause counts it
+    /// when the threshold alone would have had it compressed.
+    pub(crate) fn sent_plain(&mut self, kind: MessageKind, len: usize) {
+        if len >= self.threshold {
+            if let Some(b) = self.backoff.as_mut() {
+                b.sent_plain(kind);
+            }
+        }
+    }
+
+    /// A whole message of `kind` was compressed from `input` bytes to `output`.
+    pub(crate) fn compressed(&mut self, kind: MessageKind, input: usize, output: usize) {
+        if let Some(b) = self.backoff.as_mut() {
+            b.compressed(kind, input, output);
+        }
     }
 
     /// Compresses one message, or one part of a message sent in parts, into `out`

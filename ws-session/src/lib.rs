@@ -114,8 +114,10 @@
 //!   session sends the mapped code and processes no further input. Close codes
 //!   1012-1014 are accepted. Timeouts send 1001 and report 1006 locally.
 //! * **Compression**: see [`DeflateConfig`] (window bits 8 for our own direction means
-//!   we send uncompressed; messages below `compression_threshold` go plain; RSV1 only on
-//!   first frames; context takeover in either direction or not).
+//!   we send uncompressed; messages below `compression_threshold` go plain, and so do
+//!   messages of a kind that has just proved incompressible, for a while:
+//!   `skip_incompressible`; RSV1 only on first frames; context takeover in either
+//!   direction or not).
 //! * **Timers**: all deadlines are exact: a timer fires when `now >= deadline`.
 //!
 //!
@@ -127,6 +129,7 @@
 
 mod arena;
 mod assembler;
+mod backoff;
 mod buffers;
 mod config;
 mod deflate;

@@ -75,10 +75,8 @@ impl Outgoing {
         if self.partial.is_some() {
             return Err(SendError::MessageInProgress);
         }
-        let compress = self
-            .deflater
-            .as_ref()
-            .is_some_and(|d| d.wants(payload.len()));
+        let len = payload.len();
+        let compress = self.deflater.as_ref().is_some_and(|d| d.wants(kind, len));
         // The room check comes first, on an upper bound of the compressed size: a
         // refused send must not advance the compressor's shared context.
         let bound = if compress {
@@ -89,11 +87,16 @@ impl Outgoing {
         self.check_room(writer, bound, room)?;
         let (payload, rsv) = match self.deflater.as_mut() {
             Some(d) if compress => {
-                let mut out = Vec::with_capacity(compress_bound(payload.len()));
+                let mut out = Vec::with_capacity(compress_bound(len));
                 d.compress(&payload, true, &mut out);
+                d.compressed(kind, len, out.len());
                 (Bytes::from(out), Rsv::RSV1)
             }
-            _ => (payload, Rsv::NONE),
+            Some(d) => {
+                d.sent_plain(kind, len);
+                (payload, Rsv::NONE)
+            }
+            None => (payload, Rsv::NONE),
         };
         self.frames(writer, opcode(kind), rsv, payload, true);
         Ok(())
@@ -113,7 +116,7 @@ impl Outgoing {
     ) -> Option<Result<(), SendError>> {
         let len = payload.len();
         if self.partial.is_some()
-            || self.deflater.as_ref().is_some_and(|d| d.wants(len))
+            || self.deflater.as_ref().is_some_and(|d| d.wants(kind, len))
             || self.fragment_size.is_some_and(|size| len > size)
             || !writer.flat_open(len)
         {
@@ -125,6 +128,9 @@ impl Outgoing {
             return Some(Err(queue_full(writer, needed, room)));
         }
         writer.push_flat(opcode(kind), Rsv::NONE, true, payload);
+        if let Some(d) = self.deflater.as_mut() {
+            d.sent_plain(kind, len);
+        }
         Some(Ok(()))
     }
 

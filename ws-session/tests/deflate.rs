@@ -568,8 +568,10 @@ fn the_lean_answer_compresses_with_a_full_window_and_idles_on_4_kib() {
 fn large_messages_switch_to_a_12_bit_compressor_and_the_context_carries_over() {
     // 15-bit windows and context takeover (with the default idle release, so a
     // history is kept): messages of 32 KiB and more are compressed with 12 bits.
+    // The messages are noise, compressed all the same (no pauses for
+    // incompressible ones): the back-references are what is looked for.
     let t0 = Instant::now();
-    let cfg = deflate_cfg(plain()).with_binary_buffer_size(1 << 21);
+    let cfg = deflate_cfg(plain().with_skip_incompressible(false)).with_binary_buffer_size(1 << 21);
     let mut s = server(cfg.clone(), t0);
     let mut c = client(cfg, t0);
     let bin = |v: &[u8]| Message::Binary(v.to_vec().into());
@@ -607,4 +609,69 @@ fn large_messages_switch_to_a_12_bit_compressor_and_the_context_carries_over() {
         let wire = send(&mut s, &mut c, bin(&big[big.len() - 2000..]));
         assert!(wire < 64, "{wire}: the large message's end was not found");
     }
+}
+
+/// Which of the frames in `wire` (unmasked, one per message, payloads under 64 KiB)
+/// have RSV1 set: `c` for compressed, `.` for plain.
+fn rsv1_marks(wire: &[u8]) -> String {
+    let mut marks = String::new();
+    let mut at = 0;
+    while at < wire.len() {
+        marks.push(if wire[at] & 0x40 != 0 { 'c' } else { '.' });
+        let (len, head) = match wire[at + 1] & 0x7f {
+            126 => (u16::from_be_bytes([wire[at + 2], wire[at + 3]]) as usize, 4),
+            127 => panic!("payloads here are under 64 KiB"),
+            n => (n as usize, 2),
+        };
+        at += head + len;
+    }
+    marks
+}
+
+#[test]
+fn incompressible_messages_go_plain_for_doubling_pauses_and_every_message_arrives() {
+    let t0 = Instant::now();
+    let mut s = server(deflate_cfg(DeflateConfig::default()), t0);
+    let mut c = client(deflate_cfg(DeflateConfig::default()), t0);
+    let mut sent = Vec::new();
+    let mut wire = Vec::new();
+    let mut send = |s: &mut Session, m: Message| {
+        s.send(t0, m.clone()).unwrap();
+        sent.push(Event::Message(m));
+    };
+    // Random binary of 1 KiB: compressed, then plain for 2, 4 and 8 messages, and
+    // a fourth look starts a pause of 16.
+    for i in 0..18 {
+        send(&mut s, Message::Binary(noise(i, 1024).into()));
+    }
+    // Text that compresses, in between: compressed every time (its own pause).
+    for i in 0..3 {
+        send(&mut s, json(i, 1024));
+    }
+    // The binary pause goes on (compressible binary goes plain for its 16
+    // messages); the next look pays and ends it.
+    for _ in 0..18 {
+        send(&mut s, Message::Binary(vec![7; 1024].into()));
+    }
+    s.transmit_into(&mut wire);
+    assert_eq!(
+        rsv1_marks(&wire),
+        ["c..c....c........c", "ccc", "................", "cc"].concat()
+    );
+    // With context takeover on both sides, every message inflates to what was sent:
+    // the plain ones entered neither window.
+    c.handle_input(t0, &wire);
+    assert_eq!(events(&mut c), sent);
+
+    // Turned off, every message at the threshold or above is compressed.
+    let mut s = server(
+        deflate_cfg(DeflateConfig::default().with_skip_incompressible(false)),
+        t0,
+    );
+    for i in 0..6 {
+        s.send(t0, Message::Binary(noise(i, 1024).into())).unwrap();
+    }
+    let mut wire = Vec::new();
+    s.transmit_into(&mut wire);
+    assert_eq!(rsv1_marks(&wire), "cccccc");
 }
