@@ -239,7 +239,8 @@ pub struct PairedCell {
     /// The peer, as an index into the servers.
     pub peer: usize,
     /// ws-server / the peer in each pair that both completed: (msgs/s, msgs per
-    /// server CPU-second).
+    /// server CPU-second). A pair that failed, or whose peer echoed nothing, is left
+    /// out with a line on stderr; the report's "pairs" column counts the rest.
     pub ratios: Vec<(f64, f64)>,
 }
 
@@ -279,6 +280,11 @@ fn paired_cells(
                 (Ok(m), Ok(t)) if t.msgs > 0.0 && t.per_cpu > 0.0 => {
                     ratios.push((m.msgs / t.msgs, m.per_cpu / t.per_cpu));
                 }
+                (Ok(_), Ok(t)) => eprintln!(
+                    "    pair {k}: left out: the peer echoed {:.0} msgs/s at {:.0} msgs per \
+                     server CPU-second (no ratio to take)",
+                    t.msgs, t.per_cpu
+                ),
                 (m, t) => {
                     for e in [m.err(), t.err()].into_iter().flatten() {
                         eprintln!("    pair {k}: {e}");
