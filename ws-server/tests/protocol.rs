@@ -252,6 +252,71 @@ async fn the_builders_deflate_tuning_reaches_the_session() {
     }
 }
 
+/// Over a real socket: a browser-like client that negotiated permessage-deflate
+/// sends random binary messages of 1 KiB (plain, as RFC 7692 allows). ws-server's
+/// echoes are compressed for the first, then plain for pauses of 2, 4 and 8
+/// messages between looks (`DeflateConfig::skip_incompressible`, on by default),
+/// and a plain echo carries the message as sent; with the setting off, every echo
+/// is compressed.
+#[tokio::test]
+async fn random_binary_echoes_go_plain_between_looks_over_a_socket() {
+    for (skip, expected) in [(true, "c..c....c........c"), (false, "cccccccccccccccccc")] {
+        let server = Server::builder()
+            .session_config(SessionConfig::default().with_deflate(Some(
+                DeflateConfig::default().with_skip_incompressible(skip),
+            )))
+            .build();
+        server.add_endpoint("/echo", ws_server::Echo).unwrap();
+        let addr = start(&server).await;
+        let offer = "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n";
+        let (head, mut tcp) = raw(addr, &upgrade_request(addr, "/echo", offer)).await;
+        assert!(head.starts_with("HTTP/1.1 101"), "{head}");
+        assert!(head.contains("permessage-deflate"), "{head}");
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut marks = String::new();
+        for i in 0..expected.len() {
+            let body: Vec<u8> = (0..1024)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    (x >> 24) as u8
+                })
+                .collect();
+            // A masked binary frame of 1,024 bytes with a zero mask.
+            let mut frame = vec![0x82, 0x80 | 126, 0x04, 0x00, 0, 0, 0, 0];
+            frame.extend_from_slice(&body);
+            tcp.write_all(&frame).await.unwrap();
+            let mut head = [0u8; 2];
+            guard(tokio::io::AsyncReadExt::read_exact(&mut tcp, &mut head))
+                .await
+                .unwrap();
+            assert_eq!(head[0] & 0x0f, 0x2, "message {i}: a binary frame: {head:?}");
+            let len = match head[1] {
+                126 => {
+                    let mut ext = [0u8; 2];
+                    guard(tokio::io::AsyncReadExt::read_exact(&mut tcp, &mut ext))
+                        .await
+                        .unwrap();
+                    u16::from_be_bytes(ext) as usize
+                }
+                n => panic!("message {i}: length byte {n}, expected 126"),
+            };
+            let mut payload = vec![0u8; len];
+            guard(tokio::io::AsyncReadExt::read_exact(&mut tcp, &mut payload))
+                .await
+                .unwrap();
+            if head[0] & 0x40 != 0 {
+                marks.push('c');
+            } else {
+                marks.push('.');
+                assert_eq!(payload, body, "message {i}: a plain echo is the message");
+            }
+        }
+        assert_eq!(marks, expected, "skip_incompressible {skip}");
+    }
+}
+
 #[tokio::test]
 async fn bad_utf8_closes_with_1007() {
     let (addr, mut rx) = recorder_server().await;
