@@ -220,6 +220,20 @@ async fn oversized_whole_message_closes_with_1009() {
     assert_eq!(guard(rx.recv()).await.unwrap(), "close 1009 Local");
 }
 
+/// A raw socket to an echo server whose sessions start from `tuning`, upgraded
+/// with `offer` (a `Sec-WebSocket-Extensions` line) and permessage-deflate agreed.
+async fn deflate_echo_socket(tuning: DeflateConfig, offer: &str) -> tokio::net::TcpStream {
+    let server = Server::builder()
+        .session_config(SessionConfig::default().with_deflate(Some(tuning)))
+        .build();
+    server.add_endpoint("/echo", ws_server::Echo).unwrap();
+    let addr = start(&server).await;
+    let (head, tcp) = raw(addr, &upgrade_request(addr, "/echo", offer)).await;
+    assert!(head.starts_with("HTTP/1.1 101"), "{head}");
+    assert!(head.contains("permessage-deflate"), "{head}");
+    tcp
+}
+
 /// The deflate tuning given to the builder's session configuration reaches the
 /// sessions (the handshake sets only the negotiated parameters on top of it): with a
 /// threshold no message reaches, permessage-deflate is negotiated but the echo of a
@@ -229,15 +243,8 @@ async fn oversized_whole_message_closes_with_1009() {
 async fn the_builders_deflate_tuning_reaches_the_session() {
     for (threshold, compressed) in [(usize::MAX, false), (32, true)] {
         let tuning = DeflateConfig::default().with_compression_threshold(threshold);
-        let server = Server::builder()
-            .session_config(SessionConfig::default().with_deflate(Some(tuning)))
-            .build();
-        server.add_endpoint("/echo", ws_server::Echo).unwrap();
-        let addr = start(&server).await;
         let offer = "Sec-WebSocket-Extensions: permessage-deflate\r\n";
-        let (head, mut tcp) = raw(addr, &upgrade_request(addr, "/echo", offer)).await;
-        assert!(head.starts_with("HTTP/1.1 101"), "{head}");
-        assert!(head.contains("permessage-deflate"), "{head}");
+        let mut tcp = deflate_echo_socket(tuning, offer).await;
         tcp.write_all(&masked(0x81, &[b'a'; 100])).await.unwrap();
         let mut first = [0u8; 2];
         guard(tokio::io::AsyncReadExt::read_exact(&mut tcp, &mut first))
@@ -261,17 +268,9 @@ async fn the_builders_deflate_tuning_reaches_the_session() {
 #[tokio::test]
 async fn random_binary_echoes_go_plain_between_looks_over_a_socket() {
     for (skip, expected) in [(true, "c..c....c........c"), (false, "cccccccccccccccccc")] {
-        let server = Server::builder()
-            .session_config(SessionConfig::default().with_deflate(Some(
-                DeflateConfig::default().with_skip_incompressible(skip),
-            )))
-            .build();
-        server.add_endpoint("/echo", ws_server::Echo).unwrap();
-        let addr = start(&server).await;
+        let tuning = DeflateConfig::default().with_skip_incompressible(skip);
         let offer = "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n";
-        let (head, mut tcp) = raw(addr, &upgrade_request(addr, "/echo", offer)).await;
-        assert!(head.starts_with("HTTP/1.1 101"), "{head}");
-        assert!(head.contains("permessage-deflate"), "{head}");
+        let mut tcp = deflate_echo_socket(tuning, offer).await;
         let mut x = 0x9e37_79b9_7f4a_7c15u64;
         let mut marks = String::new();
         for i in 0..expected.len() {
