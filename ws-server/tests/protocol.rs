@@ -271,17 +271,9 @@ async fn random_binary_echoes_go_plain_between_looks_over_a_socket() {
         let tuning = DeflateConfig::default().with_skip_incompressible(skip);
         let offer = "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n";
         let mut tcp = deflate_echo_socket(tuning, offer).await;
-        let mut x = 0x9e37_79b9_7f4a_7c15u64;
         let mut marks = String::new();
         for i in 0..expected.len() {
-            let body: Vec<u8> = (0..1024)
-                .map(|_| {
-                    x ^= x << 13;
-                    x ^= x >> 7;
-                    x ^= x << 17;
-                    (x >> 24) as u8
-                })
-                .collect();
+            let body = ws_session::fuzzing::noise(i as u64, 1024);
             // A masked binary frame of 1,024 bytes with a zero mask.
             let mut frame = vec![0x82, 0x80 | 126, 0x04, 0x00, 0, 0, 0, 0];
             frame.extend_from_slice(&body);
