@@ -2,7 +2,8 @@
 //! whole/partial delivery and inflation.
 //!
 //! Invariants: buffers grow only by bytes actually received (or inflated), never by a
-//! length the peer announces; a message's size is checked against its limit from the
+//! length the peer announces (a binary message may instead take a buffer the thread
+//! already keeps, sized for its frame: `buffers.rs`, bounded per thread); a message's size is checked against its limit from the
 //! frame header before any of its payload is buffered (uncompressed messages) or after
 //! each bounded inflate step (compressed ones); text is validated as it arrives.
 //!
@@ -35,7 +36,7 @@ const SCRATCH_KEEP: usize = 4 * 1024;
 const RESERVE_FLOOR: usize = 16 * 1024;
 
 /// How far ahead of the bytes received a message buffer may be reserved:
-/// capacity never exceeds `max(RESERVE_FLOOR, RESERVE_GROWTH × received)` (nor the
+/// allocated capacity never exceeds `max(RESERVE_FLOOR, RESERVE_GROWTH × received)` (nor the
 /// message limit), whatever size the peer announces. Reserving ahead lets payload be
 /// read straight into the buffer (see [`Assembler::lend`]) and keeps regrowth copies
 /// small (doubling would copy as much as the message itself); the price is that a
@@ -140,6 +141,18 @@ impl Sink {
         let target = frame_end.min(allowed);
         let cramped = capacity - len < incoming.max(MIN_SPARE);
         if target > capacity && (cramped || target == frame_end) {
+            if !msg.partial && !msg.text && frame_end > PayloadArena::MAX_PAYLOAD {
+                // A kept buffer that fits the whole frame, if the thread has one: no
+                // regrowth at all, and it goes back when the message is dropped (see
+                // `end_frame`). Already allocated, so sizing it by the announced
+                // length holds nothing more (`buffers.rs`). Not for text, which
+                // leaves as a `String` and would take the buffer out of the pool.
+                if let Some(mut kept) = SpareBuffers::take_fitting(frame_end) {
+                    kept.extend_from_slice(&self.buf);
+                    self.buf = BytesMut::from(bytes::Bytes::from(kept));
+                    return;
+                }
+            }
             // Exactly this (`reserve` could double past the bound), keeping the bytes
             // so far. Through `Vec::reserve_exact`, a `realloc`: the allocator can
             // grow the buffer where it lies (or remap it) instead of copying it into
@@ -519,6 +532,10 @@ impl Assembler {
                 Message::Text(
                     String::from_utf8(Vec::from(data)).map_err(|_| ProtocolError::InvalidUtf8)?,
                 )
+            } else if data.capacity() > PayloadArena::MAX_PAYLOAD {
+                // Its buffer goes back to the thread's spare buffers when the message
+                // is dropped, for the next large message to take (`reserve_ahead`).
+                Message::Binary(SpareBuffers::hand_out(Vec::from(data)))
             } else {
                 Message::Binary(data.freeze())
             };
@@ -626,5 +643,81 @@ mod growth_tests {
                 matches!(events.pop_front(), Some(Event::Message(Message::Binary(b))) if b.len() == total)
             );
         }
+    }
+
+    /// Receives one frame of `total` bytes through loans of `step` bytes, as the
+    /// front-end reads a large frame straight into the message buffer; returns the
+    /// message and the buffer capacities seen after each loan.
+    fn receive_lent(
+        assembler: &mut Assembler,
+        op: OpCode,
+        total: usize,
+        step: usize,
+    ) -> (Message, Vec<usize>) {
+        let mut events = Events::default();
+        assembler
+            .start_frame(&FrameHeader::new(op, total as u64))
+            .unwrap();
+        let mut capacities = Vec::new();
+        let mut got = 0;
+        while got < total {
+            let (mut buf, max) = assembler.lend((total - got) as u64).expect("lent");
+            let start = buf.len();
+            let n = max.min(step);
+            buf.extend_from_slice(&vec![b'a'; n]);
+            assembler
+                .push_lent(buf, start, None, got, &mut events)
+                .unwrap();
+            capacities.push(assembler.sink.buf.capacity());
+            got += n;
+        }
+        assembler.end_frame(true, &mut events).unwrap();
+        match events.pop_front() {
+            Some(Event::Message(m)) => (m, capacities),
+            other => panic!("expected a message, got {other:?}"),
+        }
+    }
+
+    /// A large binary message read through loans gives its buffer back to the
+    /// thread when dropped, and the next one of its size takes that buffer whole at
+    /// once: no regrowth (each a `realloc` copy) and no fresh pages. Text leaves as a
+    /// `String` and does not take kept buffers.
+    #[test]
+    fn large_binary_messages_reuse_one_buffer() {
+        let total = 1 << 20;
+        let config = SessionConfig::default().with_binary_buffer_size(4 << 20);
+        let mut assembler = Assembler::new(&config, None);
+        let (first, grew) = receive_lent(&mut assembler, OpCode::Binary, total, 64 << 10);
+        assert!(
+            grew.first() < grew.last(),
+            "the first message grows: {grew:?}"
+        );
+        let Message::Binary(first) = first else {
+            panic!("binary expected")
+        };
+        assert_eq!(first.len(), total);
+        let at = first.as_ptr();
+        drop(first);
+        assert_eq!(SpareBuffers::capacities(), vec![total]);
+
+        let (second, capacities) = receive_lent(&mut assembler, OpCode::Binary, total, 64 << 10);
+        assert!(
+            capacities.iter().all(|&c| c == total),
+            "taken whole at the start: {capacities:?}"
+        );
+        let Message::Binary(second) = second else {
+            panic!("binary expected")
+        };
+        assert_eq!(second.as_ptr(), at, "the same buffer");
+        assert!(second.iter().all(|&b| b == b'a'));
+        assert!(SpareBuffers::capacities().is_empty(), "held by the message");
+        drop(second);
+
+        let config = config.with_text_buffer_size(4 << 20);
+        let mut assembler = Assembler::new(&config, None);
+        let (text, _) = receive_lent(&mut assembler, OpCode::Text, total, 64 << 10);
+        assert!(matches!(text, Message::Text(t) if t.len() == total));
+        assert_eq!(SpareBuffers::capacities(), vec![total], "left in the pool");
+        while SpareBuffers::take(0).is_some() {}
     }
 }
