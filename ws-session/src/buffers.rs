@@ -103,17 +103,13 @@ impl SpareBuffers {
     /// The smallest kept buffer, emptied, with room for `len` bytes but no more than
     /// twice that (a much larger one would be held for a small message).
     pub(crate) fn take_fitting(len: usize) -> Option<Vec<u8>> {
-        SPARE.with(|cell| {
-            let mut spare = cell.try_borrow_mut().ok()?;
-            let at = spare
-                .kept
-                .iter()
+        Self::take_chosen(|kept| {
+            kept.iter()
                 .enumerate()
                 .rev()
                 .filter(|(_, b)| (len..=len.saturating_mul(2)).contains(&b.capacity()))
-                .min_by_key(|(_, b)| b.capacity())?
-                .0;
-            Some(spare.kept.remove(at))
+                .min_by_key(|(_, b)| b.capacity())
+                .map(|(at, _)| at)
         })
     }
 
@@ -127,15 +123,20 @@ impl SpareBuffers {
     /// `capacity` bytes. The largest: a lane that grows in a burst takes it whole at
     /// the burst's start rather than growing (and copying) through smaller ones.
     pub(crate) fn take(capacity: usize) -> Option<Vec<u8>> {
-        SPARE.with(|cell| {
-            let mut spare = cell.try_borrow_mut().ok()?;
-            let at = spare
-                .kept
-                .iter()
+        Self::take_chosen(|kept| {
+            kept.iter()
                 .enumerate()
                 .max_by_key(|(_, b)| b.capacity())
-                .filter(|(_, b)| b.capacity() >= capacity)?
-                .0;
+                .filter(|(_, b)| b.capacity() >= capacity)
+                .map(|(at, _)| at)
+        })
+    }
+
+    /// Takes out the kept buffer at the index `choose` picks (oldest first), if any.
+    fn take_chosen(choose: impl FnOnce(&[Vec<u8>]) -> Option<usize>) -> Option<Vec<u8>> {
+        SPARE.with(|cell| {
+            let mut spare = cell.try_borrow_mut().ok()?;
+            let at = choose(&spare.kept)?;
             Some(spare.kept.remove(at))
         })
     }
