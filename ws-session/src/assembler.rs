@@ -3,9 +3,10 @@
 //!
 //! Invariants: buffers grow only by bytes actually received (or inflated), never by a
 //! length the peer announces (a binary message may instead take a buffer the thread
-//! already keeps, sized for its frame: `buffers.rs`, bounded per thread); a message's size is checked against its limit from the
-//! frame header before any of its payload is buffered (uncompressed messages) or after
-//! each bounded inflate step (compressed ones); text is validated as it arrives.
+//! already keeps, sized for its frame: `buffers.rs`, bounded per thread); a
+//! message's size is checked against its limit from the frame header before any of
+//! its payload is buffered (uncompressed messages) or after each bounded inflate
+//! step (compressed ones); text is validated as it arrives.
 //!
 //! A fragment costs O(1): a few counters in [`InMessage`], no list entry and no
 //! allocation of its own (in partial delivery each non-empty fragment ends a part,
@@ -36,8 +37,8 @@ const SCRATCH_KEEP: usize = 4 * 1024;
 const RESERVE_FLOOR: usize = 16 * 1024;
 
 /// How far ahead of the bytes received a message buffer may be reserved:
-/// allocated capacity never exceeds `max(RESERVE_FLOOR, RESERVE_GROWTH × received)` (nor the
-/// message limit), whatever size the peer announces. Reserving ahead lets payload be
+/// allocated capacity never exceeds `max(RESERVE_FLOOR, RESERVE_GROWTH × received)`
+/// (nor the message limit), whatever size the peer announces. Reserving ahead lets payload be
 /// read straight into the buffer (see [`Assembler::lend`]) and keeps regrowth copies
 /// small (doubling would copy as much as the message itself); the price is that a
 /// peer that stalls mid-message makes us hold up to this many times what it sent.

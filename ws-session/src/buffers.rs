@@ -34,7 +34,7 @@
 //!   `realloc` (which copies what has arrived and faults in fresh pages), and the
 //!   buffer goes back here when the message's last reference is dropped
 //!   ([`hand_out`](SpareBuffers::hand_out)). A server echoing 1 MiB messages spent
-//!   about 4% of its time in those `realloc` copies and took about 5 page faults
+//!   about 4% of its time in those `realloc` copies and took up to 8 page faults
 //!   per echo; steady traffic now reuses the same few buffers.
 //!
 //! Per thread (no lock), like the spare zlib states (`spare.rs`) and the payload
@@ -86,10 +86,11 @@ impl SpareBuffers {
     /// [`message`](Self::message)).
     pub(crate) const MESSAGE_MAX: usize = 256 * 1024;
 
-    /// A received message's bytes: `payload` copied into a buffer of the thread's
-    /// (one of at most twice its size), unmasked with `mask` in the same pass, and
-    /// given back to the spare buffers of the thread that drops the message's last
-    /// reference. For payloads up to [`MESSAGE_MAX`](Self::MESSAGE_MAX).
+    /// A message's bytes: `payload` copied into a buffer of the thread's (one of at
+    /// most twice its size), (un)masked with `mask` in the same pass, and given back
+    /// to the spare buffers of the thread that drops the last reference. For a
+    /// received payload of up to [`MESSAGE_MAX`](Self::MESSAGE_MAX), and a client's
+    /// frame too large for its output lane.
     pub(crate) fn message(payload: &[u8], mask: Option<[u8; 4]>) -> Bytes {
         let len = payload.len();
         let mut buf = Self::take_fitting(len).unwrap_or_else(|| Vec::with_capacity(len));

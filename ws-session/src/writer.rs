@@ -225,10 +225,17 @@ impl Writer {
         let payload = if self.role == Role::Client {
             let key = self.masks.next_mask();
             header.mask = Some(key);
-            // Masked while copied into a buffer of the thread's, and the caller's
-            // payload freed now rather than when the frame has been written (see
-            // the module docs).
-            SpareBuffers::message(&payload, Some(key))
+            // Masked while copied, and the caller's payload freed now rather than
+            // when the frame has been written (see the module docs): a large one
+            // into a buffer of the thread's, a small one (a control frame, or a
+            // data frame behind a large one) into its own.
+            if payload.len() > FLAT_MAX {
+                SpareBuffers::message(&payload, Some(key))
+            } else {
+                let mut masked = Vec::with_capacity(payload.len());
+                extend_masked(&mut masked, &payload, key);
+                Bytes::from(masked)
+            }
         } else {
             payload
         };
