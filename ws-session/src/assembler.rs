@@ -533,9 +533,11 @@ impl Assembler {
                 Message::Text(
                     String::from_utf8(Vec::from(data)).map_err(|_| ProtocolError::InvalidUtf8)?,
                 )
-            } else if data.capacity() > PayloadArena::MAX_PAYLOAD {
+            } else if !msg.compressed && data.capacity() > PayloadArena::MAX_PAYLOAD {
                 // Its buffer goes back to the thread's spare buffers when the message
                 // is dropped, for the next large message to take (`reserve_ahead`).
+                // Not an inflated one: inflation never takes from there, so handing
+                // it back would only cost the owner's allocation per message.
                 Message::Binary(SpareBuffers::hand_out(Vec::from(data)))
             } else {
                 Message::Binary(data.freeze())
