@@ -1,11 +1,11 @@
 //! What a compressor's window costs and buys, message by message: compresses a
 //! stream of messages with context takeover (one raw-deflate stream, a sync flush
-//! after each message, as permessage-deflate does) at level 6 and memLevel 7 (as
-//! ws-session does), once per window size, and prints the time and the compressed
-//! bytes per message.
+//! after each message, as permessage-deflate does) at memLevel 7 and, by default,
+//! level 6 (as ws-session does), once per window size, and prints the time and the
+//! compressed bytes per message.
 //!
 //! ```text
-//! cargo run --release -p ws-benches --example deflate_window -- SOURCE SIZE [BITS...]
+//! cargo run --release -p ws-benches --example deflate_window -- SOURCE SIZE [BITS...] [--level N]
 //! ```
 //!
 //! `SOURCE` is a file (cut into consecutive messages of `SIZE` bytes, cycled until
@@ -13,7 +13,8 @@
 //! layouts: `loadgen` (its messages as they are now, bodies that share nothing
 //! within a window) or `shifted` (its layout until 2026-12-06: each body the one
 //! before shifted by a byte). `BITS` defaults to `12 13 15`. With `--sizes`, the
-//! compressed size of each of the first 40 messages is printed instead.
+//! compressed size of each of the first 40 messages is printed instead. `--level N`
+//! (0 to 9) compresses at level `N` instead of 6.
 //!
 //! The figures in docs/performance.md (2026-12-06) come from this program.
 #![forbid(unsafe_code)]
@@ -32,10 +33,25 @@ const SHOWN: usize = 40;
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let sizes_only = args.iter().any(|a| a == "--sizes");
-    let rest: Vec<&String> = args.iter().filter(|a| *a != "--sizes").collect();
+    let level_at = args.iter().position(|a| a == "--level");
+    let level = match level_at.map(|at| args.get(at + 1).map(|l| l.parse::<i32>())) {
+        None => 6,
+        Some(Some(Ok(level @ 0..=9))) => level,
+        Some(_) => {
+            eprintln!("--level takes a number from 0 to 9");
+            return ExitCode::from(2);
+        }
+    };
+    // The positional arguments: all but `--sizes` and `--level N`.
+    let rest: Vec<&String> = args
+        .iter()
+        .enumerate()
+        .filter(|&(i, a)| a != "--sizes" && level_at.is_none_or(|at| i != at && i != at + 1))
+        .map(|(_, a)| a)
+        .collect();
     let (Some(source), Some(Ok(size))) = (rest.first(), rest.get(1).map(|s| s.parse::<usize>()))
     else {
-        eprintln!("usage: deflate_window SOURCE SIZE [BITS...] [--sizes]  (SOURCE: a file, loadgen or shifted)");
+        eprintln!("usage: deflate_window SOURCE SIZE [BITS...] [--sizes] [--level N]  (SOURCE: a file, loadgen or shifted)");
         return ExitCode::from(2);
     };
     let bits: Vec<u8> = match rest[2..].iter().map(|b| b.parse()).collect() {
@@ -55,7 +71,7 @@ fn main() -> ExitCode {
     };
     for bits in bits {
         let mut compressor = Deflate::new_with_config(DeflateConfig {
-            level: 6,
+            level,
             window_bits: -i32::from(bits.clamp(9, 15)),
             mem_level: 7,
             ..DeflateConfig::default()
@@ -81,7 +97,7 @@ fn main() -> ExitCode {
             .sum();
         let elapsed = start.elapsed();
         println!(
-            "{source} {size} B, {bits} bits: {:.2} us a message, {:.1} bytes a message ({:.3} of the input)",
+            "{source} {size} B, {bits} bits, level {level}: {:.2} us a message, {:.1} bytes a message ({:.3} of the input)",
             elapsed.as_secs_f64() * 1e6 / count as f64,
             compressed as f64 / count as f64,
             compressed as f64 / (count * size) as f64,

@@ -7,6 +7,8 @@ mod common;
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 
+use tokio::io::AsyncWriteExt;
+
 use common::command::{first_line, help_text, stderr_of_failure};
 use common::*;
 use ws_server::Message;
@@ -137,6 +139,59 @@ async fn client_window_bits_sets_the_window_asked_of_clients() {
     }
 }
 
+/// `--compression-level` is the level the server compresses at: what it sends for
+/// one compressible text message is stored (larger than the text) at 0, smaller at
+/// 1, and smaller again at the default 6.
+#[tokio::test]
+async fn compression_level_sets_how_hard_the_server_compresses() {
+    // JSON-like text that deflate can shrink but not to nothing: records whose
+    // fields come from a small vocabulary, chosen by a fixed pseudo-random sequence.
+    let words = [
+        "alpha", "beta", "gamma", "delta", "id", "name", "value", "true",
+    ];
+    let mut state = 0x2545_f491_u32;
+    let mut text = String::new();
+    while text.len() < 4000 {
+        state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        let word = words[(state >> 16) as usize % words.len()];
+        text.push_str(&format!("{{\"{word}\":{}}},", (state >> 8) % 1000));
+    }
+    let mut sizes = Vec::new();
+    for level in [Some("0"), Some("1"), None] {
+        let args: Vec<&str> = level.map_or(vec![], |l| vec!["--compression-level", l]);
+        let (_child, line) = spawn(&args);
+        let addr: SocketAddr = line
+            .strip_prefix("listening on ws://")
+            .unwrap()
+            .parse()
+            .unwrap();
+        let offer = "Sec-WebSocket-Extensions: permessage-deflate\r\n";
+        let (head, mut tcp) = raw(addr, &upgrade_request(addr, "/echo", offer)).await;
+        assert!(head.contains("permessage-deflate"), "{level:?}: {head}");
+        // Sent uncompressed (RSV1 clear), which a compressing client may always do.
+        tcp.write_all(&wire::client_frame(0x81, text.as_bytes()))
+            .await
+            .unwrap();
+        tcp.write_all(&wire::client_frame(0x88, &wire::close_payload(1000, "")))
+            .await
+            .unwrap();
+        let frames = guard(wire::frames_until_close(&mut tcp)).await;
+        let echo = &frames[0];
+        assert_eq!(echo.first, 0xc1, "{level:?}: one compressed text frame");
+        sizes.push(echo.payload.len());
+    }
+    let [stored, fast, default] = sizes[..] else {
+        unreachable!()
+    };
+    assert!(
+        stored > text.len(),
+        "level 0 stores: {sizes:?}, {} B",
+        text.len()
+    );
+    assert!(fast < text.len(), "level 1 compresses: {sizes:?}");
+    assert!(default < fast, "level 6 compresses more than 1: {sizes:?}");
+}
+
 fn run_binary(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_ws-server"))
         .args(args)
@@ -158,6 +213,8 @@ fn help_goes_to_stdout_with_exit_0_and_documents_every_flag() {
         "--no-deflate",
         "--client-window-bits <BITS>",
         "[default: 12]",
+        "--compression-level <LEVEL>",
+        "[default: 6]",
         "--allow-any-origin",
         "--broker <URL>",
         "--version",
@@ -193,6 +250,8 @@ fn usage_errors_exit_2_with_one_error_style() {
         &["--broker", "http://127.0.0.1:6379"],
         &["--client-window-bits", "7"],
         &["--client-window-bits", "16"],
+        &["--compression-level", "10"],
+        &["--compression-level", "fast"],
     ] {
         let out = run_binary(args);
         let err = String::from_utf8_lossy(&out.stderr);

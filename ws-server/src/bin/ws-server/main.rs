@@ -3,7 +3,7 @@
 //! ```text
 //! cargo run --release -p ws-server -- [--addr HOST:PORT] [--config FILE.properties]
 //!     [--threads N] [--tls-cert PEM --tls-key PEM] [--no-deflate]
-//!     [--client-window-bits BITS] [--allow-any-origin]
+//!     [--client-window-bits BITS] [--compression-level LEVEL] [--allow-any-origin]
 //!     [--broker redis://HOST:PORT | nats://HOST:PORT]
 //! ```
 //!
@@ -146,8 +146,13 @@ async fn run(
     // reads the `listening` line, and a signal that comes before its handler is
     // installed kills the process (SIGTERM) or is lost (SIGINT ignored by a shell).
     let mut signals = ShutdownSignals::install()?;
+    // The tuning the negotiated permessage-deflate parameters go on top of.
+    let mut session = config.session_config();
+    let tuning = session.deflate.unwrap_or_default();
+    session.deflate = Some(tuning.with_compression_level(args.compression_level));
     let mut builder = Server::builder()
         .config(&config)
+        .session_config(session)
         .deflate_config(DeflateConfig {
             enabled: !args.no_deflate,
             max_client_window_bits: args.client_window_bits,
