@@ -7,11 +7,13 @@
 //! 2. The release `ws-server` and `ws-client` binaries are built.
 //! 3. The demo server runs twice on loopback (`ws://`, and `wss://` with a
 //!    self-signed certificate made by `openssl`), with text and binary buffers above
-//!    16 MiB, plus twice more sharing a Redis (`redis-server` on a free port,
-//!    installed by `scripts/brokers.sh`) for the cross-server examples; the scripts of `scripts/interop/` run against them: Python and Node
-//!    clients, Python and Node servers driving `ws-client --echo`, and Chromium
-//!    through Playwright (chat and snake in two tabs on two servers, drawboard in two tabs;
-//!    screenshots in `target/interop/`).
+//!    16 MiB; twice more with `--compression-level 0` and `1` (Python's client
+//!    checks their permessage-deflate echoes); and twice more sharing a Redis
+//!    (`redis-server` on a free port, installed by `scripts/brokers.sh`) for the
+//!    cross-server examples. The scripts of `scripts/interop/` run against them:
+//!    Python and Node clients, Python and Node servers driving `ws-client --echo`,
+//!    and Chromium through Playwright (chat and snake in two tabs on two servers,
+//!    drawboard in two tabs; screenshots in `target/interop/`).
 //! 4. HTTP/2 rows: Node's `http2` module as an RFC 8441 client of the `wss://` server
 //!    (ALPN `h2`) and as a prior-knowledge server driving `ws-client --echo --http2`;
 //!    Chromium loads a page over HTTP/2 and opens its WebSocket on that connection
@@ -90,6 +92,12 @@ pub fn run(args: &[String]) -> Result<(), String> {
     ];
     let (_tls, wss_base) = start_server(&server_bin, &tls_args, &cache, "wss")?;
     eprintln!("    {ws_base} and {wss_base}");
+    // The levels other than the default, each inflated by Python's zlib: level 0
+    // writes stored blocks, level 1 zlib-rs's fixed-code blocks.
+    let level = |n: &'static str| ["--config", &config, "--compression-level", n];
+    let (_stored, level0_base) = start_server(&server_bin, &level("0"), &cache, "level-0")?;
+    let (_fast, level1_base) = start_server(&server_bin, &level("1"), &cache, "level-1")?;
+    eprintln!("    {level0_base} and {level1_base} (--compression-level 0 and 1)");
     let chat_bin = release.join("examples/chat");
     // The example reads Tomcat's system-property keys from the environment:
     // DEFAULT_BUFFER_SIZE raises its text and binary buffers like the demo's.
@@ -119,6 +127,22 @@ pub fn run(args: &[String]) -> Result<(), String> {
         (
             "python client",
             script(&python, &scripts.join("py_client.py"), &[&ws_base, &buffer]),
+        ),
+        (
+            "python client, level 0",
+            script(
+                &python,
+                &scripts.join("py_client.py"),
+                &[&level0_base, &buffer, "deflate-only"],
+            ),
+        ),
+        (
+            "python client, level 1",
+            script(
+                &python,
+                &scripts.join("py_client.py"),
+                &[&level1_base, &buffer, "deflate-only"],
+            ),
         ),
         (
             "node client",
