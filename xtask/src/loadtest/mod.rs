@@ -28,9 +28,11 @@
 //!   tokio-websockets, yawc, sockudo-ws) against one server (`--client-server`,
 //!   default ws-server, deflate on when it can), the deep shape at every size, binary
 //!   without deflate and text with it: msgs/s and msgs per client CPU-second.
-//!   Against ws-server, the deflate cells are measured a second time against
-//!   `ws-server --client-window-bits 15`, where every client compresses with the
-//!   same window (with its default, ws-server asks clients that offer
+//!   ws-server runs there with `--compression-level 1`, so that its compressing
+//!   does not set the pace of the deflate cells (`client_servers`). Against
+//!   ws-server, the deflate cells are measured a second time with
+//!   `--client-window-bits 15` too, where every client compresses with the same
+//!   window (with its default, ws-server asks clients that offer
 //!   `client_max_window_bits` for 12 bits, and yawc's does not offer it).
 //!
 //! `--pairs N` (6 to 40) measures every deflate-off throughput cell again after the
@@ -279,26 +281,45 @@ const PEERS: [(&str, &str, &str, bool); 5] = [
 /// `client_max_window_bits` (yawc's) compresses with 15 bits: the clients' deflate
 /// cells above then compare different work. The second table puts every client on
 /// the same window.
-const SAME_WINDOW_NOTE: &str = "\nThe deflate table against ws-server's defaults compares \
-    different work: ws-server asks a client that offers `client_max_window_bits` \
-    (ws-client, as browsers) to compress with a 12-bit window, and a client that \
-    does not offer it (yawc) compresses with 15 bits. The table against \
-    `--client-window-bits 15` has every client compress with the same 32 KiB \
-    window.\n";
+const SAME_WINDOW_NOTE: &str = "\nws-server compresses its echoes at level 1 here \
+    (`--compression-level 1`), so that the clients set the pace: at its default 6 \
+    the server was the limit at 1 KiB. The first deflate table compares different \
+    work: ws-server asks a client that offers `client_max_window_bits` (ws-client, \
+    as browsers) to compress with a 12-bit window, and a client that does not offer \
+    it (yawc) compresses with 15 bits. The table against `--client-window-bits 15` \
+    has every client compress with the same 32 KiB window.\n";
 
-/// ws-server as `server` is, asking no smaller window of clients than 15 bits, for
-/// the client section's same-window deflate table; `None` for other servers (and
-/// for a ws-server without deflate).
-fn same_client_window(server: &Spec) -> Option<Spec> {
-    if server.name != "ws-server" {
-        return None;
+/// The servers of the client section: `server` for the first table, and for
+/// ws-server a second one asking no smaller window of clients than 15 bits (the
+/// same-window deflate table; `None` for other servers and for a ws-server without
+/// deflate).
+///
+/// ws-server compresses its echoes at level 1 in this section, so that the clients,
+/// not the server, set the pace. At its default level 6 the server was the limit in
+/// the 1 KiB text cell (4 x 64, 2026-12-06, four alternating pairs each against
+/// yawc's client): ws-client / yawc's client read 1.10 to 1.30 in msgs/s but 1.40 to
+/// 1.57 per client CPU-second; with the server at level 1, 1.50 to 1.70 in both.
+fn client_servers(server: &Spec) -> (Spec, Option<Spec>) {
+    if server.name != "ws-server" || server.deflate_args.is_none() {
+        return (server.clone(), None);
     }
-    let mut same = server.clone();
-    same.name = "ws-server --client-window-bits 15";
-    same.deflate_args
-        .as_mut()?
-        .extend(["--client-window-bits".to_string(), "15".to_string()]);
-    Some(same)
+    let with = |name: &'static str, extra: &[&str]| {
+        let mut spec = server.clone();
+        spec.name = name;
+        if let Some(args) = spec.deflate_args.as_mut() {
+            args.extend(extra.iter().map(|a| a.to_string()));
+        }
+        spec
+    };
+    let level = ["--compression-level", "1"];
+    let window = ["--compression-level", "1", "--client-window-bits", "15"];
+    (
+        with("ws-server --compression-level 1", &level),
+        Some(with(
+            "ws-server --compression-level 1 --client-window-bits 15",
+            &window,
+        )),
+    )
 }
 
 /// The echo clients: (name, crate, example, whether it offers deflate).
@@ -455,10 +476,11 @@ pub fn run(args: &[String]) -> Result<(), String> {
             .find(|s| s.name == plan.client_server)
             .ok_or_else(|| format!("--client-server {}: no such server", plan.client_server))?;
         let names: Vec<&str> = clients.iter().map(|c| c.name).collect();
-        let points = measure::client_points(server);
-        let results = measure::clients(&ctx, server, &clients, points)?;
+        let (server, same_window) = client_servers(server);
+        let points = measure::client_points(&server);
+        let results = measure::clients(&ctx, &server, &clients, points)?;
         render::clients(&mut md, &names, &results, &window);
-        if let Some(same) = same_client_window(server) {
+        if let Some(same) = same_window {
             let results =
                 measure::clients(&ctx, &same, &clients, measure::client_deflate_points())?;
             render::clients(&mut md, &names, &results, &window);
@@ -622,6 +644,44 @@ mod tests {
         ] {
             assert!(plan(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_client_section_runs_ws_server_at_level_1_and_peers_as_they_are() {
+        let spec = |name: &'static str, deflate: Option<Vec<String>>| Spec {
+            name,
+            krate: None,
+            binary: PathBuf::from(name),
+            plain_args: vec!["--no-deflate".into()],
+            deflate_args: deflate,
+            path: "/echo",
+        };
+        let ours = spec("ws-server", Some(vec!["--config".into(), "x".into()]));
+        let (first, same) = client_servers(&ours);
+        assert_eq!(first.name, "ws-server --compression-level 1");
+        assert_eq!(
+            first.deflate_args.unwrap(),
+            ["--config", "x", "--compression-level", "1"]
+        );
+        assert_eq!(first.plain_args, ["--no-deflate"]);
+        let same = same.expect("a same-window table against ws-server");
+        assert_eq!(
+            same.deflate_args.unwrap(),
+            [
+                "--config",
+                "x",
+                "--compression-level",
+                "1",
+                "--client-window-bits",
+                "15"
+            ]
+        );
+        let peer = spec("yawc", Some(vec!["--deflate".into()]));
+        let (first, same) = client_servers(&peer);
+        assert_eq!(first.deflate_args.unwrap(), ["--deflate"]);
+        assert!(same.is_none());
+        let (_, same) = client_servers(&spec("ws-server", None));
+        assert!(same.is_none(), "no deflate, no same-window table");
     }
 
     #[test]
