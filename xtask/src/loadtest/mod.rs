@@ -276,12 +276,13 @@ const PEERS: [(&str, &str, &str, bool); 5] = [
     ("yawc", "yawc", "yawc_echo", true),
 ];
 
-/// ws-server asks a client whose offer lets it choose for a 12-bit window (its
+/// The client section's closing note: why ws-server compresses at level 1 there
+/// (see [`client_servers`]), and that the first deflate table compares different
+/// work. ws-server asks a client whose offer lets it choose for a 12-bit window (its
 /// default, `--client-window-bits`), and a client that does not offer
-/// `client_max_window_bits` (yawc's) compresses with 15 bits: the clients' deflate
-/// cells above then compare different work. The second table puts every client on
-/// the same window.
-const SAME_WINDOW_NOTE: &str = "\nws-server compresses its echoes at level 1 here \
+/// `client_max_window_bits` (yawc's) compresses with 15 bits; the second table puts
+/// every client on the same window.
+const CLIENT_NOTE: &str = "\nws-server compresses its echoes at level 1 here \
     (`--compression-level 1`), so that the clients set the pace: at its default 6 \
     the server was the limit at 1 KiB. The first deflate table compares different \
     work: ws-server asks a client that offers `client_max_window_bits` (ws-client, \
@@ -484,7 +485,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
             let results =
                 measure::clients(&ctx, &same, &clients, measure::client_deflate_points())?;
             render::clients(&mut md, &names, &results, &window);
-            md.push_str(SAME_WINDOW_NOTE);
+            md.push_str(CLIENT_NOTE);
         }
     }
     md.push_str(&format!(
