@@ -103,6 +103,13 @@ pub struct Args {
     #[arg(long)]
     pub no_deflate: bool,
 
+    /// The zlib level messages are compressed at when permessage-deflate is
+    /// negotiated, 0 (stored, no compression) to 9. 6 by default, zlib's; 1 is
+    /// several times as fast for about a third more bytes.
+    #[arg(long, value_name = "LEVEL", default_value_t = 6,
+          value_parser = clap::value_parser!(u32).range(0..=9))]
+    pub compression_level: u32,
+
     /// Use HTTP/2 (RFC 8441) on `ws://` too, with prior knowledge; on `wss://`
     /// HTTP/2 is used whenever the server offers it through ALPN.
     #[arg(long)]
@@ -130,6 +137,9 @@ impl Args {
         config.protocols = self.protocols.clone();
         config.headers = self.headers.clone();
         config.deflate = !self.no_deflate;
+        // The tuning the negotiated parameters go on top of.
+        let tuning = config.session.deflate.unwrap_or_default();
+        config.session.deflate = Some(tuning.with_compression_level(self.compression_level));
         if self.http2 {
             config.http2 = ws_client::Http2::Prefer;
         }

@@ -137,6 +137,7 @@ fn usage_and_configuration_errors_exit_2_with_one_error_style() {
         &["--header", "no colon", "ws://h/"],
         &["--ping-interval", "0", "ws://h/"],
         &["--max-message-size", "lots", "ws://h/"],
+        &["--compression-level", "10", "ws://h/"],
         &["--config", "/nonexistent.properties", "ws://h/"],
         &["--input", "/nonexistent/input", "ws://h/"],
         &["http://h/"],
@@ -162,6 +163,8 @@ fn help_goes_to_stdout_with_exit_0_and_documents_every_flag() {
         "--protocol <NAME>",
         "--header <NAME: VALUE>",
         "--no-deflate",
+        "--compression-level <LEVEL>",
+        "[default: 6]",
         "--max-message-size <BYTES>",
         "64 MiB",
         "--ping-interval <SECS>",
@@ -178,6 +181,75 @@ fn help_goes_to_stdout_with_exit_0_and_documents_every_flag() {
         String::from_utf8_lossy(&version.stdout).trim(),
         concat!("ws-client ", env!("CARGO_PKG_VERSION"))
     );
+}
+
+/// The first frame a client sends after a handshake that accepts its
+/// permessage-deflate offer: its first byte and its payload's length.
+async fn first_frame_with_deflate(l: &tokio::net::TcpListener) -> (u8, usize) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (mut s, _) = l.accept().await.unwrap();
+    let head = support::read_head(&mut s).await;
+    let mut hs = ws_handshake::ServerHandshake::new(ws_handshake::Limits::default());
+    let request = hs.handle_input(&head).unwrap().unwrap();
+    let accepted = request.accept(&ws_handshake::ServerConfig::default());
+    assert!(accepted.deflate.is_some(), "the client offered deflate");
+    s.write_all(&accepted.response()).await.unwrap();
+    let mut header = [0u8; 2];
+    s.read_exact(&mut header).await.unwrap();
+    let len = match header[1] & 0x7f {
+        126 => usize::from(s.read_u16().await.unwrap()),
+        127 => s.read_u64().await.unwrap() as usize,
+        n => usize::from(n),
+    };
+    (header[0], len)
+}
+
+/// `--compression-level` is the level the client compresses at: a compressible
+/// line goes out stored (larger than the line) at 0, smaller at 1, and smaller
+/// again at the default 6.
+#[tokio::test]
+async fn compression_level_sets_how_hard_the_client_compresses() {
+    // JSON-like records from a small vocabulary, chosen by a fixed sequence.
+    let words = [
+        "alpha", "beta", "gamma", "delta", "id", "name", "value", "true",
+    ];
+    let mut state = 0x2545_f491_u32;
+    let mut line = String::new();
+    while line.len() < 4000 {
+        state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        let word = words[(state >> 16) as usize % words.len()];
+        line.push_str(&format!("{{\"{word}\":{}}},", (state >> 8) % 1000));
+    }
+    let input = temp_file("level.txt");
+    std::fs::write(&input, format!("{line}\n")).unwrap();
+    let mut sizes = Vec::new();
+    for level in [Some("0"), Some("1"), None] {
+        let (l, addr) = listener().await;
+        let mut args = vec!["--input", input.to_str().unwrap()];
+        args.extend(
+            level
+                .map(|l| ["--compression-level", l])
+                .into_iter()
+                .flatten(),
+        );
+        let url = format!("ws://{addr}/");
+        args.push(&url);
+        let child = spawn_piped(&args);
+        let (first, len) = first_frame_with_deflate(&l).await;
+        assert_eq!(first, 0xc1, "{level:?}: one compressed text frame");
+        sizes.push(len);
+        drop(child);
+    }
+    let [stored, fast, default] = sizes[..] else {
+        unreachable!()
+    };
+    assert!(
+        stored > line.len(),
+        "level 0 stores: {sizes:?}, {} B",
+        line.len()
+    );
+    assert!(fast < line.len(), "level 1 compresses: {sizes:?}");
+    assert!(default < fast, "level 6 compresses more than 1: {sizes:?}");
 }
 
 #[tokio::test]
