@@ -104,8 +104,9 @@ pub struct Args {
     pub no_deflate: bool,
 
     /// The zlib level messages are compressed at when permessage-deflate is
-    /// negotiated, 0 (stored, no compression) to 9. 6 by default, zlib's; 1 is
-    /// several times as fast for about a third more bytes.
+    /// negotiated, 1 to 9, or 0: send them uncompressed (still inflating what the
+    /// server compresses). 6 by default, zlib's; 1 is several times as fast for
+    /// about a third more bytes.
     #[arg(long, value_name = "LEVEL", default_value_t = 6,
           value_parser = clap::value_parser!(u32).range(0..=9))]
     pub compression_level: u32,

@@ -64,7 +64,13 @@ pub struct DeflateConfig {
     /// `client_max_window_bits`: LZ77 window of the client's compressor, 8 to 15.
     /// Default 15.
     pub client_max_window_bits: u8,
-    /// Our compression level, 0 (store) to 9 (best). Default 6 (zlib's default).
+    /// Our compression level, 1 (fastest) to 9 (best), or 0: send every message
+    /// uncompressed. Default 6 (zlib's default).
+    ///
+    /// At 0 the messages go out plain (RSV1 clear, which RFC 7692 allows on any
+    /// message) while what the peer compresses is still inflated: zlib's level 0
+    /// would wrap each message in stored blocks, 5 bytes and a copy longer than the
+    /// message itself, and a session at 0 never holds a compressor.
     pub compression_level: u32,
     /// Our addition: messages shorter than this many bytes are sent uncompressed
     /// (deflate framing would make them longer, and it costs CPU). Default 32 bytes;
@@ -148,10 +154,17 @@ impl DeflateConfig {
         self
     }
 
-    /// Sets the compression level (clamped to 0..=9).
+    /// Sets the compression level (clamped to 0..=9; 0 sends every message
+    /// uncompressed, see [`compression_level`](Self::compression_level)).
     pub fn with_compression_level(mut self, level: u32) -> Self {
         self.compression_level = level.min(9);
         self
+    }
+
+    /// Whether we compress what we send with a window of `bits`: never at 8 (zlib
+    /// cannot deflate with it) nor at level 0.
+    pub(crate) fn compresses_with(&self, bits: u8) -> bool {
+        bits > 8 && self.compression_level > 0
     }
 
     /// Sets the compression threshold in bytes.

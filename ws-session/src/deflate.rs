@@ -140,13 +140,13 @@ pub(crate) struct Deflater {
 
 impl Deflater {
     /// The compressor for `role`'s sending direction; `None` when we never compress
-    /// (window 8, see the module docs).
+    /// (window 8, see the module docs, or level 0).
     pub(crate) fn new(cfg: &DeflateConfig, role: Role) -> Option<Deflater> {
         let (bits, no_takeover) = match role {
             Role::Server => (cfg.server_max_window_bits, cfg.server_no_context_takeover),
             Role::Client => (cfg.client_max_window_bits, cfg.client_no_context_takeover),
         };
-        if bits <= 8 {
+        if !cfg.compresses_with(bits) {
             return None;
         }
         let bits = bits.min(15);

@@ -460,8 +460,11 @@ impl Session {
             return SharedForm::Own;
         }
         match &self.config.deflate {
-            // Window 8: we never compress (see `DeflateConfig`).
-            Some(d) if d.server_max_window_bits > 8 && len >= d.compression_threshold => {
+            // Window 8 or level 0: we never compress (see `DeflateConfig`).
+            Some(d)
+                if d.compresses_with(d.server_max_window_bits)
+                    && len >= d.compression_threshold =>
+            {
                 if d.server_no_context_takeover {
                     SharedForm::Deflated(SharedDeflate {
                         window_bits: d.server_max_window_bits.min(15),

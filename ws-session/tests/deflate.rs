@@ -116,6 +116,32 @@ fn below_threshold_goes_plain_and_window_8_never_compresses() {
     assert_eq!(output(&mut s)[0].rsv, Rsv::NONE);
 }
 
+/// Level 0 sends every message plain, as it is, while the peer's compressed
+/// messages are still inflated; the session never holds a compressor.
+#[test]
+fn level_0_sends_plain_and_still_inflates() {
+    let t0 = Instant::now();
+    let long = "Hello".repeat(40);
+    for role in ["server", "client"] {
+        let cfg = deflate_cfg(plain().with_compression_level(0));
+        let mut s = if role == "server" {
+            server(cfg, t0)
+        } else {
+            client(cfg, t0)
+        };
+        s.send_text(t0, &long).unwrap();
+        s.send_binary(t0, vec![7u8; 300]).unwrap();
+        let w = output(&mut s);
+        assert!(w.iter().all(|f| f.rsv == Rsv::NONE), "{role}: {w:?}");
+        assert_eq!(w[0].payload, long.as_bytes(), "{role}");
+        assert_eq!(w[1].payload, [7u8; 300], "{role}");
+        assert!(!s.holds_deflate_state(), "{role}: no compressor");
+    }
+    // The RFC 7692 section 7.2.3.1 "Hello", compressed by the peer, still arrives.
+    let single = [0xc1, 0x07, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00];
+    assert_eq!(recv(plain().with_compression_level(0), &single), [hello()]);
+}
+
 #[test]
 fn rsv1_only_on_the_first_frame() {
     let t0 = Instant::now();

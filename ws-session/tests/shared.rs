@@ -132,11 +132,14 @@ fn forms_follow_the_negotiated_deflate_parameters() {
     let s = server(deflate(false, 15), t0);
     assert_eq!(s.shared_form(100), SharedForm::Own);
     assert_eq!(s.shared_form(10), SharedForm::Plain);
-    // Window 8 for our direction: we never compress.
+    // Window 8 for our direction, or level 0: we never compress.
     assert_eq!(
         server(deflate(true, 8), t0).shared_form(100),
         SharedForm::Plain
     );
+    let mut level0 = deflate(true, 12);
+    level0.deflate = level0.deflate.map(|d| d.with_compression_level(0));
+    assert_eq!(server(level0, t0).shared_form(100), SharedForm::Plain);
 }
 
 #[test]

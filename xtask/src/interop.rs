@@ -92,8 +92,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
     ];
     let (_tls, wss_base) = start_server(&server_bin, &tls_args, &cache, "wss")?;
     eprintln!("    {ws_base} and {wss_base}");
-    // The levels other than the default, each inflated by Python's zlib: level 0
-    // writes stored blocks, level 1 zlib-rs's fixed-code blocks.
+    // The levels other than the default: at 0 the server sends its echoes plain
+    // (and inflates Python's compressed messages), at 1 in zlib-rs's fixed-code
+    // blocks, which Python's zlib inflates.
     let level = |n: &'static str| ["--config", &config, "--compression-level", n];
     let (_stored, level0_base) = start_server(&server_bin, &level("0"), &cache, "level-0")?;
     let (_fast, level1_base) = start_server(&server_bin, &level("1"), &cache, "level-1")?;

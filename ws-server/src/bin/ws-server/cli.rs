@@ -68,10 +68,10 @@ pub struct Args {
           value_parser = clap::value_parser!(u8).range(8..=15))]
     pub client_window_bits: u8,
 
-    /// The zlib level the server compresses messages at, 0 (stored, no compression)
-    /// to 9. 6 by default, zlib's and Tomcat's. 1 is several times as fast at 1 KiB
-    /// JSON for about a third more bytes; 2 to 5 sit between (docs/performance.md,
-    /// 2026-12-06, afternoon).
+    /// The zlib level the server compresses messages at, 1 to 9, or 0: send them
+    /// uncompressed (still inflating what clients compress). 6 by default, zlib's
+    /// and Tomcat's. 1 is several times as fast at 1 KiB JSON for about a third more
+    /// bytes; 2 to 5 sit between (docs/performance.md, 2026-12-06, afternoon).
     #[arg(long, value_name = "LEVEL", default_value_t = 6,
           value_parser = clap::value_parser!(u32).range(0..=9))]
     pub compression_level: u32,
