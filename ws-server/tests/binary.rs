@@ -37,14 +37,19 @@ fn spawn(extra: &[&str]) -> (Running, String) {
     (Running(child), line.trim_end().to_owned())
 }
 
+/// [`spawn`] for a plain `ws://` server: the binary and the address it listens on.
+fn spawn_plain(extra: &[&str]) -> (Running, SocketAddr) {
+    let (child, line) = spawn(extra);
+    let addr = line
+        .strip_prefix("listening on ws://")
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| panic!("not a ws:// address: {line:?}"));
+    (child, addr)
+}
+
 #[tokio::test]
 async fn binary_prints_its_address_echoes_and_shuts_down_on_sigterm() {
-    let (mut child, line) = spawn(&[]);
-    let addr: SocketAddr = line
-        .strip_prefix("listening on ws://")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .parse()
-        .unwrap();
+    let (mut child, addr) = spawn_plain(&[]);
     assert_ne!(addr.port(), 0);
 
     let mut whole = connect(addr, "/echo").await;
@@ -94,13 +99,8 @@ async fn binary_config_file_raises_the_echo_limit() {
         p = ws_config::PREFIX
     );
     std::fs::write(&path, text).unwrap();
-    let (_child, line) = spawn(&["--config", path.to_str().unwrap(), "--no-deflate"]);
+    let (_child, addr) = spawn_plain(&["--config", path.to_str().unwrap(), "--no-deflate"]);
     let _ = std::fs::remove_file(&path);
-    let addr: SocketAddr = line
-        .strip_prefix("listening on ws://")
-        .unwrap()
-        .parse()
-        .unwrap();
     let big = SessionConfig::default().with_binary_buffer_size(16 << 20);
     let mut c = connect_with(addr, "/echo", |r| r, big).await.unwrap();
     let blob: Vec<u8> = (0..(2 << 20)).map(|i: u32| i as u8).collect();
@@ -116,12 +116,7 @@ async fn client_window_bits_sets_the_window_asked_of_clients() {
     use ws_handshake::{ClientMaxWindowBits, DeflateOffer};
     for (flag, asked) in [(None, Some(12)), (Some("10"), Some(10)), (Some("15"), None)] {
         let args: Vec<&str> = flag.map_or(vec![], |bits| vec!["--client-window-bits", bits]);
-        let (_child, line) = spawn(&args);
-        let addr: SocketAddr = line
-            .strip_prefix("listening on ws://")
-            .unwrap()
-            .parse()
-            .unwrap();
+        let (_child, addr) = spawn_plain(&args);
         let browser = |r: ws_handshake::ClientRequest| {
             r.deflate(DeflateOffer {
                 client_max_window_bits: Some(ClientMaxWindowBits::Supported),
@@ -144,27 +139,14 @@ async fn client_window_bits_sets_the_window_asked_of_clients() {
 /// smaller again at the default 6.
 #[tokio::test]
 async fn compression_level_sets_how_hard_the_server_compresses() {
-    // JSON-like text that deflate can shrink but not to nothing: records whose
-    // fields come from a small vocabulary, chosen by a fixed pseudo-random sequence.
-    let words = [
-        "alpha", "beta", "gamma", "delta", "id", "name", "value", "true",
-    ];
-    let mut state = 0x2545_f491_u32;
-    let mut text = String::new();
-    while text.len() < 4000 {
-        state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
-        let word = words[(state >> 16) as usize % words.len()];
-        text.push_str(&format!("{{\"{word}\":{}}},", (state >> 8) % 1000));
-    }
+    // JSON-like records that deflate can shrink but not to nothing.
+    let text: String = (0..160u32)
+        .map(|i| format!("{{\"id\":{i},\"score\":{}}},", i * 7919 % 1000))
+        .collect();
     let mut sizes = Vec::new();
     for level in [Some("0"), Some("1"), None] {
         let args: Vec<&str> = level.map_or(vec![], |l| vec!["--compression-level", l]);
-        let (_child, line) = spawn(&args);
-        let addr: SocketAddr = line
-            .strip_prefix("listening on ws://")
-            .unwrap()
-            .parse()
-            .unwrap();
+        let (_child, addr) = spawn_plain(&args);
         let offer = "Sec-WebSocket-Extensions: permessage-deflate\r\n";
         let (head, mut tcp) = raw(addr, &upgrade_request(addr, "/echo", offer)).await;
         assert!(head.contains("permessage-deflate"), "{level:?}: {head}");
