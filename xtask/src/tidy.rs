@@ -4,6 +4,7 @@
 //! * The sans-I/O crates (`ws-frame`, `ws-handshake`, `ws-session`) depend on no async
 //!   runtime and read no clock, open no socket and draw no randomness: their `src/`
 //!   and manifests are scanned. (Their tests may take one `Instant` as a clock base.)
+//! * `unsafe` code appears in one module only, the ws-server binary's heap trimmer.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -69,6 +70,44 @@ fn tomcat_keys_live_only_in_ws_config() {
         offenders.is_empty(),
         "Tomcat key strings outside ws-config: {offenders:?}"
     );
+}
+
+/// The one module allowed `unsafe` code: the ws-server binary's two calls into glibc
+/// (`mallinfo2`, `malloc_trim`). Every other crate forbids it (the workspace lint);
+/// ws-server denies it so that this module alone can allow it.
+const UNSAFE_ALLOWED_IN: &str = "ws-server/src/bin/ws-server/heap_trim.rs";
+
+#[test]
+fn unsafe_code_lives_only_in_the_heap_trimmer() {
+    // Built by concatenation so this file does not match itself.
+    let marks = [
+        ["unsafe", " {"].concat(),
+        ["unsafe", " fn"].concat(),
+        ["unsafe", " impl"].concat(),
+        ["allow(", "unsafe_code)"].concat(),
+    ];
+    let mut files = Vec::new();
+    rust_files(&root(), &mut files);
+    let mut offenders = Vec::new();
+    let mut allowed_seen = false;
+    for file in files
+        .iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "rs"))
+    {
+        let rel = file.strip_prefix(root()).unwrap_or(file);
+        let text = fs::read_to_string(file).unwrap_or_default();
+        let has = marks.iter().any(|m| text.contains(m.as_str()));
+        if rel == Path::new(UNSAFE_ALLOWED_IN) {
+            allowed_seen = has;
+        } else if has {
+            offenders.push(rel.display().to_string());
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "unsafe code outside {UNSAFE_ALLOWED_IN}: {offenders:?}"
+    );
+    assert!(allowed_seen, "tidy sees the heap trimmer's unsafe code");
 }
 
 #[test]

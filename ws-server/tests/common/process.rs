@@ -29,7 +29,16 @@ pub fn fds() -> usize {
 
 /// Resident memory of this process, in bytes.
 pub fn rss() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    rss_in("/proc/self/status")
+}
+
+/// Resident memory of process `pid` (a server the test started), in bytes.
+pub fn rss_of(pid: u32) -> u64 {
+    rss_in(&format!("/proc/{pid}/status"))
+}
+
+fn rss_in(status: &str) -> u64 {
+    let status = std::fs::read_to_string(status).expect(status);
     status
         .lines()
         .find_map(|l| l.strip_prefix("VmRSS:"))

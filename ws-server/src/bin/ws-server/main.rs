@@ -15,6 +15,11 @@
 //! ready; SIGINT and SIGTERM are handled from before that line on. Logs go to
 //! stderr, filtered by `RUST_LOG` (default `info`), coloured only when stderr is a
 //! terminal.
+//!
+//! On glibc a thread gives freed heap back to the system after bursts of
+//! compressing connections (`heap_trim.rs`, the crate's one module with `unsafe`).
+
+#![deny(unsafe_code)]
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -27,6 +32,7 @@ use ws_server::{Delivery, Echo, Endpoint, MessageKind, Server, SessionHandle, Tl
 mod broker;
 mod cli;
 mod demo;
+mod heap_trim;
 
 use cli::{fail, Args, EXIT_FAILURE, EXIT_OK, EXIT_USAGE};
 
@@ -105,6 +111,7 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
+    heap_trim::start();
     let runtime = match args.threads {
         Some(1) => tokio::runtime::Builder::new_current_thread()
             .enable_all()
