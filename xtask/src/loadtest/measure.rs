@@ -233,7 +233,8 @@ pub struct Plain {
 
 /// One throughput cell measured again as alternating pairs: ws-server and the
 /// cell's best peer (by msgs/s over the rounds) back to back, the order swapped at
-/// every pair, so that drift in the machine's load falls on both alike.
+/// every pair, so that drift in the machine's load falls on both alike. The client
+/// section pairs ws-client and the best other client the same way.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PairedCell {
     /// The peer, as an index into the servers.
@@ -245,13 +246,14 @@ pub struct PairedCell {
 }
 
 /// Measures every point in `pairs` alternating pairs of `ours` and the point's best
-/// other server in `cells`.
+/// other contestant in `cells` (servers, or clients against one server): `run(c,
+/// point)` measures contestant `c` once.
 fn paired_cells(
-    ctx: &Ctx<'_>,
-    servers: &mut [Running],
+    pairs: usize,
     points: &[Point],
     cells: &Cells,
     ours: usize,
+    mut run: impl FnMut(usize, &Point) -> Cell,
 ) -> Vec<Option<PairedCell>> {
     let msgs = |s: usize, i: usize| match &cells[s][i] {
         Some(Ok(sample)) => Some(sample.msgs),
@@ -259,7 +261,7 @@ fn paired_cells(
     };
     let mut paired = Vec::with_capacity(points.len());
     for (i, point) in points.iter().enumerate() {
-        let best = (0..servers.len())
+        let best = (0..cells.len())
             .filter(|&s| s != ours)
             .filter_map(|s| msgs(s, i).map(|m| (s, m)))
             .max_by(|a, b| a.1.total_cmp(&b.1));
@@ -267,14 +269,14 @@ fn paired_cells(
             paired.push(None);
             continue;
         };
-        let mut ratios = Vec::with_capacity(ctx.pairs);
-        for k in 0..ctx.pairs {
+        let mut ratios = Vec::with_capacity(pairs);
+        for k in 0..pairs {
             let order = if k % 2 == 0 {
                 [ours, peer]
             } else {
                 [peer, ours]
             };
-            let [a, b] = order.map(|s| ctx.throughput(&mut servers[s], point));
+            let [a, b] = order.map(|s| run(s, point));
             let (mine, theirs) = if order[0] == ours { (a, b) } else { (b, a) };
             match (mine, theirs) {
                 (Ok(m), Ok(t)) if t.msgs > 0.0 && t.per_cpu > 0.0 => {
@@ -282,7 +284,7 @@ fn paired_cells(
                 }
                 (Ok(_), Ok(t)) => eprintln!(
                     "    pair {k}: left out: the peer echoed {:.0} msgs/s at {:.0} msgs per \
-                     server CPU-second (no ratio to take)",
+                     CPU-second (no ratio to take)",
                     t.msgs, t.per_cpu
                 ),
                 (m, t) => {
@@ -347,7 +349,9 @@ pub fn plain(
                 "\n==> deflate off: {} alternating pairs per cell",
                 ctx.pairs
             );
-            paired_cells(ctx, &mut servers, &points, &cells, ours)
+            paired_cells(ctx.pairs, &points, &cells, ours, |s, point| {
+                ctx.throughput(&mut servers[s], point)
+            })
         }
         _ => Vec::new(),
     };
@@ -498,6 +502,9 @@ pub struct Clients {
     pub points: Vec<Point>,
     /// `cells[client][point]`: `None` where the client cannot compress.
     pub cells: Cells,
+    /// Per point, with `--pairs`: ws-client against the point's best other client
+    /// in alternating pairs (ratios per client CPU-second in the second place).
+    pub paired: Vec<Option<PairedCell>>,
 }
 
 /// The client section's points against `server`: the deep shape at every size,
@@ -518,12 +525,15 @@ pub fn client_deflate_points() -> Vec<Point> {
 /// The clients against one server (started with deflate on when it can compress)
 /// at `points`, skipping deflate points for the clients that cannot offer it.
 /// Rounds and rotation as for servers; each cell reports msgs/s and msgs per client
-/// CPU-second.
+/// CPU-second. With `--pairs` and `ours` (ws-client's index in `clients`), every
+/// point is then measured again in alternating pairs of ours and its best other
+/// client.
 pub fn clients(
     ctx: &Ctx<'_>,
     server: &Spec,
     clients: &[ClientSpec],
     points: Vec<Point>,
+    ours: Option<usize>,
 ) -> Result<Clients, String> {
     let mut running = procs::start(server, server.deflates(), ctx.pinning, ctx.out_dir, false)?;
     let mut cells = empty_cells(clients.len(), points.len());
@@ -548,6 +558,19 @@ pub fn clients(
             }
         }
     }
+    let paired = match ours {
+        Some(ours) if ctx.pairs > 0 => {
+            eprintln!("\n==> clients: {} alternating pairs per cell", ctx.pairs);
+            paired_cells(ctx.pairs, &points, &cells, ours, |c, point| {
+                if running.has_exited() {
+                    Err(format!("{} exited", server.name))
+                } else {
+                    client_run(ctx, &clients[c], &running.url, point)
+                }
+            })
+        }
+        _ => Vec::new(),
+    };
     if let Err(e) = running.stop() {
         eprintln!("    {e}");
     }
@@ -555,6 +578,7 @@ pub fn clients(
         server: server.name,
         points,
         cells,
+        paired,
     })
 }
 

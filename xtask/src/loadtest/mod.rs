@@ -40,7 +40,9 @@
 //! swapped at every pair): the median of the per-pair ratios, an interval of at
 //! least 95% for it (`stats::median_interval`), and ahead or behind only when the
 //! interval excludes 1. A best-of-rounds cell moves by a tenth between runs; the
-//! pairs say how far a ratio can be trusted.
+//! pairs say how far a ratio can be trusted. With the `clients` section, the same
+//! flag pairs ws-client with each cell's best other client against the one server
+//! (the first client table: deflate off, and deflate on against the level-1 server).
 //!
 //! `--baseline LABEL=PATH` (repeatable) measures another build of ws-server beside
 //! this one, same arguments, named `ws-server LABEL` (build an earlier commit in a
@@ -136,7 +138,8 @@ struct Plan {
     latency_warmup: &'static str,
     latency_duration: &'static str,
     /// `--pairs N`: alternating pairs per deflate-off throughput cell, ws-server
-    /// against the cell's best peer, for a median ratio with an interval.
+    /// against the cell's best peer, for a median ratio with an interval; and per
+    /// client cell, ws-client against the best other client.
     pairs: usize,
     memory_plain: usize,
     memory_deflate: usize,
@@ -479,11 +482,13 @@ pub fn run(args: &[String]) -> Result<(), String> {
         let names: Vec<&str> = clients.iter().map(|c| c.name).collect();
         let (server, same_window) = client_servers(server);
         let points = measure::client_points(&server);
-        let results = measure::clients(&ctx, &server, &clients, points)?;
+        // `--pairs` pairs this table's cells; the same-window table below is not paired.
+        let ours = names.iter().position(|n| *n == render::OURS[1]);
+        let results = measure::clients(&ctx, &server, &clients, points, ours)?;
         render::clients(&mut md, &names, &results, &window);
         if let Some(same) = same_window {
-            let results =
-                measure::clients(&ctx, &same, &clients, measure::client_deflate_points())?;
+            let deflate_points = measure::client_deflate_points();
+            let results = measure::clients(&ctx, &same, &clients, deflate_points, None)?;
             render::clients(&mut md, &names, &results, &window);
             md.push_str(CLIENT_NOTE);
         }

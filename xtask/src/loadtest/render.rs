@@ -1,7 +1,8 @@
 //! The load test's markdown report.
 
 use super::measure::{
-    Cells, Clients, MemoryRow, Plain, Point, Throughput, MEMORY_LATER, MEMORY_MESSAGES, MEMORY_SIZE,
+    Cells, Clients, MemoryRow, PairedCell, Plain, Point, Throughput, MEMORY_LATER, MEMORY_MESSAGES,
+    MEMORY_SIZE,
 };
 use super::stats::{
     median, median_interval, median_pair, paired, Interval, Sample, Verdict, CONFIDENCE,
@@ -237,10 +238,32 @@ pub fn plain(md: &mut String, names: &[&str], plain: &Plain, window: &str, laten
 /// With `--pairs`: each cell's alternating pairs against its best peer, the median
 /// ratio with its interval and verdict, in msgs/s and per server CPU-second.
 fn paired_throughput(md: &mut String, names: &[&str], plain: &Plain) {
-    let rows: Vec<String> = plain
-        .points
+    let intro = format!(
+        "\n### Throughput pairs, deflate off\n\n{ours} against each cell's best peer in \
+         alternating pairs (each run as long as the cells' above, the two measured back \
+         to back, the order swapped at every pair): the median of the per-pair ratios \
+         {ours} / peer, an interval of at least {:.0}% confidence for it (order \
+         statistics), and the verdict (ahead or behind only when the whole interval is \
+         on that side of 1):\n",
+        CONFIDENCE * 100.0,
+        ours = OURS[0]
+    );
+    paired_table(md, &intro, names, &plain.points, &plain.paired);
+}
+
+/// The table of paired cells under `intro`: per cell, the peer, the pairs taken,
+/// and the median ratio with its interval and verdict, in msgs/s and per
+/// CPU-second of the measured side (nothing when no cell was paired).
+fn paired_table(
+    md: &mut String,
+    intro: &str,
+    names: &[&str],
+    points: &[Point],
+    paired: &[Option<PairedCell>],
+) {
+    let rows: Vec<String> = points
         .iter()
-        .zip(&plain.paired)
+        .zip(paired)
         .filter_map(|(point, cell)| {
             let cell = cell.as_ref()?;
             let show = |ratios: Vec<f64>| {
@@ -257,8 +280,9 @@ fn paired_throughput(md: &mut String, names: &[&str], plain: &Plain) {
                 format!("{median} | {range} | {verdict}")
             };
             Some(format!(
-                "| {} | {} | {} | {} | {} | {} |",
+                "| {}{} | {} | {} | {} | {} | {} |",
                 point.shape.name,
+                if point.deflate { ", deflate" } else { "" },
                 size_name(point.size),
                 names[cell.peer],
                 cell.ratios.len(),
@@ -270,19 +294,7 @@ fn paired_throughput(md: &mut String, names: &[&str], plain: &Plain) {
     if rows.is_empty() {
         return;
     }
-    push(
-        md,
-        format!(
-            "\n### Throughput pairs, deflate off\n\n{ours} against each cell's best peer in \
-             alternating pairs (each run as long as the cells' above, the two measured back \
-             to back, the order swapped at every pair): the median of the per-pair ratios \
-             {ours} / peer, an interval of at least {:.0}% confidence for it (order \
-             statistics), and the verdict (ahead or behind only when the whole interval is \
-             on that side of 1):\n",
-            CONFIDENCE * 100.0,
-            ours = OURS[0]
-        ),
-    );
+    push(md, intro);
     push(
         md,
         "| shape | size | peer | pairs | msgs/s ratio | interval | verdict | per CPU-s ratio | \
@@ -491,6 +503,18 @@ pub fn clients(md: &mut String, names: &[&str], results: &Clients, window: &str)
          decides per message whether to compress (ws-client, through ws-session, sends \
          messages under 32 bytes as they are by default), which the harness does not see.",
     );
+    let intro = format!(
+        "\n### Client pairs against {}\n\n{ours} against each cell's best other client in \
+         alternating pairs (each run as long as the cells' above, the two measured back to \
+         back against the same server, the order swapped at every pair): the median of the \
+         per-pair ratios {ours} / client, an interval of at least {:.0}% confidence for it \
+         (order statistics), and the verdict (ahead or behind only when the whole interval \
+         is on that side of 1); per CPU-s is per second of the client's own CPU time:\n",
+        results.server,
+        CONFIDENCE * 100.0,
+        ours = OURS[1]
+    );
+    paired_table(md, &intro, names, &results.points, &results.paired);
 }
 
 #[cfg(test)]
@@ -585,6 +609,62 @@ mod tests {
         assert!(
             md.contains("| 16 B | 300 (0.0) | — | 100 (0.0) | 3.00 (yawc) |"),
             "{md}"
+        );
+    }
+
+    #[test]
+    fn client_pairs_name_the_other_client_and_the_deflate_cells() {
+        let mut points = grid(&[DEEP], BINARY, false, |_, _| false);
+        points.extend(grid(&[DEEP], "text", true, |_, _| false));
+        let names = ["ws-client", "tokio-tungstenite", "yawc"];
+        let mut paired = vec![None; points.len()];
+        // 1 KiB without deflate: behind in msgs/s in every pair, level per CPU-second.
+        paired[1] = Some(PairedCell {
+            peer: 1,
+            ratios: vec![
+                (0.95, 1.0),
+                (0.97, 1.1),
+                (0.96, 0.9),
+                (0.94, 1.0),
+                (0.98, 1.05),
+                (0.93, 0.95),
+            ],
+        });
+        // 1 KiB with deflate: ahead in every pair.
+        paired[5] = Some(PairedCell {
+            peer: 2,
+            ratios: vec![(1.5, 1.5); 6],
+        });
+        let results = Clients {
+            server: "ws-server --compression-level 1",
+            cells: vec![vec![cell(10.0); points.len()]; 3],
+            points,
+            paired,
+        };
+        let mut md = String::new();
+        clients(&mut md, &names, &results, "5 s");
+        assert!(
+            md.contains("### Client pairs against ws-server --compression-level 1"),
+            "{md}"
+        );
+        let deep = DEEP.name;
+        assert!(
+            md.contains(&format!(
+                "| {deep} | 1 KiB | tokio-tungstenite | 6 | 0.955 | 0.930 to 0.980 | behind \
+                 | 1.000 | 0.900 to 1.100 | not separated |"
+            )),
+            "{md}"
+        );
+        assert!(
+            md.contains(&format!(
+                "| {deep}, deflate | 1 KiB | yawc | 6 | 1.500 | 1.500 to 1.500 | ahead |"
+            )),
+            "{md}"
+        );
+        assert_eq!(
+            md.matches(&format!("| {deep}")).count(),
+            2,
+            "the paired cells only: {md}"
         );
     }
 
