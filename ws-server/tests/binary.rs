@@ -183,16 +183,22 @@ async fn compression_level_sets_how_hard_the_server_compresses() {
 
 /// Opens `n` connections that offer permessage-deflate and have one message of
 /// `text` echoed on each (sent plain; the server compresses the echo, so each holds
-/// a compressor until it has been idle for a second). Returns them open.
+/// a compressor until it has been idle for a second). All are open before the first
+/// message goes, so that no compressor of the wave is released before the last is
+/// taken. Returns them open.
 async fn compressing_connections(addr: SocketAddr, n: usize, text: &[u8]) -> Vec<TcpStream> {
     let offer = "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n";
     let mut open = Vec::with_capacity(n);
     for _ in 0..n {
-        let (head, mut tcp) = raw(addr, &upgrade_request(addr, "/echo", offer)).await;
+        let (head, tcp) = raw(addr, &upgrade_request(addr, "/echo", offer)).await;
         assert!(head.contains("permessage-deflate"), "{head}");
-        tcp.write_all(&wire::client_frame(0x81, text))
-            .await
-            .unwrap();
+        open.push(tcp);
+    }
+    let frame = wire::client_frame(0x81, text);
+    for tcp in &mut open {
+        tcp.write_all(&frame).await.unwrap();
+    }
+    for tcp in &mut open {
         let mut got = Vec::new();
         while wire::parse(&got).0.is_empty() {
             let mut chunk = [0u8; 4096];
@@ -201,7 +207,6 @@ async fn compressing_connections(addr: SocketAddr, n: usize, text: &[u8]) -> Vec
             got.extend_from_slice(&chunk[..read]);
         }
         assert_eq!(wire::parse(&got).0[0].first, 0xc1, "a compressed echo");
-        open.push(tcp);
     }
     open
 }
