@@ -454,7 +454,10 @@ pub fn memory(md: &mut String, rows: &[MemoryRow], plain_conns: usize, deflate_c
     push(
         md,
         "\n— : the server cannot compress. A figure can be negative when a server \
-         releases more than the connections hold.",
+         releases more than the connections hold. Every server runs on glibc's malloc; \
+         ws-server's binary also gives back free heap pages once its free heap has grown \
+         by 16 MiB (`malloc_trim`, ws-server/src/bin/ws-server/heap_trim.rs), which is \
+         what its +3 s column with deflate reads.",
     );
 }
 
