@@ -237,7 +237,7 @@ pub struct Plain {
 /// section pairs ws-client and the best other client the same way.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PairedCell {
-    /// The peer, as an index into the servers.
+    /// The peer, as an index into the contestants (the servers, or the clients).
     pub peer: usize,
     /// ws-server / the peer in each pair that both completed: (msgs/s, msgs per
     /// server CPU-second). A pair that failed, or whose peer echoed nothing, is left

@@ -28,6 +28,9 @@
 //! thread-safe in glibc; the thread starts after `main` has allocated (glibc's
 //! allocator is initialised), and nothing in this program calls `mallopt`. Miri
 //! cannot run foreign calls, so the policy is what the tests (and Miri) run.
+//!
+//! Portability. `mallinfo2` is glibc 2.33's (2021), so the binary needs that glibc
+//! or later to start; off glibc (musl, macOS, Windows) the module does nothing.
 
 use std::time::Duration;
 
