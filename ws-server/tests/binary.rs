@@ -281,6 +281,7 @@ fn help_goes_to_stdout_with_exit_0_and_documents_every_flag() {
         "--compression-level <LEVEL>",
         "[default: 6]",
         "--allow-any-origin",
+        "--no-heap-trim",
         "--broker <URL>",
         "--version",
         "Exit status:",

@@ -4,7 +4,7 @@
 //! cargo run --release -p ws-server -- [--addr HOST:PORT] [--config FILE.properties]
 //!     [--threads N] [--tls-cert PEM --tls-key PEM] [--no-deflate]
 //!     [--client-window-bits BITS] [--compression-level LEVEL] [--allow-any-origin]
-//!     [--broker redis://HOST:PORT | nats://HOST:PORT]
+//!     [--broker redis://HOST:PORT | nats://HOST:PORT] [--no-heap-trim]
 //! ```
 //!
 //! The flags, their defaults and the exit statuses are in `cli.rs` (`--help`).
@@ -17,7 +17,8 @@
 //! terminal.
 //!
 //! On glibc a thread gives freed heap back to the system after bursts of
-//! compressing connections (`heap_trim.rs`, the crate's one module with `unsafe`).
+//! compressing connections (`heap_trim.rs`, the crate's one module with `unsafe`;
+//! `--no-heap-trim` turns it off).
 
 #![deny(unsafe_code)]
 
@@ -111,7 +112,9 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
-    heap_trim::start();
+    if !args.no_heap_trim {
+        heap_trim::start();
+    }
     let runtime = match args.threads {
         Some(1) => tokio::runtime::Builder::new_current_thread()
             .enable_all()
