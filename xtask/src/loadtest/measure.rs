@@ -239,9 +239,10 @@ pub struct Plain {
 pub struct PairedCell {
     /// The peer, as an index into the contestants (the servers, or the clients).
     pub peer: usize,
-    /// ws-server / the peer in each pair that both completed: (msgs/s, msgs per
-    /// server CPU-second). A pair that failed, or whose peer echoed nothing, is left
-    /// out with a line on stderr; the report's "pairs" column counts the rest.
+    /// Ours (ws-server, or ws-client) / the peer in each pair that both completed:
+    /// (msgs/s, msgs per CPU-second of the measured side: the server's, or the
+    /// client's). A pair that failed, or whose peer echoed nothing, is left out with
+    /// a line on stderr; the report's "pairs" column counts the rest.
     pub ratios: Vec<(f64, f64)>,
 }
 
