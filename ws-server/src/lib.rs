@@ -140,8 +140,8 @@ pub use ws_session::{
 };
 pub use ws_tokio::{
     Broker, BrokerState, BrokerStatus, Echo, Endpoint, HttpVersion, InProcessBroker, MessageWriter,
-    Part, PathParams, Properties, SessionHandle, SlowConsumer, TopicListener, TopicStats, Topics,
-    WebSocket, WebSocketRead, WebSocketWrite,
+    Part, PartialEcho, PathParams, Properties, SessionHandle, SlowConsumer, TopicListener,
+    TopicStats, Topics, WebSocket, WebSocketRead, WebSocketWrite,
 };
 
 /// The README's examples, compiled and run as doctests so they stay true.

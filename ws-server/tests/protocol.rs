@@ -8,35 +8,9 @@ use common::*;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
 use ws_server::{
-    CloseInfo, Delivery, Endpoint, Error, Initiator, Message, MessageKind, Server, SessionHandle,
+    CloseInfo, Endpoint, Error, Initiator, Message, MessageKind, PartialEcho, Server, SessionHandle,
 };
 use ws_session::{CloseCode, DeflateConfig, SessionConfig};
-
-/// Echoes parts as they come.
-struct EchoPartial;
-
-impl Endpoint for EchoPartial {
-    type State = ();
-
-    async fn on_open(&self, _: &SessionHandle) {}
-
-    fn text_delivery(&self) -> Delivery {
-        Delivery::Partial
-    }
-    fn binary_delivery(&self) -> Delivery {
-        Delivery::Partial
-    }
-    async fn on_part(
-        &self,
-        _: &mut Self::State,
-        s: &SessionHandle,
-        kind: MessageKind,
-        data: Bytes,
-        last: bool,
-    ) {
-        s.send_part(kind, data, last).await.unwrap();
-    }
-}
 
 /// Echoes, and reports errors and closes to the test.
 struct Recorder(mpsc::UnboundedSender<String>);
@@ -115,7 +89,7 @@ async fn echo_text_and_binary_whole() {
 
 #[tokio::test]
 async fn echo_partial_parts_as_they_come() {
-    let (_, addr) = serve("/p", EchoPartial).await;
+    let (_, addr) = serve("/p", PartialEcho).await;
     let big = SessionConfig::default()
         .with_binary_buffer_size(1 << 20)
         .with_text_buffer_size(1 << 20);

@@ -9,37 +9,12 @@
 
 use std::time::Duration;
 
-use ws_server::{
-    Bytes, Delivery, Echo, Endpoint, MessageKind, Server, SessionConfig, SessionHandle,
-};
+use ws_server::{Echo, PartialEcho, Server, SessionConfig};
 use ws_soak::{Ending, Options};
 
 /// The largest message of this run (the server's buffer size): small enough for
 /// a debug build, whose deflate is slow.
 const MAX: usize = 256 * 1024;
-
-struct EchoPartial;
-
-impl Endpoint for EchoPartial {
-    type State = ();
-    async fn on_open(&self, _: &SessionHandle) {}
-    fn text_delivery(&self) -> Delivery {
-        Delivery::Partial
-    }
-    fn binary_delivery(&self) -> Delivery {
-        Delivery::Partial
-    }
-    async fn on_part(
-        &self,
-        _: &mut (),
-        session: &SessionHandle,
-        kind: MessageKind,
-        data: Bytes,
-        last: bool,
-    ) {
-        let _ = session.send_part(kind, data, last).await;
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_short_soak_ends_every_session_as_planned() {
@@ -51,7 +26,7 @@ async fn a_short_soak_ends_every_session_as_planned() {
         )
         .build();
     server.add_endpoint("/echo", Echo).unwrap();
-    server.add_endpoint("/echo-partial", EchoPartial).unwrap();
+    server.add_endpoint("/echo-partial", PartialEcho).unwrap();
     let listener = Server::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(server.clone().serve(listener));

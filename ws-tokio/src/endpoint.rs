@@ -201,3 +201,45 @@ impl Endpoint for Echo {
         let _ = session.send(message).await;
     }
 }
+
+/// An endpoint that sends every part back as it arrives, without waiting for the
+/// whole message: the streaming counterpart of [`Echo`], for messages larger than
+/// the buffers (`textBufferSize`, `binaryBufferSize`) and for conformance runs that
+/// check fragment by fragment. Text parts go back as text, binary as binary, and the
+/// last part ends the echoed message. A send that fails (the session is closing) is
+/// dropped: the close callbacks say why.
+///
+/// ```
+/// use ws_tokio::{Endpoint, PartialEcho};
+/// use ws_session::Delivery;
+///
+/// assert_eq!(PartialEcho.text_delivery(), Delivery::Partial);
+/// assert_eq!(PartialEcho.binary_delivery(), Delivery::Partial);
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PartialEcho;
+
+impl Endpoint for PartialEcho {
+    type State = ();
+
+    async fn on_open(&self, _session: &SessionHandle) {}
+
+    fn text_delivery(&self) -> Delivery {
+        Delivery::Partial
+    }
+
+    fn binary_delivery(&self) -> Delivery {
+        Delivery::Partial
+    }
+
+    async fn on_part(
+        &self,
+        _: &mut (),
+        session: &SessionHandle,
+        kind: MessageKind,
+        data: Bytes,
+        last: bool,
+    ) {
+        let _ = session.send_part(kind, data, last).await;
+    }
+}

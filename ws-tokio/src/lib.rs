@@ -119,7 +119,7 @@ mod writer;
 pub use callback::CallbackSlot;
 pub use deflate::{deflate_config, negotiated_session};
 pub use driver::Opened;
-pub use endpoint::{Echo, Endpoint};
+pub use endpoint::{Echo, Endpoint, PartialEcho};
 pub use error::Error;
 pub use group::Group;
 pub use handle::{SessionGroup, SessionHandle};

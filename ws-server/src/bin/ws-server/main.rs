@@ -28,7 +28,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use ws_handshake::DeflateConfig;
-use ws_server::{Delivery, Echo, Endpoint, MessageKind, Server, SessionHandle, TlsConfig};
+use ws_server::{Echo, PartialEcho, Server, TlsConfig};
 
 mod broker;
 mod cli;
@@ -39,34 +39,6 @@ use cli::{fail, Args, EXIT_FAILURE, EXIT_OK, EXIT_USAGE};
 
 /// Grace period for sessions to answer the 1001 on shutdown.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
-
-/// Echoes each part as it arrives.
-struct EchoPartial;
-
-impl Endpoint for EchoPartial {
-    type State = ();
-
-    async fn on_open(&self, _: &SessionHandle) {}
-
-    fn text_delivery(&self) -> Delivery {
-        Delivery::Partial
-    }
-
-    fn binary_delivery(&self) -> Delivery {
-        Delivery::Partial
-    }
-
-    async fn on_part(
-        &self,
-        _: &mut (),
-        session: &SessionHandle,
-        kind: MessageKind,
-        data: bytes::Bytes,
-        last: bool,
-    ) {
-        let _ = session.send_part(kind, data, last).await;
-    }
-}
 
 fn index_page(scheme: &str) -> String {
     format!(
@@ -184,7 +156,7 @@ async fn run(
     let server = builder.build();
     server.add_health_check("/health")?;
     server.add_endpoint("/echo", Echo)?;
-    server.add_endpoint("/echo-partial", EchoPartial)?;
+    server.add_endpoint("/echo-partial", PartialEcho)?;
     server.add_static("/", "text/html; charset=utf-8", index_page(scheme))?;
     // The examples (chat, snake, streaming echo) and their pages; replaces the index.
     demo::install(&server)?;
