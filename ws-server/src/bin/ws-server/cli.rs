@@ -80,7 +80,7 @@ pub struct Args {
     #[arg(long)]
     pub allow_any_origin: bool,
 
-    /// Keep freed heap in the process. By default (on glibc) a thread gives the
+    /// Keep freed heap in the process. By default (on glibc) the server gives the
     /// pages of free heap back to the system once it has grown by 16 MiB, as after
     /// idle compressing connections release their compressors; a trim of 130 to 190
     /// MiB took 17 ms, during which allocating threads wait for glibc's lock.

@@ -16,7 +16,7 @@
 //! stderr, filtered by `RUST_LOG` (default `info`), coloured only when stderr is a
 //! terminal.
 //!
-//! On glibc a thread gives freed heap back to the system after bursts of
+//! On glibc a task gives freed heap back to the system after bursts of
 //! compressing connections (`heap_trim.rs`, the crate's one module with `unsafe`;
 //! `--no-heap-trim` turns it off).
 
@@ -84,9 +84,6 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
-    if !args.no_heap_trim {
-        heap_trim::start();
-    }
     let runtime = match args.threads {
         Some(1) => tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -103,6 +100,9 @@ fn main() -> ExitCode {
         Ok(r) => r,
         Err(e) => return fail(EXIT_FAILURE, format_args!("cannot start the runtime: {e}")),
     };
+    if !args.no_heap_trim {
+        runtime.spawn(heap_trim::watch());
+    }
     match runtime.block_on(run(args, config, tls, broker_url)) {
         Ok(()) => ExitCode::from(EXIT_OK),
         Err(e) => fail(EXIT_FAILURE, e),
