@@ -16,9 +16,7 @@ use futures::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use ws_handshake::{ClientRequest, DeflateOffer, Limits, Outcome};
-use ws_server::{
-    CloseCode, CloseInfo, Delivery, Endpoint, Message, MessageKind, Server, SessionHandle,
-};
+use ws_server::{CloseCode, CloseInfo, Endpoint, Message, PartialEcho, Server, SessionHandle};
 use ws_session::{Session, SessionConfig};
 use ws_tokio::http2::H2Stream;
 use ws_tokio::{SessionInfo, WebSocket};
@@ -337,34 +335,14 @@ async fn stream_resets_both_ways() {
     );
 }
 
-/// Echoes binary messages part by part (bounded memory whatever their size).
-struct PartEcho;
-
-impl Endpoint for PartEcho {
-    type State = ();
-    fn binary_delivery(&self) -> Delivery {
-        Delivery::Partial
-    }
-    async fn on_open(&self, _: &SessionHandle) {}
-    async fn on_part(
-        &self,
-        _: &mut (),
-        session: &SessionHandle,
-        kind: MessageKind,
-        data: Bytes,
-        last: bool,
-    ) {
-        let _ = session.send_part(kind, data, last).await;
-    }
-}
-
 /// 100 WebSockets on one HTTP/2 connection each echo 1 MiB while one more stream
 /// sends 1 MiB and never reads its echo: flow control stops that stream only.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hundred_streams_echo_while_one_stops_reading() {
     const SIZE: usize = 1 << 20;
     let server = Server::builder().build();
-    server.add_endpoint("/echo", PartEcho).unwrap();
+    // Part by part: bounded memory whatever the messages' size.
+    server.add_endpoint("/echo", PartialEcho).unwrap();
     let addr = start(&server).await;
     let (mut client, _task) = h2(addr).await;
 
