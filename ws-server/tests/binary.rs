@@ -254,6 +254,29 @@ async fn idle_compressing_connections_give_their_heap_back() {
     drop((first, second));
 }
 
+#[tokio::test]
+async fn a_single_threaded_server_runs_on_one_thread() {
+    // `--threads 1` is one thread, trimmer and all, until a trim is due. A second
+    // thread would make glibc route every system call of the process through its
+    // cancellation-point wrappers, for good: 150 instructions more per echo
+    // (heap_trim.rs, "Why a task").
+    let (child, addr) = spawn_plain(&[]);
+    let pid = child.0.id();
+    let mut whole = connect(addr, "/echo").await;
+    whole.send("hi").await;
+    assert_eq!(whole.recv().await, Message::Text("hi".into()));
+    let text = br#"{"id":1,"score":42},{"id":2,"score":7}"#;
+    let compressing = compressing_connections(addr, 10, text).await;
+    // Past the trimmer's first looks (once a second) and the compressors' release.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(
+        process::threads_of(pid),
+        1,
+        "threads of a --threads 1 server"
+    );
+    drop((whole, compressing));
+}
+
 /// Connections in the heap-trim test's second wave.
 const SECOND_WAVE: usize = 300;
 

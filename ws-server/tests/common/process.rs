@@ -32,6 +32,14 @@ pub fn rss() -> u64 {
     rss_in("/proc/self/status")
 }
 
+/// Threads of process `pid` (a server the test started).
+#[allow(dead_code)] // Not every test binary that includes `common` counts threads.
+pub fn threads_of(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .expect("/proc/PID/task (Linux)")
+        .count()
+}
+
 /// Resident memory of process `pid` (a server the test started), in bytes.
 pub fn rss_of(pid: u32) -> u64 {
     rss_in(&format!("/proc/{pid}/status"))
