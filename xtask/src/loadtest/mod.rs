@@ -34,6 +34,12 @@
 //!   `--client-window-bits 15` too, where every client compresses with the same
 //!   window (with its default, ws-server asks clients that offer
 //!   `client_max_window_bits` for 12 bits, and yawc's does not offer it).
+//! * `work`: what one echo costs, in counts the machine's noise does not move
+//!   ([`work`]): user-space instructions per echo (callgrind, two runs of different
+//!   lengths differenced), system calls per echo and the kernel's share of CPU time
+//!   (perf, at full speed); every server at 1 x 1, 100 x 8 and 4 x 64 with 16 B and
+//!   1 KiB, and every client at 4 x 64 with 16 B and 1 KiB against ws-server. It
+//!   installs valgrind and perf first (`scripts/profilers.sh install`).
 //!
 //! `--pairs N` (6 to 40) measures every deflate-off throughput cell again after the
 //! rounds, in N alternating pairs of ws-server and the cell's best peer (the order
@@ -50,8 +56,8 @@
 //! that before/after comparison alone, and "best peer" in the tables is the best
 //! baseline.
 //!
-//! The default run is `throughput,latency,deflate,memory` (about 30 minutes on this
-//! project's 2-core machine); `--clients` runs the client section alone (about 9
+//! The default run is `throughput,latency,deflate,memory,work` (about 38 minutes on
+//! this project's 2-core machine); `--clients` runs the client section alone (about 9
 //! minutes); `--quick` runs every section briefly (1 s windows, 1 round, fewer
 //! connections), to check that the tooling works: its figures are not
 //! representative.
@@ -72,6 +78,7 @@ mod measure;
 pub(crate) mod procs;
 pub(crate) mod render;
 mod stats;
+mod work;
 
 use measure::Ctx;
 use procs::{check_taskset, locked_version, ClientSpec, Pinning, Spec};
@@ -87,10 +94,11 @@ struct Sections {
     deflate: bool,
     memory: bool,
     clients: bool,
+    work: bool,
 }
 
 impl Sections {
-    const NAMES: &'static str = "throughput, latency, deflate, memory, clients";
+    const NAMES: &'static str = "throughput, latency, deflate, memory, clients, work";
 
     fn parse(list: &str) -> Option<Sections> {
         let mut s = Sections::default();
@@ -101,6 +109,7 @@ impl Sections {
                 "deflate" => s.deflate = true,
                 "memory" => s.memory = true,
                 "clients" => s.clients = true,
+                "work" => s.work = true,
                 _ => return None,
             }
         }
@@ -114,6 +123,7 @@ impl Sections {
             deflate: true,
             memory: true,
             clients: false,
+            work: true,
         }
     }
 
@@ -152,6 +162,8 @@ struct Plan {
     baselines: Vec<(String, PathBuf)>,
     /// Leave the peers out (`--no-peers`): with a baseline, a before/after run.
     peers: bool,
+    /// The work section's windows.
+    work: work::Windows,
 }
 
 const USAGE: &str = "usage: cargo xtask loadtest [--quick] [--rounds N] [--threads 1|2] \
@@ -233,6 +245,7 @@ fn parse(args: &[String]) -> Result<Plan, String> {
             quick,
             baselines: baselines.clone(),
             peers,
+            work: work::Windows::QUICK,
         }
     } else {
         Plan {
@@ -251,6 +264,7 @@ fn parse(args: &[String]) -> Result<Plan, String> {
             quick,
             baselines,
             peers,
+            work: work::Windows::FULL,
         }
     })
 }
@@ -362,7 +376,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     ]
     .iter()
     .any(|p| root().join(p).exists());
-    build(have_server, plan.sections.clients)?;
+    build(have_server, plan.sections.clients || plan.sections.work)?;
     let release = target_dir().join("release");
     let out_dir = target_dir().join("loadtest");
     std::fs::create_dir_all(&out_dir).map_err(|e| format!("{}: {e}", out_dir.display()))?;
@@ -458,6 +472,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let names: Vec<&str> = specs.iter().map(|s| s.name).collect();
 
     let s = plan.sections;
+    if s.work {
+        work::prepare()?;
+    }
     if s.throughput || s.latency {
         let ours = specs.iter().position(|spec| spec.name == render::OURS[0]);
         let plain = measure::plain(&ctx, &specs, s.throughput, s.latency, ours)?;
@@ -491,6 +508,20 @@ pub fn run(args: &[String]) -> Result<(), String> {
             let results = measure::clients(&ctx, &same, &clients, deflate_points, None)?;
             render::clients(&mut md, &names, &results, &window);
             md.push_str(CLIENT_NOTE);
+        }
+    }
+    if s.work {
+        let (server_points, client_points): (&[_], &[_]) = if plan.quick {
+            (&work::SERVER_POINTS[..1], &work::CLIENT_POINTS[1..])
+        } else {
+            (&work::SERVER_POINTS, &work::CLIENT_POINTS)
+        };
+        let rows = work::servers(&ctx, &specs, server_points, plan.work);
+        render::work(&mut md, "servers", &names, server_points, &rows);
+        if let Some(server) = specs.iter().find(|s| s.name == plan.client_server) {
+            let rows = work::clients(&ctx, server, &clients, client_points, plan.work)?;
+            let names: Vec<&str> = clients.iter().map(|c| c.name).collect();
+            render::work(&mut md, "clients", &names, client_points, &rows);
         }
     }
     md.push_str(&format!(

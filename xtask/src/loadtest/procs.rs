@@ -117,6 +117,20 @@ pub fn start(
     out_dir: &Path,
     raise_nofile: bool,
 ) -> Result<Running, String> {
+    start_under(&[], spec, deflate, pinning, out_dir, raise_nofile)
+}
+
+/// [`start`], with the server run by `wrapper` (a tool and its arguments, such as
+/// `valgrind --tool=callgrind ...`) that then runs the server in the same process:
+/// the pid stays the server's and SIGTERM reaches it.
+pub fn start_under(
+    wrapper: &[String],
+    spec: &Spec,
+    deflate: bool,
+    pinning: Pinning,
+    out_dir: &Path,
+    raise_nofile: bool,
+) -> Result<Running, String> {
     let args = if deflate {
         spec.deflate_args
             .as_ref()
@@ -141,7 +155,8 @@ pub fn start(
         taskset.args(["-c", cpus]);
         taskset
     };
-    cmd.arg(&spec.binary)
+    cmd.args(wrapper)
+        .arg(&spec.binary)
         .args(["--addr", "127.0.0.1:0", "--threads"])
         .arg(pinning.threads.to_string())
         .args(args)

@@ -7,6 +7,7 @@ use super::measure::{
 use super::stats::{
     median, median_interval, median_pair, paired, Interval, Sample, Verdict, CONFIDENCE,
 };
+use super::work::{describe, Cost, CostRow, WorkPoint};
 
 /// Our server's and client's names in the tables.
 pub const OURS: [&str; 2] = ["ws-server", "ws-client"];
@@ -518,6 +519,86 @@ pub fn clients(md: &mut String, names: &[&str], results: &Clients, window: &str)
         ours = OURS[1]
     );
     paired_table(md, &intro, names, &results.points, &results.paired);
+}
+
+/// One figure of a [`Cost`]: its title, how to read it and how to show it.
+type Metric = (&'static str, fn(&Cost) -> f64, fn(f64) -> String);
+
+/// The work section: per contestant (servers, or clients) and point, user-space
+/// instructions per echo with ours over the lowest other, system calls per echo,
+/// and the kernel's share of CPU time.
+pub fn work(md: &mut String, who: &str, names: &[&str], points: &[WorkPoint], rows: &[CostRow]) {
+    push(
+        md,
+        format!(
+            "\n### What one echo costs the {who}\n\nUser-space instructions per echo \
+             (callgrind, two runs of different lengths differenced: start-up, handshakes \
+             and shutdown cancel), system calls per echo and the kernel's share of the \
+             process' CPU time (perf's syscall tracepoint and the process' user and \
+             system time, at full speed). Binary messages, deflate off. The instruction \
+             counts repeat within about 2% from run to run, whatever the machine's load; \
+             system calls per echo depend on how many messages a read finds, and move by \
+             up to a tenth at 100 x 8. Callgrind counts each iteration of a \
+             `rep`-prefixed string instruction as one instruction: a side that clears or \
+             copies kilobytes per echo with glibc's `memset` or `memcpy` (which use them \
+             from 4 KiB up here) shows a large count for little time.\n"
+        ),
+    );
+    let ours = names.iter().position(|n| OURS.contains(n));
+    let mut header = format!("| {} |", &who[..who.len() - 1]);
+    let mut rule = "|---|".to_string();
+    for point in points {
+        header.push_str(&format!(" {} |", describe(point)));
+        rule.push_str("---:|");
+    }
+    let metrics: [Metric; 3] = [
+        ("instructions per echo", |c| c.instructions, with_commas),
+        (
+            "system calls per echo",
+            |c| c.syscalls,
+            |v| format!("{v:.3}"),
+        ),
+        (
+            "kernel share of CPU time",
+            |c| c.kernel_share,
+            |v| format!("{:.0}%", v * 100.0),
+        ),
+    ];
+    for (k, (title, value, show)) in metrics.iter().enumerate() {
+        push(md, format!("\n{}:\n", super::capitalize(title)));
+        push(md, &header);
+        push(md, &rule);
+        for (s, row) in rows.iter().enumerate() {
+            let mut line = format!("| {} |", names[s]);
+            for cell in row {
+                let text = match cell {
+                    Ok(cost) => show(value(cost)),
+                    Err(_) => "failed".into(),
+                };
+                line.push_str(&format!(" {text} |"));
+            }
+            push(md, line);
+        }
+        // Ours over the lowest other: below 1 is less work per echo.
+        if let (0, Some(ours)) = (k, ours) {
+            let mut line = format!("| {} / lowest other |", names[ours]);
+            for i in 0..points.len() {
+                let cost = |s: usize| rows[s][i].as_ref().ok().map(value);
+                let lowest = (0..rows.len())
+                    .filter(|&s| s != ours)
+                    .filter_map(|s| cost(s).map(|v| (v, names[s])))
+                    .min_by(|a, b| a.0.total_cmp(&b.0));
+                let text = match (cost(ours), lowest) {
+                    (Some(v), Some((low, name))) if low > 0.0 => {
+                        format!("{:.2} ({name})", v / low)
+                    }
+                    _ => "-".into(),
+                };
+                line.push_str(&format!(" {text} |"));
+            }
+            push(md, line);
+        }
+    }
 }
 
 #[cfg(test)]
