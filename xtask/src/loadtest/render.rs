@@ -536,8 +536,9 @@ pub fn work(md: &mut String, who: &str, names: &[&str], points: &[WorkPoint], ro
              and shutdown cancel), system calls per echo and the kernel's share of the \
              process' CPU time (perf's syscall tracepoint and the process' user and \
              system time, at full speed). Binary messages, deflate off. The instruction \
-             counts repeat within about 2% from run to run, whatever the machine's load; \
-             system calls per echo depend on how many messages a read finds, and move by \
+             counts repeat within a few percent from run to run, whatever the machine's \
+             load (more for a side that makes a system call per echo, whose reads find \
+             a varying number of messages); system calls per echo depend on how many messages a read finds, and move by \
              up to a tenth at 100 x 8. Callgrind counts each iteration of a \
              `rep`-prefixed string instruction as one instruction: a side that clears or \
              copies kilobytes per echo with glibc's `memset` or `memcpy` (which use them \
