@@ -1,5 +1,6 @@
 //! Gives heap that a burst of compressing connections freed back to the system
-//! (glibc only): the binary's one module with `unsafe` code, two calls into glibc.
+//! (glibc only): the binary's one module with `unsafe` code, two calls into glibc
+//! and the registration of its clock's `timerfd` with tokio.
 //!
 //! Why. A connection with permessage-deflate holds a zlib compressor (about 316 KiB
 //! at 15 window bits) while it sends, and gives it back after a second idle
@@ -34,16 +35,20 @@
 //! the process lives. Measured with callgrind on a single-threaded server
 //! (`--threads 1`), user-space instructions per one-at-a-time echo:
 //!
-//! | 16 B echo | no trimmer | a thread | this task |
+//! | 16 B echo | no trimmer | a thread | a task on a tokio timer |
 //! |---|---:|---:|---:|
 //! | binary, no timer in the runtime | 3,393 | 3,542 | 3,593 |
 //! | text, deflate (its idle-release timer armed) | 7,887 | 8,049 | 7,889 |
 //!
-//! The task's cost is tokio's: a runtime with no timer at all parks more cheaply,
-//! and the task's once-a-second tick is a timer. A runtime that has one anyway (a
-//! compressing session's, an idle timeout's) pays next to nothing more, while the
-//! thread's cost stays on every call; and compressing sessions are the ones this
-//! module exists for. The look is a walk of glibc's bins under their lock, so a
+//! The task's cost on a tokio timer was tokio's: while any timer is armed, the
+//! runtime reads the clock before and after each park, and a runtime with no other
+//! timer parks once per echo here. So the task ticks on a `timerfd` instead
+//! ([`Ticks`]), which the runtime's I/O driver watches like a socket: the load
+//! test's `work` section (two windows differenced, so start-up is left out) counted
+//! 3,556 instructions per echo with the tokio timer and 3,363 with the `timerfd`,
+//! the loaded cells unchanged (within 0.1%). A runtime with a timer armed anyway (a
+//! compressing session's, an idle timeout's) paid next to nothing more either way,
+//! while the thread's cost stays on every call. The look is a walk of glibc's bins under their lock, so a
 //! thread that allocates meanwhile waits, wherever the look runs: 5 to 26 µs under
 //! the load test's shapes, about 1 ms with 120 to 190 MiB of free heap in the bins
 //! after 2,000 compressing connections went idle (`RUST_LOG=ws_server::heap_trim=trace`
@@ -99,12 +104,9 @@ pub async fn watch() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
         let mut policy = TrimPolicy::default();
-        let mut ticks = tokio::time::interval(PERIOD);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        // The first tick completes at once: start with a period of quiet.
-        ticks.tick().await;
+        let mut ticks = Ticks::every(PERIOD);
         loop {
-            ticks.tick().await;
+            ticks.next().await;
             let looking = std::time::Instant::now();
             let free = glibc::free_heap_bytes();
             let looked = looking.elapsed();
@@ -117,6 +119,103 @@ pub async fn watch() {
                 trim(free, looked).await;
             }
         }
+    }
+}
+
+/// The trimmer's clock: a tick every [`PERIOD`], the first one period after start.
+///
+/// A Linux `timerfd` watched by the runtime's I/O driver, not a tokio timer. While
+/// any tokio timer is armed, the runtime reads the clock before and after each time
+/// it parks, once per wake-up, so under one-message-at-a-time traffic a runtime
+/// with no other timer paid about 200 user-space instructions per echo for this
+/// once-a-second tick (callgrind; docs/performance.md). A `timerfd` is one more
+/// descriptor in the runtime's `epoll` set: nothing while it is not due, one wake-up
+/// and one `read` a second when it is. Where it cannot be made (a sandbox that
+/// forbids it), the tick falls back to a tokio interval.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+enum Ticks {
+    /// The `timerfd`, registered with the runtime's I/O driver.
+    TimerFd(tokio::io::unix::AsyncFd<std::os::fd::OwnedFd>),
+    /// The fallback.
+    Interval(tokio::time::Interval),
+}
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+impl Ticks {
+    fn every(period: Duration) -> Ticks {
+        match timer_fd(period) {
+            Ok(fd) => Ticks::TimerFd(fd),
+            Err(e) => {
+                tracing::debug!(error = %e, "no timerfd: the heap trimmer ticks on a tokio timer");
+                let start = tokio::time::Instant::now() + period;
+                let mut interval = tokio::time::interval_at(start, period);
+                interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                Ticks::Interval(interval)
+            }
+        }
+    }
+
+    /// Waits for the next tick. Ticks missed while the task was busy are merged
+    /// into one (a `timerfd` read returns how many expired; they are not replayed).
+    async fn next(&mut self) {
+        match self {
+            Ticks::TimerFd(fd) => loop {
+                let Ok(mut ready) = fd.readable().await else {
+                    // The I/O driver is gone: the runtime is shutting down.
+                    return std::future::pending().await;
+                };
+                let mut expirations = [0u8; 8];
+                match ready.try_io(|fd| Ok(rustix::io::read(fd.get_ref(), &mut expirations)?)) {
+                    Ok(_) => return,
+                    // Not due after all (a spurious wake-up): readiness is cleared.
+                    Err(_would_block) => continue,
+                }
+            },
+            Ticks::Interval(interval) => {
+                interval.tick().await;
+            }
+        }
+    }
+}
+
+/// A non-blocking `timerfd` on the monotonic clock that expires every `period`,
+/// first one `period` from now, registered with the current runtime.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn timer_fd(period: Duration) -> std::io::Result<tokio::io::unix::AsyncFd<std::os::fd::OwnedFd>> {
+    use rustix::time::{
+        timerfd_create, timerfd_settime, Itimerspec, TimerfdClockId, TimerfdFlags,
+        TimerfdTimerFlags, Timespec,
+    };
+    let fd = timerfd_create(
+        TimerfdClockId::Monotonic,
+        TimerfdFlags::NONBLOCK | TimerfdFlags::CLOEXEC,
+    )?;
+    let every = Timespec {
+        tv_sec: period.as_secs() as _,
+        tv_nsec: period.subsec_nanos() as _,
+    };
+    let spec = Itimerspec {
+        it_interval: every,
+        it_value: every,
+    };
+    timerfd_settime(&fd, TimerfdTimerFlags::empty(), &spec)?;
+    register::readable(fd)
+}
+
+/// Hands the `timerfd` to the runtime's I/O driver.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[allow(unsafe_code)]
+mod register {
+    use std::os::fd::OwnedFd;
+    use tokio::io::unix::AsyncFd;
+
+    /// Registers `fd` for readiness to read with the current runtime.
+    pub(super) fn readable(fd: OwnedFd) -> std::io::Result<AsyncFd<OwnedFd>> {
+        // SAFETY: tokio asks that the descriptor stay open, and the same, for as
+        // long as the `AsyncFd` lives. An `OwnedFd` moved in is owned by it alone:
+        // it returns the same descriptor every time and closes it only when the
+        // `AsyncFd` drops it.
+        Ok(unsafe { AsyncFd::register_with_interest(fd, tokio::io::Interest::READABLE) }?)
     }
 }
 
@@ -162,6 +261,29 @@ mod glibc {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    #[cfg_attr(miri, ignore = "Miri cannot make system calls (timerfd)")]
+    fn ticks_come_from_a_timerfd_one_period_apart() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let period = Duration::from_millis(30);
+            let started = std::time::Instant::now();
+            let mut ticks = Ticks::every(period);
+            assert!(
+                matches!(ticks, Ticks::TimerFd(_)),
+                "a timerfd, not a tokio timer"
+            );
+            for n in 1..=3u32 {
+                ticks.next().await;
+                assert!(started.elapsed() >= period * n, "tick {n} came early");
+            }
+        });
+    }
 
     #[test]
     fn trims_once_the_free_heap_has_grown_by_the_threshold() {
