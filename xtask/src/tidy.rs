@@ -73,7 +73,8 @@ fn tomcat_keys_live_only_in_ws_config() {
 }
 
 /// The one module allowed `unsafe` code: the ws-server binary's two calls into glibc
-/// (`mallinfo2`, `malloc_trim`). Every other crate forbids it (the workspace lint);
+/// (`mallinfo2`, `malloc_trim`) and its `timerfd`'s registration with tokio's
+/// `AsyncFd`. Every other crate forbids it (the workspace lint);
 /// ws-server denies it so that this module alone can allow it.
 const UNSAFE_ALLOWED_IN: &str = "ws-server/src/bin/ws-server/heap_trim.rs";
 
