@@ -14,6 +14,7 @@
 # with the `install` command when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/apt.sh
 
 find_bin() {
   command -v "$1" 2>/dev/null || { [ -x "/usr/sbin/$1" ] && echo "/usr/sbin/$1"; } || { [ -x "/usr/bin/$1" ] && echo "/usr/bin/$1"; } || true
@@ -27,11 +28,7 @@ install() {
     echo "brokers: redis-server and nats-server are installed"
     return
   fi
-  echo "brokers: installing ${missing[*]}"
-  local sudo=()
-  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
-  "${sudo[@]}" apt-get update
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
+  apt_install brokers "${missing[@]}"
   # Debian starts a system redis-server on 6379 after installing it; the tests use
   # their own on free ports, so it is left as it is.
 }

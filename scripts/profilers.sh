@@ -8,6 +8,7 @@
 # `cargo xtask loadtest` runs `install` itself before the section, and fails with
 # this command when a tool still does not run.
 set -euo pipefail
+. "$(dirname "$0")/lib/apt.sh"
 
 install() {
   local missing=()
@@ -17,11 +18,7 @@ install() {
     echo "profilers: valgrind and perf are installed"
     return
   fi
-  echo "profilers: installing ${missing[*]}"
-  local sudo=()
-  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
-  "${sudo[@]}" apt-get update
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
+  apt_install profilers "${missing[@]}"
 }
 
 case "${1:-}" in
