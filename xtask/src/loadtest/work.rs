@@ -255,7 +255,7 @@ fn server_under_callgrind(
     let _ = std::fs::remove_file(&out);
     let wrapper = callgrind_wrapper(&out);
     let running = procs::start_under(&wrapper, spec, false, ctx.pinning, ctx.out_dir, false)?;
-    let mut args = loadgen_args(&running, point);
+    let mut args = loadgen_args(&running, point, ctx.pinning.threads);
     args.extend(["--warmup".into(), "0".into()]);
     args.extend(["--duration".into(), seconds.to_string()]);
     let result = run_json(ctx.pinning.generator_cpus(), ctx.loadgen, &args);
@@ -284,7 +284,7 @@ fn server_at_full_speed(
         let after = cpu_ticks(pid)?;
         Ok::<_, String>((report, before, after))
     });
-    let mut args = loadgen_args(server, point);
+    let mut args = loadgen_args(server, point, ctx.pinning.threads);
     args.extend(["--warmup".into(), windows.warmup.to_string()]);
     args.extend(["--duration".into(), (counted + 0.6).to_string()]);
     let result = run_json(ctx.pinning.generator_cpus(), ctx.loadgen, &args);
@@ -371,8 +371,9 @@ fn client_cost(
     })
 }
 
-/// `ws-loadgen throughput` against `server` at `point`, windows left to the caller.
-fn loadgen_args(server: &Running, point: &WorkPoint) -> Vec<String> {
+/// `ws-loadgen throughput` with `threads` against `server` at `point`, windows left
+/// to the caller.
+fn loadgen_args(server: &Running, point: &WorkPoint, threads: usize) -> Vec<String> {
     let mut args = vec![
         "throughput".to_string(),
         "--url".into(),
@@ -380,7 +381,7 @@ fn loadgen_args(server: &Running, point: &WorkPoint) -> Vec<String> {
         "--label".into(),
         server.name.into(),
         "--threads".into(),
-        "1".into(),
+        threads.to_string(),
         "--json".into(),
     ];
     args.extend(point.load_args());

@@ -48,8 +48,10 @@
 //! 3,556 instructions per echo with the tokio timer and 3,363 with the `timerfd`,
 //! the loaded cells unchanged (within 0.1%). A runtime with a timer armed anyway (a
 //! compressing session's, an idle timeout's) paid next to nothing more either way,
-//! while the thread's cost stays on every call. The look is a walk of glibc's bins under their lock, so a
-//! thread that allocates meanwhile waits, wherever the look runs: 5 to 26 µs under
+//! while the thread's cost stays on every call.
+//!
+//! The look is a walk of glibc's bins under their lock, so a thread that allocates
+//! meanwhile waits, wherever the look runs: 5 to 26 µs under
 //! the load test's shapes, about 1 ms with 120 to 190 MiB of free heap in the bins
 //! after 2,000 compressing connections went idle (`RUST_LOG=ws_server::heap_trim=trace`
 //! logs every look). Only a trim, which is rare, runs on tokio's blocking pool: the
@@ -147,12 +149,17 @@ impl Ticks {
             Ok(fd) => Ticks::TimerFd(fd),
             Err(e) => {
                 tracing::debug!(error = %e, "no timerfd: the heap trimmer ticks on a tokio timer");
-                let start = tokio::time::Instant::now() + period;
-                let mut interval = tokio::time::interval_at(start, period);
-                interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-                Ticks::Interval(interval)
+                Ticks::interval(period)
             }
         }
+    }
+
+    /// The fallback: a tokio interval whose first tick is one `period` away.
+    fn interval(period: Duration) -> Ticks {
+        let start = tokio::time::Instant::now() + period;
+        let mut interval = tokio::time::interval_at(start, period);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        Ticks::Interval(interval)
     }
 
     /// Waits for the next tick. Ticks missed while the task was busy are merged
@@ -166,7 +173,14 @@ impl Ticks {
                 };
                 let mut expirations = [0u8; 8];
                 match ready.try_io(|fd| Ok(rustix::io::read(fd.get_ref(), &mut expirations)?)) {
-                    Ok(_) => return,
+                    Ok(Ok(_)) => return,
+                    // Not seen on Linux for a monotonic, non-blocking timer; rather
+                    // than wake in a loop on an error that stays, tick on tokio's.
+                    Ok(Err(e)) => {
+                        tracing::debug!(error = %e, "timerfd failed: the heap trimmer ticks on a tokio timer");
+                        *self = Ticks::interval(PERIOD);
+                        return;
+                    }
                     // Not due after all (a spurious wake-up): readiness is cleared.
                     Err(_would_block) => continue,
                 }
