@@ -167,17 +167,29 @@ pub fn servers(
     specs
         .iter()
         .map(|spec| {
-            points
-                .iter()
-                .map(|point| {
-                    eprintln!("==> work: {} at {}", spec.name, describe(point));
-                    let cost = server_cost(ctx, spec, point, windows);
-                    if let Err(e) = &cost {
-                        eprintln!("    {e}");
-                    }
-                    cost
-                })
-                .collect()
+            each_point(spec.name, points, |point| {
+                server_cost(ctx, spec, point, windows)
+            })
+        })
+        .collect()
+}
+
+/// `measure` at every point for the contestant `name`, each cell announced and a
+/// failed one's reason printed.
+fn each_point(
+    name: &str,
+    points: &[WorkPoint],
+    mut measure: impl FnMut(&WorkPoint) -> Result<Cost, String>,
+) -> CostRow {
+    points
+        .iter()
+        .map(|point| {
+            eprintln!("==> work: {name} at {}", describe(point));
+            let cost = measure(point);
+            if let Err(e) = &cost {
+                eprintln!("    {e}");
+            }
+            cost
         })
         .collect()
 }
@@ -195,17 +207,9 @@ pub fn clients(
     let rows = clients
         .iter()
         .map(|client| {
-            points
-                .iter()
-                .map(|point| {
-                    eprintln!("==> work: {} at {}", client.name, describe(point));
-                    let cost = client_cost(ctx, client, &running.url, point, windows);
-                    if let Err(e) = &cost {
-                        eprintln!("    {e}");
-                    }
-                    cost
-                })
-                .collect()
+            each_point(client.name, points, |point| {
+                client_cost(ctx, client, &running.url, point, windows)
+            })
         })
         .collect();
     running.stop()?;
@@ -232,8 +236,8 @@ fn server_cost(
     let short = server_under_callgrind(ctx, spec, point, windows.short)?;
     let long = server_under_callgrind(ctx, spec, point, windows.long)?;
     let instructions = per_echo_difference(short, long)?;
-    let mut running = procs::start(spec, false, ctx.pinning, ctx.out_dir, false)?;
-    let counted = server_at_full_speed(ctx, &mut running, point, windows);
+    let running = procs::start(spec, false, ctx.pinning, ctx.out_dir, false)?;
+    let counted = server_at_full_speed(ctx, &running, point, windows);
     running.stop()?;
     let (syscalls, kernel_share) = counted?;
     Ok(Cost {
@@ -253,7 +257,8 @@ fn server_under_callgrind(
 ) -> Result<(u64, u64), String> {
     let out = callgrind_file(ctx.out_dir, "server", spec.name, point, seconds);
     let _ = std::fs::remove_file(&out);
-    let wrapper = callgrind_wrapper(&out);
+    let mut wrapper = vec![VALGRIND.to_string()];
+    wrapper.extend(callgrind_args(&out));
     let running = procs::start_under(&wrapper, spec, false, ctx.pinning, ctx.out_dir, false)?;
     let mut args = loadgen_args(&running, point, ctx.pinning.threads);
     args.extend(["--warmup".into(), "0".into()]);
@@ -269,7 +274,7 @@ fn server_under_callgrind(
 /// time counted over a window inside the run: (system calls per echo, kernel share).
 fn server_at_full_speed(
     ctx: &Ctx<'_>,
-    server: &mut Running,
+    server: &Running,
     point: &WorkPoint,
     windows: Windows,
 ) -> Result<(f64, f64), String> {
@@ -317,15 +322,11 @@ fn client_cost(
     let under_callgrind = |seconds: f64| -> Result<(u64, u64), String> {
         let out = callgrind_file(ctx.out_dir, "client", client.name, point, seconds);
         let _ = std::fs::remove_file(&out);
-        let mut full = callgrind_wrapper(&out);
+        let mut full = callgrind_args(&out);
         full.push(client.binary.display().to_string());
         full.extend(args.iter().cloned());
         full.extend(["--duration".into(), seconds.to_string()]);
-        let v = run_json(
-            ctx.pinning.generator_cpus(),
-            Path::new("valgrind"),
-            &full[1..],
-        )?;
+        let v = run_json(ctx.pinning.generator_cpus(), Path::new(VALGRIND), &full)?;
         Ok((callgrind_total(&out)?, number(&v, "messages")? as u64))
     };
     let instructions = per_echo_difference(
@@ -388,10 +389,12 @@ fn loadgen_args(server: &Running, point: &WorkPoint, threads: usize) -> Vec<Stri
     args
 }
 
-/// `valgrind --tool=callgrind --callgrind-out-file=OUT`, quiet.
-fn callgrind_wrapper(out: &Path) -> Vec<String> {
+/// The program that runs callgrind.
+const VALGRIND: &str = "valgrind";
+
+/// valgrind's arguments for callgrind writing to `out`, quiet.
+fn callgrind_args(out: &Path) -> Vec<String> {
     vec![
-        "valgrind".into(),
         "--tool=callgrind".into(),
         "--quiet".into(),
         format!("--callgrind-out-file={}", out.display()),
