@@ -332,12 +332,17 @@ impl Writer {
 
     /// Encodes a small data frame at the end of the flat lane (see
     /// [`flat_open`](Self::flat_open)).
+    ///
+    /// The two header forms every server frame of the lane and most client frames
+    /// take (7- and 16-bit lengths) are spelled out as fixed-size arrays, so their
+    /// copy compiles to a few stores where a slice of the encoder's output would be
+    /// a `memcpy` call per frame. Spelled out in each arm, not through a shared
+    /// helper: callgrind counted 15 more instructions per 16 B client echo with one.
     #[inline]
     pub(crate) fn push_flat(&mut self, opcode: OpCode, rsv: Rsv, fin: bool, payload: &[u8]) {
         let len = payload.len();
+        let first = (u8::from(fin) << 7) | rsv.bits() | opcode.as_u8();
         if len < 126 {
-            // The common case spelled out: a two-byte header (and a client's key).
-            let first = (u8::from(fin) << 7) | rsv.bits() | opcode.as_u8();
             match self.role {
                 Role::Server => {
                     self.flat_room(2 + len);
@@ -356,20 +361,40 @@ impl Writer {
             }
             return;
         }
-        let mut header = FrameHeader::new(opcode, payload.len() as u64);
+        if len <= 0xFFFF {
+            let [hi, lo] = (len as u16).to_be_bytes();
+            match self.role {
+                Role::Server => {
+                    self.flat_room(4 + len);
+                    self.flat.extend_from_slice(&[first, 126, hi, lo]);
+                    self.flat.extend_from_slice(payload);
+                    self.queued += 4 + len;
+                }
+                Role::Client => {
+                    let [a, b, c, d] = self.masks.next_mask();
+                    self.flat_room(8 + len);
+                    self.flat
+                        .extend_from_slice(&[first, 0xFE, hi, lo, a, b, c, d]);
+                    extend_masked(&mut self.flat, payload, [a, b, c, d]);
+                    self.queued += 8 + len;
+                }
+            }
+            return;
+        }
+        let mut header = FrameHeader::new(opcode, len as u64);
         header.fin = fin;
         header.rsv = rsv;
         let key = (self.role == Role::Client).then(|| self.masks.next_mask());
         header.mask = key;
         let mut head = [0u8; MAX_HEADER_LEN];
         let head_len = header.encode(&mut head);
-        self.flat_room(head_len + payload.len());
+        self.flat_room(head_len + len);
         self.flat.extend_from_slice(&head[..head_len]);
         match key {
             None => self.flat.extend_from_slice(payload),
             Some(key) => extend_masked(&mut self.flat, payload, key),
         }
-        self.queued += head_len + payload.len();
+        self.queued += head_len + len;
     }
 
     /// The frame of the flat lane that `flat_pos` is in, as (start, end); both are
@@ -677,15 +702,17 @@ mod tests {
     use super::*;
     use ws_frame::apply_mask;
 
-    /// The short-frame fast path in `push_flat` writes what the general encoder
-    /// writes, for both roles, every length it takes and the lengths around it.
+    /// The fixed-size header paths in `push_flat` write what the general encoder
+    /// writes, for both roles, every 7-bit length, the 16-bit lengths' edges and
+    /// lengths past them.
     #[test]
     fn the_short_frame_fast_path_matches_the_encoder() {
         const KEY: [u8; 4] = [0x37, 0xfa, 0x21, 0x3d];
-        for (role, len) in [Role::Server, Role::Client]
-            .into_iter()
-            .flat_map(|role| (0..=130usize).map(move |len| (role, len)))
-        {
+        for (role, len) in [Role::Server, Role::Client].into_iter().flat_map(|role| {
+            (0..=130usize)
+                .chain([1024, 65_535, 65_536, 70_000])
+                .map(move |len| (role, len))
+        }) {
             for (opcode, rsv, fin) in [
                 (OpCode::Text, Rsv::NONE, true),
                 (OpCode::Binary, Rsv::RSV1, false),
