@@ -706,7 +706,7 @@ mod tests {
     /// writes, for both roles, every 7-bit length, the 16-bit lengths' edges and
     /// lengths past them.
     #[test]
-    fn the_short_frame_fast_path_matches_the_encoder() {
+    fn the_fixed_size_header_paths_match_the_encoder() {
         const KEY: [u8; 4] = [0x37, 0xfa, 0x21, 0x3d];
         for (role, len) in [Role::Server, Role::Client].into_iter().flat_map(|role| {
             (0..=130usize)
