@@ -94,6 +94,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod aligned;
 mod blocking;
 mod callback;
 mod deflate;
