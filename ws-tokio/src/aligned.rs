@@ -9,11 +9,11 @@
 //! page. Measured on this project's machine (AMD EPYC with `fsrm`; `perf record` of
 //! ws-server at 4 connections x 64 messages of 1 KiB, two threads; docs/performance.md,
 //! 2026-12-07): the kernel's `_copy_to_iter` took four to five times the samples per
-//! echo into a buffer 16 bytes past a page as into one at a page, and
-//! alternating pairs read the aligned server 1.20 to 1.32 times as fast (medians of
-//! eight pairs) at two threads, 1.10 at one (six pairs). In single runs, destinations
-//! 8 or 16 bytes past a page were slow; 0, 32, 48, 64, 512 and 2048 bytes past one fast. A cache
-//! line is the boundary that holds for every read, as each read starts at the
+//! echo into a buffer 16 bytes past a page as into one at a page, and alternating
+//! pairs read the aligned server 1.20 to 1.32 times as fast (medians of eight pairs)
+//! at two threads, 1.10 at one (six pairs). In single runs, destinations 8 or 16
+//! bytes past a page were slow; 0, 32, 48, 64, 512 and 2048 bytes past one fast. A
+//! cache line is the boundary that holds for every read, as each read starts at the
 //! buffer's start.
 
 /// A zeroed byte buffer of a fixed length whose first byte lies on a
@@ -21,9 +21,10 @@
 /// the usable part starts at the first boundary inside it. Safe code only.
 #[derive(Debug)]
 pub(crate) struct AlignedBytes {
+    /// The allocation: the usable bytes and `ALIGN` more around them.
     storage: Box<[u8]>,
+    /// Where the usable bytes start in `storage`.
     start: usize,
-    len: usize,
 }
 
 impl AlignedBytes {
@@ -39,16 +40,13 @@ impl AlignedBytes {
             offset if offset < Self::ALIGN => offset,
             _ => 0,
         };
-        AlignedBytes {
-            storage,
-            start,
-            len,
-        }
+        AlignedBytes { storage, start }
     }
 
     /// The usable bytes.
     pub(crate) fn as_mut_slice(&mut self) -> &mut [u8] {
-        &mut self.storage[self.start..self.start + self.len]
+        let len = self.storage.len() - Self::ALIGN;
+        &mut self.storage[self.start..self.start + len]
     }
 }
 
