@@ -31,7 +31,7 @@ const COALESCE_MAX: usize = 2048;
 /// One read buffer per thread, borrowed only inside a synchronous `poll_read` and
 /// handed at once to the consumer, so an idle connection holds no read buffer.
 ///
-/// It starts on a cache line ([`AlignedBytes`]): the kernel's copy into it took four
+/// It starts on a cache line (`AlignedBytes`): the kernel's copy into it took four
 /// to five times the CPU per byte when it did not (measured in the `aligned` module).
 ///
 /// 256 KiB rather than 64 KiB: fewer reads per large message (64 KiB echoes nearly
